@@ -1,0 +1,94 @@
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save as save_tensors
+
+from vae_core import VAE, CheckpointError, TrainConfig, VAEConfig, checkpoint_bytes, load_checkpoint, save_checkpoint
+
+
+def test_round_trip_gives_identical_outputs(small_model, tmp_path):
+    path = save_checkpoint(
+        small_model, tmp_path / "m.safetensors", TrainConfig(beta=0.5), {"test": {"negative_elbo": 150.0}}
+    )
+    loaded = load_checkpoint(path)
+    assert loaded.config == small_model.config
+    assert loaded.train_config.beta == 0.5 and loaded.info["test"]["negative_elbo"] == 150.0
+    x, z = torch.rand(4, 1, 28, 28), torch.randn(4, 2)
+    with torch.no_grad():
+        assert torch.equal(loaded.decode(z), small_model.decode(z))
+        assert torch.equal(loaded.encode(x)[0], small_model.encode(x)[0])
+    assert not list(tmp_path.glob("*.tmp")), "temporary file left behind"
+
+
+class RunsCode:
+    def __reduce__(self):
+        return (os.system, (f"touch {MARKER}",))
+
+
+MARKER = Path("/tmp/vae-hostile-pickle-ran")
+
+
+@pytest.mark.parametrize("with_torch_save", [False, True])
+def test_hostile_pickle_is_refused_without_running(tmp_path, with_torch_save):
+    MARKER.unlink(missing_ok=True)
+    path = tmp_path / "evil.safetensors"
+    if with_torch_save:
+        torch.save({"x": RunsCode()}, path)
+    else:
+        path.write_bytes(pickle.dumps(RunsCode()))
+    with pytest.raises(CheckpointError, match="pickle"):
+        load_checkpoint(path)
+    assert not MARKER.exists()
+
+
+def test_truncated_and_garbage_files_are_refused(small_model):
+    data = checkpoint_bytes(small_model)
+    for bad in (data[: len(data) // 2], data[:5], b"", os.urandom(4096)):
+        with pytest.raises(CheckpointError):
+            load_checkpoint(bad)
+
+
+def test_checkpoint_of_another_shape_gives_a_clear_error(small_model):
+    other = VAE(VAEConfig(latent_dim=2, hidden=64, conv_channels=(8, 16)))
+    metadata_from_other = checkpoint_bytes(VAE(VAEConfig(latent_dim=3, hidden=64, conv_channels=(8, 16))))
+    tensors = {k: v for k, v in other.state_dict().items()}
+    # Weights of a 2-D model under a header that claims latent size 3.
+    import json
+
+    header_len = int.from_bytes(metadata_from_other[:8], "little")
+    metadata = json.loads(metadata_from_other[8 : 8 + header_len])["__metadata__"]
+    with pytest.raises(CheckpointError, match="shape"):
+        load_checkpoint(save_tensors(tensors, metadata=metadata))
+
+
+def test_foreign_safetensors_and_nan_weights_are_refused(small_model):
+    with pytest.raises(CheckpointError, match="not a checkpoint of this project"):
+        load_checkpoint(save_tensors({"w": torch.zeros(3)}))
+    data = checkpoint_bytes(small_model)
+    model = load_checkpoint(data)
+    with torch.no_grad():
+        model.decoder[0].weight[0, 0] = float("nan")
+    with pytest.raises(CheckpointError, match="NaN"):
+        load_checkpoint(checkpoint_bytes(model))
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(small_model, tmp_path, monkeypatch):
+    path = save_checkpoint(small_model, tmp_path / "m.safetensors")
+    before = path.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError):
+        save_checkpoint(small_model, path, TrainConfig(beta=3.0))
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_unknown_config_fields_are_refused():
+    with pytest.raises(ValueError):
+        VAEConfig.from_json('{"latent_dim": 2, "evil": 1}')

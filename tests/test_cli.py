@@ -1,0 +1,64 @@
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+from vae_core import load_checkpoint
+
+
+def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "vae_core", *args], capture_output=True, text=True, timeout=300)
+    assert (result.returncode == 0) == ok, result.stderr
+    return result
+
+
+def test_help_explains_every_command():
+    out = run("--help").stdout
+    for command in ("train", "evaluate", "sample", "manifold"):
+        assert command in out
+    assert "--latent-dim" in run("train", "--help").stdout
+
+
+def test_train_evaluate_sample_manifold_end_to_end(tmp_path):
+    ckpt = tmp_path / "tiny.safetensors"
+    out = run(
+        "train",
+        "--epochs",
+        "1",
+        "--train-images",
+        "600",
+        "--hidden",
+        "32",
+        "--conv-channels",
+        "4",
+        "8",
+        "--batch-size",
+        "100",
+        "--eval-k",
+        "5",
+        "--eval-images",
+        "20",
+        "--out",
+        str(ckpt),
+    ).stdout
+    assert "test -ELBO" in out and "IWAE, k=5" in out
+    model = load_checkpoint(ckpt)
+    assert model.info["command"].startswith("python -m vae_core train")
+    assert model.info["test"]["iwae_images"] == 20 and model.info["train_seconds"] > 0
+
+    out = run("evaluate", str(ckpt), "--k", "3", "--images", "10", "--save").stdout
+    assert "KL per latent dimension" in out
+    assert load_checkpoint(ckpt).info["test"]["iwae_k"] == 3
+
+    run("sample", str(ckpt), "--out", str(tmp_path / "s.png"), "--n", "7")
+    assert Image.open(tmp_path / "s.png").size == (7 * 28 + 6 * 2,) * 2
+    run("manifold", str(ckpt), "--out", str(tmp_path / "m.png"), "--n", "5", "--spacing", "normal")
+    assert np.asarray(Image.open(tmp_path / "m.png")).shape == (140, 140)
+
+
+def test_bad_checkpoint_is_a_message_not_a_traceback(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"garbage" * 10)
+    result = run("sample", str(bad), "--out", str(tmp_path / "x.png"), ok=False)
+    assert result.stderr.startswith("error:") and "Traceback" not in result.stderr

@@ -1,0 +1,64 @@
+"""vae_core: a small PyTorch library for variational autoencoders on 28 x 28 images.
+
+Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
+One module per concern: config, losses, model, data, train, evaluate, checkpoint, inference,
+preprocess, and the command line in cli.
+"""
+
+from .checkpoint import CheckpointError, checkpoint_bytes, describe, load_checkpoint, save_checkpoint
+from .config import TrainConfig, VAEConfig
+from .data import CLASS_NAMES, DATASETS, DatasetUnavailable, data_root, load_dataset, to_float
+from .evaluate import evaluate, iwae_log_likelihood
+from .inference import (
+    decode,
+    decode_grid,
+    encode_dataset,
+    grid_axis,
+    grid_points,
+    lerp,
+    reconstruct,
+    sample_prior,
+    slerp,
+    tile,
+)
+from .model import VAE
+from .preprocess import ImageError, PreprocessSteps, preprocess_image, preprocess_steps
+from .train import Progress, TrainingDiverged, TrainResult, pick_device, train
+
+__all__ = [
+    "CLASS_NAMES",
+    "DATASETS",
+    "VAE",
+    "CheckpointError",
+    "DatasetUnavailable",
+    "ImageError",
+    "PreprocessSteps",
+    "Progress",
+    "TrainConfig",
+    "TrainResult",
+    "TrainingDiverged",
+    "VAEConfig",
+    "checkpoint_bytes",
+    "data_root",
+    "decode",
+    "decode_grid",
+    "describe",
+    "encode_dataset",
+    "evaluate",
+    "grid_axis",
+    "grid_points",
+    "iwae_log_likelihood",
+    "lerp",
+    "load_checkpoint",
+    "load_dataset",
+    "pick_device",
+    "preprocess_image",
+    "preprocess_steps",
+    "reconstruct",
+    "sample_prior",
+    "save_checkpoint",
+    "slerp",
+    "tile",
+    "to_float",
+    "train",
+]
