@@ -8,7 +8,7 @@ preprocess, and the command line in cli.
 from .checkpoint import CheckpointError, checkpoint_bytes, describe, load_checkpoint, save_checkpoint
 from .config import TrainConfig, VAEConfig
 from .data import CLASS_NAMES, DATASETS, DatasetUnavailable, data_root, load_dataset, to_float
-from .evaluate import evaluate, iwae_log_likelihood
+from .evaluate import elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
 from .inference import (
     decode,
     decode_grid,
@@ -43,6 +43,7 @@ __all__ = [
     "decode",
     "decode_grid",
     "describe",
+    "elbo_per_image",
     "encode_dataset",
     "evaluate",
     "grid_axis",
@@ -52,6 +53,7 @@ __all__ = [
     "load_checkpoint",
     "load_dataset",
     "pick_device",
+    "prepare_inputs",
     "preprocess_image",
     "preprocess_steps",
     "reconstruct",

@@ -18,7 +18,7 @@ from .model import VAE
 ACTIVE_UNIT_NATS = 0.01
 
 
-def prepare(model: VAE, images: Tensor, seed: int = 0) -> Tensor:
+def prepare_inputs(model: VAE, images: Tensor, seed: int = 0) -> Tensor:
     """uint8 N x 28 x 28 -> the float inputs the model was trained on. Binarised models see a
     Bernoulli sample drawn once with a fixed seed, so figures are reproducible."""
     x = to_float(images) if images.dtype == torch.uint8 else images.float()
@@ -79,7 +79,7 @@ def evaluate(
     """
     torch.manual_seed(seed)
     model.eval()
-    x = prepare(model, images, seed)
+    x = prepare_inputs(model, images, seed)
     rec, kl, kl_dims = elbo_per_image(model, x)
     kl_dim_means = kl_dims.mean(0)
     figures: dict[str, float | int | list[float]] = {

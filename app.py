@@ -1,0 +1,15 @@
+"""VAE Latent Explorer: streamlit run app.py"""
+
+import streamlit as st
+
+st.set_page_config(page_title="VAE Latent Explorer", page_icon="assets/icon.png", layout="wide")
+
+pages = [
+    st.Page("pages/explorer.py", title="Latent explorer", icon=":material/explore:", default=True),
+    st.Page("pages/interpolation.py", title="Interpolation", icon=":material/swap_horiz:"),
+    st.Page("pages/scatter.py", title="Latent scatter", icon=":material/scatter_plot:"),
+    st.Page("pages/reconstruct.py", title="Reconstruct your image", icon=":material/draw:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/samples.py", title="Samples", icon=":material/casino:"),
+]
+st.navigation(pages).run()  # each page renders the shared sidebar model picker itself (ui.active_model)

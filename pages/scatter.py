@@ -1,0 +1,80 @@
+"""Latent scatter: where the encoder puts the 10,000 test digits; select points to see them."""
+
+import numpy as np
+import streamlit as st
+
+import ui
+import vae_core as vc
+
+active = ui.active_model()
+model = active.model
+st.title("Latent scatter")
+means, _, labels = ui.encoded_test(active.key, active)
+
+method, points = "PCA", len(means)
+if model.latent_dim > 2:
+    c1, c2 = st.columns(2)
+    method = c1.radio("Projection to 2-D", ["PCA", "t-SNE"], horizontal=True, key="proj", persist_state="session")
+    if method == "t-SNE":
+        points = c2.select_slider(
+            "Points (t-SNE takes about a second per 200)",
+            [1000, 2000, 3000, 5000, 10000],
+            2000,
+            key="tsne_points",
+            persist_state="session",
+        )
+coords, indices, _ = ui.projection(active.key, active, method, points)
+show_grid = model.latent_dim == 2 and st.toggle(
+    "Lay the decoded grid under the points", key="under", persist_state="session"
+)
+
+
+@st.fragment
+def scatter() -> None:
+    fig = ui.scatter_figure(
+        coords,
+        labels[indices],
+        indices,
+        active.class_names,
+        title=f"{len(indices):,} test digits: encoder means" + ("" if model.latent_dim == 2 else f" ({method})"),
+    )
+    if show_grid:
+        extent = float(np.ceil(np.abs(coords).max()))
+        grid = ui.manifold(active.key, active, 25, extent, "linear", (0, 1), None)
+        fig.add_layout_image(
+            source=ui.Image.fromarray(grid),
+            x=-extent,
+            y=extent,
+            sizex=2 * extent,
+            sizey=2 * extent,
+            xref="x",
+            yref="y",
+            layer="below",
+            sizing="stretch",
+            opacity=0.9,
+        )
+        fig.update_layout(plot_bgcolor="black")
+    event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key="scatter_chart")
+    chosen = [int(indices[p["point_index"]]) for p in event.selection.get("points", []) if "point_index" in p]
+    if not chosen:
+        st.info("Click a point, or drag a box or lasso round several, to see the digits and their reconstructions.")
+        return
+    chosen = chosen[:24]
+    images = ui.test_set(active)[0][chosen]
+    x = vc.prepare_inputs(model, images)
+    recon = vc.reconstruct(model, x)
+    st.write(f"**{len(chosen)} selected** (first 24 shown): top row the test digit, bottom row its reconstruction")
+    cols = st.columns(min(len(chosen), 12))
+    for i, index in enumerate(chosen):
+        with cols[i % len(cols)]:
+            st.image(ui.enlarge(ui.to_uint8(x[i, 0]), 3), caption=f"#{index} ({active.class_names[labels[index]]})")
+            st.image(ui.enlarge(ui.to_uint8(recon[i]), 3))
+
+
+scatter()
+ui.explain(
+    "elbo",
+    "kl",
+    intro="Each dot is the mean $\\mu_\\phi(x)$ of $q(z\\mid x)$ for one test image, coloured by its label. "
+    "Classes the encoder can tell apart form separate clusters, learnt without ever seeing a label.",
+)

@@ -1,0 +1,165 @@
+"""Train: fit a VAE in this browser session, watch it learn, then explore, save or download it."""
+
+import re
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+import ui
+import vae_core as vc
+
+st.title("Train a VAE")
+ui.model_picker()
+job: ui.TrainingJob | None = st.session_state.get("training_job")
+
+with st.form("train_form"):
+    c1, c2, c3, c4 = st.columns(4)
+    dataset = c1.selectbox(
+        "Dataset",
+        vc.DATASETS,
+        key="t_dataset",
+        persist_state="session",
+        help="MNIST ships with the app; the others download through torchvision",
+    )
+    latent = c2.number_input("Latent size", 1, 64, 2, key="t_latent", persist_state="session")
+    likelihood = c3.selectbox(
+        "Likelihood",
+        ["bernoulli", "gaussian"],
+        key="t_likelihood",
+        persist_state="session",
+        help="Bernoulli: cross-entropy; Gaussian with fixed σ²=½: sum of squared errors",
+    )
+    binarize = c4.toggle("Binarise dynamically", key="t_binarize", persist_state="session")
+    c1, c2, c3, c4 = st.columns(4)
+    beta = c1.number_input("β (KL weight)", 0.0, 20.0, 1.0, 0.1, key="t_beta", persist_state="session")
+    warmup = c2.number_input("KL warm-up (epochs)", 0.0, 50.0, 0.0, 0.5, key="t_warmup", persist_state="session")
+    epochs = c3.number_input(
+        "Epochs",
+        1,
+        200,
+        3,
+        key="t_epochs",
+        persist_state="session",
+        help="3 epochs of MNIST take about a minute on a laptop CPU",
+    )
+    batch = c4.select_slider("Batch size", [32, 64, 128, 256, 512], 128, key="t_batch", persist_state="session")
+    c1, c2, c3, _ = st.columns(4)
+    lr = c1.number_input("Learning rate", 1e-5, 1e-1, 1e-3, format="%.0e", key="t_lr", persist_state="session")
+    seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key="t_seed", persist_state="session")
+    subset = c3.select_slider(
+        "Training images",
+        [1000, 5000, 10000, 30000, "all"],
+        "all",
+        key="t_subset",
+        persist_state="session",
+        help="fewer images: a quicker, rougher model for a demo",
+    )
+    start = st.form_submit_button("Start training", type="primary", disabled=job is not None and job.running)
+
+if start:
+    try:
+        model_config = vc.VAEConfig(
+            latent_dim=int(latent), likelihood=likelihood, dataset=dataset, binarize="dynamic" if binarize else "none"
+        )
+        train_config = vc.TrainConfig(
+            epochs=int(epochs),
+            batch_size=int(batch),
+            learning_rate=float(lr),
+            beta=float(beta),
+            kl_warmup_epochs=float(warmup),
+            seed=int(seed),
+        )
+        images = ui.dataset(dataset, True)[0][: None if subset == "all" else int(subset)]
+        probe = ui.dataset(dataset, False)[0][:2000] if int(latent) == 2 else None
+    except (ValueError, vc.DatasetUnavailable) as exc:
+        st.error(str(exc))
+    else:
+        job = st.session_state["training_job"] = ui.TrainingJob(model_config, train_config, images, probe)
+
+
+@st.fragment(run_every=1.0)
+def progress() -> None:
+    job: ui.TrainingJob | None = st.session_state.get("training_job")
+    if job is None:
+        st.info(
+            "Set the options and press **Start training**. The defaults give a good 2-D MNIST model in about a minute."
+        )
+        return
+    p = job.progress
+    if job.running and st.button("Stop", type="secondary"):
+        job.stop()
+    if p is not None:
+        st.progress(
+            p.step / p.total_steps,
+            text=f"epoch {p.epoch:.2f} of {job.train_config.epochs} · step {p.step}/{p.total_steps} · "
+            f"loss {p.loss:.1f} nats (reconstruction {p.reconstruction:.1f} + {p.kl_weight:.2f} × KL {p.kl:.2f}) · "
+            f"{p.images_per_second:,.0f} images/s",
+        )
+    left, right = st.columns(2)
+    curve = list(job.curve)
+    if curve:
+        epochs_axis, rec, kl = zip(*curve, strict=False)
+        fig = go.Figure(
+            [
+                go.Scatter(x=epochs_axis, y=rec, name="reconstruction"),
+                go.Scatter(x=epochs_axis, y=kl, name="KL", yaxis="y2"),
+            ]
+        )
+        fig.update_layout(
+            title="Training loss (nats per image)",
+            xaxis_title="epoch",
+            height=380,
+            yaxis=dict(title="reconstruction"),
+            yaxis2=dict(title="KL", overlaying="y", side="right"),
+            legend=dict(orientation="h"),
+        )
+        left.plotly_chart(fig, key="train_curve")
+    if job.latents is not None:
+        labels = ui.dataset(job.model_config.dataset, False)[1][: len(job.latents)].numpy()
+        fig = ui.scatter_figure(
+            job.latents,
+            labels,
+            np.arange(len(labels)),
+            vc.CLASS_NAMES[job.model_config.dataset],
+            title="2,000 test digits, as it learns",
+            height=380,
+        )
+        right.plotly_chart(fig, key="train_scatter")
+    if job.running:
+        return
+    if job.error:
+        st.error(job.error)
+    if job.result is None:
+        return
+    result = job.result
+    st.success(
+        f"Finished in {result.seconds:.0f} s"
+        + (" (stopped early)" if result.stopped_early else "")
+        + ". The model is now the active model: explore it on the other pages."
+    )
+    serial = id(result)
+    if st.session_state.get("trained_model", (None, None))[1] != serial:
+        result.model.info = {"train_seconds": round(result.seconds, 1), "source": "trained in the app"}
+        st.session_state["trained_model"] = (result.model, serial)
+        ui.select_model("trained")
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Download checkpoint (.safetensors)",
+        vc.checkpoint_bytes(result.model),
+        "my-vae.safetensors",
+        "application/octet-stream",
+    )
+    name = c2.text_input("Save into checkpoints/ as", "my-vae", key="t_save_name")
+    if c2.button("Save"):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
+            c2.error("Use letters, digits, '-', '_' or '.', up to 64 characters.")
+        elif (ui.CHECKPOINT_DIR / f"{name}.safetensors").exists():
+            c2.error(f"{name}.safetensors exists already; choose another name (shipped models are never overwritten).")
+        else:
+            path = vc.save_checkpoint(result.model, ui.CHECKPOINT_DIR / f"{name}.safetensors")
+            c2.success(f"Saved {path.name}; it is now listed under Model in the sidebar.")
+
+
+progress()
+ui.explain("beta", "elbo", "kl")

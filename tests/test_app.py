@@ -1,0 +1,201 @@
+"""Every page through Streamlit's AppTest, on the shipped model: renders, reacts, refuses bad input."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from vae_core import checkpoint_bytes, load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [
+    "pages/explorer.py",
+    "pages/interpolation.py",
+    "pages/scatter.py",
+    "pages/reconstruct.py",
+    "pages/train.py",
+    "pages/samples.py",
+]
+HIGH_DIM = ROOT / "checkpoints" / "mnist-32d.safetensors"
+
+
+def app(page: str = "pages/explorer.py") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    if page != "pages/explorer.py":
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def digit_png(index: int = 0, invert: bool = True) -> bytes:
+    digit = load_dataset("mnist", train=False)[0][index].numpy()
+    image = Image.fromarray(255 - digit if invert else digit).resize((112, 112))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def images_of(at: AppTest) -> list[str]:
+    return [url for image in at.get("image") for url in image.value]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_shipped_model(page):
+    at = app(page)
+    assert at.title and not at.error
+    assert at.sidebar.selectbox(key="model_key").value == "shipped:mnist-2d"
+    assert any("latent size" in c.value for c in at.sidebar.caption)
+
+
+def test_explorer_slider_redraws_the_image_and_is_kept_across_pages():
+    at = app()
+    before = images_of(at)
+    at.slider(key="z_x").set_value(1.5).run()
+    after = images_of(at)
+    assert after[0] != before[0]  # the decoded digit changed
+    assert "z = (1.50, 0.00)" in at.get("image")[0].captions[0]
+    at.slider(key="z_y").set_value(3.6).run()
+    assert any("Outside ±3" in w.value for w in at.warning)
+    at.switch_page("pages/samples.py").run()
+    at.switch_page("pages/explorer.py").run()
+    assert at.slider(key="z_x").value == 1.5
+
+
+def test_explorer_grid_options_change_the_grid():
+    at = app()
+    grid = images_of(at)[1]
+    at.radio(key="grid_spacing").set_value("normal").run()
+    assert images_of(at)[1] != grid
+    at.slider(key="grid_n").set_value(8).run()
+    assert "8 x 8 manifold" in at.get("image")[1].captions[0]
+
+
+@pytest.mark.skipif(not HIGH_DIM.exists(), reason="needs the shipped 32-d checkpoint")
+def test_higher_dimensional_model_lets_you_pick_dimensions_and_projection():
+    at = app()
+    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    assert not at.exception
+    at.selectbox(key="dim_x").set_value(5).run()
+    assert at.slider(key="z_x").label == "z6"
+    at.radio(key="hold").set_value("an encoded test digit").run()
+    assert not at.exception
+    at.switch_page("pages/scatter.py").run()
+    assert not at.exception and at.radio(key="proj").value == "PCA"
+
+
+def test_interpolation_steps_random_pair_and_uploads():
+    at = app("pages/interpolation.py")
+    strips = images_of(at)
+    assert len(strips) == 2
+    at.slider(key="interp_steps").set_value(5).run()
+    assert images_of(at) != strips
+    at.selectbox(key="interp_b_class").set_value(7).run()
+    assert not at.exception
+    at.segmented_control(key="interp_source").set_value("Random pair").run()
+    first = images_of(at)
+    at.button[0].click().run()
+    assert images_of(at) != first
+    at.segmented_control(key="interp_source").set_value("Upload two images").run()
+    at.file_uploader(key="interp_files").set_value(
+        [("a.png", digit_png(0), "image/png"), ("b.png", b"not an image", "image/png")]
+    ).run()
+    assert not at.exception and any("b.png" in e.value for e in at.error)
+    at.file_uploader(key="interp_files").set_value(
+        [("a.png", digit_png(0), "image/png"), ("b.png", digit_png(1), "image/png")]
+    ).run()
+    assert not at.exception and len(images_of(at)) == 2
+
+
+def test_reconstruct_shows_every_step_and_typicality():
+    at = app("pages/reconstruct.py")
+    at.file_uploader(key="recon_files").set_value([("seven.png", digit_png(0), "image/png")]).run()
+    assert not at.exception and not at.error
+    assert len(images_of(at)) == 7
+    labels = [m.label for m in at.metric]
+    assert "-ELBO (nats)" in labels and any("IWAE" in label for label in labels)
+    assert "% of test digits" in at.metric[2].value
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("empty.png", b""),
+        ("random.png", bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8))),
+        ("notes.txt", b"hello"),
+        ("white.png", None),
+    ],
+)
+def test_bad_uploads_give_an_error_element_not_an_exception(name, data):
+    if data is None:
+        buffer = io.BytesIO()
+        Image.new("L", (64, 64), 255).save(buffer, "PNG")
+        data = buffer.getvalue()
+    at = app("pages/reconstruct.py")
+    at.file_uploader(key="recon_files").set_value(
+        [(name, data, "image/png"), ("good.png", digit_png(3), "image/png")]
+    ).run()
+    assert not at.exception
+    assert any(name in e.value for e in at.error)
+    assert len(images_of(at)) == 7  # the good file is still shown
+
+
+def test_sidebar_refuses_a_hostile_checkpoint_and_accepts_a_real_one(small_model):
+    import pickle
+
+    at = app()
+    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+        ("evil.safetensors", pickle.dumps({"a": 1}), "application/octet-stream")
+    ).run()
+    assert not at.exception and any("pickle" in e.value for e in at.sidebar.error)
+    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+        ("mine.safetensors", checkpoint_bytes(small_model), "application/octet-stream")
+    ).run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="model_key").value.startswith("upload:")
+
+
+def test_samples_seed_and_temperature_change_the_grid():
+    at = app("pages/samples.py")
+    grid = images_of(at)
+    at.number_input(key="samples_seed").set_value(3).run()
+    assert images_of(at) != grid
+    at.slider(key="samples_n").set_value(4).run()
+    assert "16 samples" in at.get("image")[0].captions[0]
+
+
+def _wait_for(at: AppTest, done, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "training did not finish in time"
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+
+
+def test_training_runs_shows_progress_and_becomes_the_active_model():
+    at = app("pages/train.py")
+    at.select_slider(key="t_subset").set_value(1000)
+    at.number_input(key="t_epochs").set_value(2)
+    at.button[0].click().run()  # the form's submit button
+    _wait_for(at, lambda at: any("Finished" in s.value for s in at.success))
+    assert at.sidebar.selectbox(key="model_key").value == "trained"
+    assert at.get("plotly_chart"), "loss curves and the live scatter are shown"
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception and images_of(at)
+
+
+def test_training_can_be_stopped():
+    at = app("pages/train.py")
+    at.select_slider(key="t_subset").set_value(5000)
+    at.number_input(key="t_epochs").set_value(100)
+    at.button[0].click().run()
+    _wait_for(at, lambda at: any(b.label == "Stop" for b in at.button) and at.get("progress"))
+    next(b for b in at.button if b.label == "Stop").click().run()
+    _wait_for(at, lambda at: any("stopped early" in s.value for s in at.success), timeout=30)

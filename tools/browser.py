@@ -1,0 +1,110 @@
+"""Run the app on loopback and drive it with a real headless Chromium (Debian's, via Playwright).
+
+Shared by the browser tests, the screenshot script, the latency benchmark and the load test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, Playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(port: int | None = None, timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``streamlit run app.py`` on 127.0.0.1 and yield its URL once it answers its health check."""
+    port = port or free_port()
+    log = open(ROOT / f".streamlit-{port}.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start: {(ROOT / f'.streamlit-{port}.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        (ROOT / f".streamlit-{port}.log").unlink(missing_ok=True)
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+IDLE_JS = """() => {
+    const status = document.querySelector('[data-testid="stStatusWidget"]');
+    const busy = status && /Running|Connecting/.test(status.innerText);
+    const spinning = document.querySelector('[data-testid="stSpinner"], [data-testid="stSkeleton"]');
+    return !busy && !spinning && [...document.images].every((img) => img.complete);
+}"""
+
+
+def wait_ready(page: Page, timeout: float = 60_000) -> None:
+    """Wait until the page has a title and Streamlit has stopped running and spinning, twice in a row
+    300 ms apart (a rerun can start just after the first check)."""
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
+    for _ in range(2):
+        page.wait_for_function(IDLE_JS, timeout=timeout)
+        page.wait_for_timeout(300)
+    page.wait_for_function(IDLE_JS, timeout=timeout)
