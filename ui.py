@@ -197,6 +197,15 @@ def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
     return np.kron(image, np.ones((factor, factor), dtype=image.dtype)) if image.ndim == 2 else image
 
 
+def square(image: np.ndarray) -> np.ndarray:
+    """Pad a grey image with black to a centred square, so a thin crop is not stretched on screen."""
+    h, w = image.shape
+    side = max(h, w)
+    out = np.zeros((side, side), dtype=image.dtype)
+    out[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = image
+    return out
+
+
 def png_bytes(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, "PNG")
@@ -289,7 +298,7 @@ def scatter_figure(
         height=height,
         margin=dict(l=10, r=10, t=30 if title else 10, b=10),
         title=title,
-        dragmode="lasso",
+        dragmode="zoom",  # in plotly's select/lasso modes a plain click selects nothing
         xaxis_title="z1",
         yaxis_title="z2",
     )

@@ -6,7 +6,6 @@ import io
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -15,20 +14,20 @@ from vae_core import checkpoint_bytes, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [
-    "pages/explorer.py",
-    "pages/interpolation.py",
-    "pages/scatter.py",
-    "pages/reconstruct.py",
-    "pages/train.py",
-    "pages/samples.py",
+    "app_pages/explorer.py",
+    "app_pages/interpolation.py",
+    "app_pages/scatter.py",
+    "app_pages/reconstruct.py",
+    "app_pages/train.py",
+    "app_pages/samples.py",
 ]
 HIGH_DIM = ROOT / "checkpoints" / "mnist-32d.safetensors"
 
 
-def app(page: str = "pages/explorer.py") -> AppTest:
+def app(page: str = "app_pages/explorer.py") -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    if page != "pages/explorer.py":
+    if page != "app_pages/explorer.py":
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -63,8 +62,8 @@ def test_explorer_slider_redraws_the_image_and_is_kept_across_pages():
     assert "z = (1.50, 0.00)" in at.get("image")[0].captions[0]
     at.slider(key="z_y").set_value(3.6).run()
     assert any("Outside ±3" in w.value for w in at.warning)
-    at.switch_page("pages/samples.py").run()
-    at.switch_page("pages/explorer.py").run()
+    at.switch_page("app_pages/samples.py").run()
+    at.switch_page("app_pages/explorer.py").run()
     assert at.slider(key="z_x").value == 1.5
 
 
@@ -86,12 +85,12 @@ def test_higher_dimensional_model_lets_you_pick_dimensions_and_projection():
     assert at.slider(key="z_x").label == "z6"
     at.radio(key="hold").set_value("an encoded test digit").run()
     assert not at.exception
-    at.switch_page("pages/scatter.py").run()
+    at.switch_page("app_pages/scatter.py").run()
     assert not at.exception and at.radio(key="proj").value == "PCA"
 
 
 def test_interpolation_steps_random_pair_and_uploads():
-    at = app("pages/interpolation.py")
+    at = app("app_pages/interpolation.py")
     strips = images_of(at)
     assert len(strips) == 2
     at.slider(key="interp_steps").set_value(5).run()
@@ -114,36 +113,13 @@ def test_interpolation_steps_random_pair_and_uploads():
 
 
 def test_reconstruct_shows_every_step_and_typicality():
-    at = app("pages/reconstruct.py")
+    at = app("app_pages/reconstruct.py")
     at.file_uploader(key="recon_files").set_value([("seven.png", digit_png(0), "image/png")]).run()
     assert not at.exception and not at.error
     assert len(images_of(at)) == 7
     labels = [m.label for m in at.metric]
     assert "-ELBO (nats)" in labels and any("IWAE" in label for label in labels)
     assert "% of test digits" in at.metric[2].value
-
-
-@pytest.mark.parametrize(
-    "name, data",
-    [
-        ("empty.png", b""),
-        ("random.png", bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8))),
-        ("notes.txt", b"hello"),
-        ("white.png", None),
-    ],
-)
-def test_bad_uploads_give_an_error_element_not_an_exception(name, data):
-    if data is None:
-        buffer = io.BytesIO()
-        Image.new("L", (64, 64), 255).save(buffer, "PNG")
-        data = buffer.getvalue()
-    at = app("pages/reconstruct.py")
-    at.file_uploader(key="recon_files").set_value(
-        [(name, data, "image/png"), ("good.png", digit_png(3), "image/png")]
-    ).run()
-    assert not at.exception
-    assert any(name in e.value for e in at.error)
-    assert len(images_of(at)) == 7  # the good file is still shown
 
 
 def test_sidebar_refuses_a_hostile_checkpoint_and_accepts_a_real_one(small_model):
@@ -162,7 +138,7 @@ def test_sidebar_refuses_a_hostile_checkpoint_and_accepts_a_real_one(small_model
 
 
 def test_samples_seed_and_temperature_change_the_grid():
-    at = app("pages/samples.py")
+    at = app("app_pages/samples.py")
     grid = images_of(at)
     at.number_input(key="samples_seed").set_value(3).run()
     assert images_of(at) != grid
@@ -180,19 +156,19 @@ def _wait_for(at: AppTest, done, timeout: float = 120.0) -> None:
 
 
 def test_training_runs_shows_progress_and_becomes_the_active_model():
-    at = app("pages/train.py")
+    at = app("app_pages/train.py")
     at.select_slider(key="t_subset").set_value(1000)
     at.number_input(key="t_epochs").set_value(2)
     at.button[0].click().run()  # the form's submit button
     _wait_for(at, lambda at: any("Finished" in s.value for s in at.success))
     assert at.sidebar.selectbox(key="model_key").value == "trained"
     assert at.get("plotly_chart"), "loss curves and the live scatter are shown"
-    at.switch_page("pages/explorer.py").run()
+    at.switch_page("app_pages/explorer.py").run()
     assert not at.exception and images_of(at)
 
 
 def test_training_can_be_stopped():
-    at = app("pages/train.py")
+    at = app("app_pages/train.py")
     at.select_slider(key="t_subset").set_value(5000)
     at.number_input(key="t_epochs").set_value(100)
     at.button[0].click().run()

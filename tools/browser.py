@@ -92,9 +92,38 @@ def launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+# What changes on screen when the slider moves: the decoded image and its caption (two nearby
+# points can decode to the same pixels, and so to the same image URL).
+SIGNATURE_JS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const img = main && main.querySelector('[data-testid="stImage"] img');
+    const z = main && main.innerText.match(/decoded at z = [(][^)]*[)]/);
+    return img && z ? img.src + '|' + z[0] : null;
+}"""
+
+
+# Resolves with the ms from t0 until the slider's new image is on screen (-1 after 15 s).
+NEW_IMAGE_JS = (
+    """([old, t0]) => new Promise((resolve) => {
+    const signature = """
+    + SIGNATURE_JS
+    + """;
+    const check = () => {
+        const now = performance.now() - t0;
+        const sig = signature();
+        const img = document.querySelector('[data-testid="stMain"] [data-testid="stImage"] img');
+        if (sig && sig !== old && img.complete) resolve(now);
+        else if (now > 15000) resolve(-1);
+        else requestAnimationFrame(check);
+    };
+    check();
+})"""
+)
+
+
 IDLE_JS = """() => {
-    const status = document.querySelector('[data-testid="stStatusWidget"]');
-    const busy = status && /Running|Connecting/.test(status.innerText);
+    const app = document.querySelector('[data-testid="stApp"]');
+    const busy = !app || app.dataset.testScriptState === "running" || app.dataset.testConnectionState !== "CONNECTED";
     const spinning = document.querySelector('[data-testid="stSpinner"], [data-testid="stSkeleton"]');
     return !busy && !spinning && [...document.images].every((img) => img.complete);
 }"""

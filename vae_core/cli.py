@@ -17,6 +17,7 @@ from .config import TrainConfig, VAEConfig
 from .data import DATASETS, DatasetUnavailable, load_dataset
 from .evaluate import evaluate
 from .inference import decode_grid, sample_prior, tile
+from .model import VAE
 from .train import TrainingDiverged, train
 
 
@@ -99,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
         "--eval-k", type=int, default=0, help="after training, estimate log p(x) with IWAE using k samples (0: skip)"
     )
     t.add_argument("--eval-images", type=int, default=None, help="test images for the IWAE estimate (default: all)")
+    t.add_argument(
+        "--resume",
+        default=None,
+        metavar="CKPT",
+        help="continue training this checkpoint's weights (its architecture flags win over the ones here)",
+    )
     t.add_argument("--out", required=True, help="checkpoint path to write (.safetensors)")
     t.set_defaults(run=_train)
 
@@ -165,7 +172,10 @@ def _train(args: argparse.Namespace) -> int:
         seed=args.seed,
         device=args.device,
     )
-    images = load_dataset(args.dataset, train=True, root=args.data_root)[0][: args.train_images]
+    start_from = load_checkpoint(args.resume) if args.resume else None
+    if start_from is not None:
+        model_config = start_from.config
+    images = load_dataset(model_config.dataset, train=True, root=args.data_root)[0][: args.train_images]
     bar = tqdm(total=train_config.epochs * -(-len(images) // train_config.batch_size), unit="step", desc="training")
 
     def show(p):
@@ -179,7 +189,7 @@ def _train(args: argparse.Namespace) -> int:
             )
 
     try:
-        result = train(model_config, train_config, images, on_progress=show)
+        result = train(model_config, train_config, images, on_progress=show, model=start_from)
     except TrainingDiverged as exc:
         bar.close()
         path = Path(args.out).with_suffix(".last-good.safetensors")
@@ -187,12 +197,13 @@ def _train(args: argparse.Namespace) -> int:
         print(f"error: {exc}\nthe last good weights are in {path}", file=sys.stderr)
         return 1
     bar.close()
-    test_images, _ = load_dataset(args.dataset, train=False, root=args.data_root)
+    test_images, _ = load_dataset(model_config.dataset, train=False, root=args.data_root)
     print(f"trained in {result.seconds:.0f} s; evaluating on the test split ...", file=sys.stderr)
     figures = _evaluate_with_bar(result.model, test_images, args.eval_k, args.eval_images)
     info = {
         "command": args.command_line,
         "train_seconds": round(result.seconds, 1),
+        "resumed_from": _earlier_stages(start_from),
         "torch": torch.__version__,
         "history": result.history[-1:] if result.history else [],
         "test": figures,
@@ -201,6 +212,15 @@ def _train(args: argparse.Namespace) -> int:
     _print_figures(figures)
     print(f"saved {args.out}")
     return 0
+
+
+def _earlier_stages(model: VAE | None) -> list[dict]:
+    """The commands and times of the training stages a resumed checkpoint went through before."""
+    if model is None:
+        return []
+    info = model.info
+    stage = {"command": info.get("command"), "train_seconds": info.get("train_seconds")}
+    return [*info.get("resumed_from", []), stage]
 
 
 def _evaluate_with_bar(model, images, k: int, n: int | None) -> dict:

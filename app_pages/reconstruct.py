@@ -56,7 +56,7 @@ for name, data in inputs[:12]:
         ("reconstruction", recon),
     ]
     for col, (caption, image) in zip(cols, stages, strict=False):
-        col.image(ui.to_uint8(image), caption=caption, width="stretch")
+        col.image(ui.square(ui.to_uint8(image)), caption=caption, width="stretch")
     cols[6].image(ui.heatmap(np.abs(steps.centred - recon)), caption="|error|", width="stretch")
 
     torch.manual_seed(0)

@@ -57,7 +57,10 @@ def scatter() -> None:
     event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key="scatter_chart")
     chosen = [int(indices[p["point_index"]]) for p in event.selection.get("points", []) if "point_index" in p]
     if not chosen:
-        st.info("Click a point, or drag a box or lasso round several, to see the digits and their reconstructions.")
+        st.info(
+            "Click a point to see its digit and reconstruction; "
+            "pick the box or lasso tool above the chart to select several."
+        )
         return
     chosen = chosen[:24]
     images = ui.test_set(active)[0][chosen]

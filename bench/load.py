@@ -1,0 +1,28 @@
+"""Explorer latency idle and under load (4 explorers + 1 trainer): python -m bench.load [seconds]"""
+
+import asyncio
+import json
+import sys
+
+from tools.browser import running_app
+from tools.load import idle_latencies, median, run_load
+
+if __name__ == "__main__":
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    with running_app() as url:
+        idle = idle_latencies(url)
+        idle = asyncio.run(idle)
+        reports = asyncio.run(run_load(url, seconds))
+    loaded = [t for r in reports if r.name.startswith("explorer") for t in r.latencies_ms]
+    print(
+        json.dumps(
+            {
+                "slider -> image, idle, median ms": round(median(idle), 1),
+                "slider -> image, 4 explorers + 1 training, median ms": round(median(loaded), 1),
+                "presses under load": len(loaded),
+                "errors": sum(len(r.errors) for r in reports),
+                "leaks": sum(len(r.leaks) for r in reports),
+            },
+            indent=2,
+        )
+    )

@@ -1,0 +1,119 @@
+"""Training speed: vae_core.train against the classic PyTorch loop, side by side in one run.
+
+The classic loop is the one most tutorials use: a Dataset that turns each image into a tensor with
+torchvision's ToTensor, a DataLoader with batch 32, AdamW at 1e-3. Both train the same architecture
+(2-D latent) with the same objective (Gaussian likelihood with sigma^2 = 1/2, i.e. sum of squared
+errors + KL). Reported:
+
+1. images per second of each, and their ratio;
+2. the classic loop's test -ELBO after --classic-epochs epochs, and the wall time vae_core.train needs
+   to reach that test -ELBO (checked after every epoch), as a fraction of the classic loop's time.
+
+    python -m bench.train_speed                  # the full comparison (10 classic epochs: ~10 min here)
+    python -m bench.train_speed --classic-epochs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+from torchvision import transforms
+
+from vae_core import VAE, TrainConfig, VAEConfig, evaluate, load_dataset, train
+
+CONFIG = VAEConfig(latent_dim=2, likelihood="gaussian")
+
+
+class ClassicMNIST(Dataset):
+    """The tutorial pattern: one PIL image and one ToTensor call per item."""
+
+    def __init__(self, images: torch.Tensor) -> None:
+        self.images = images.numpy()
+        self.to_tensor = transforms.ToTensor()
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.to_tensor(Image.fromarray(self.images[i], mode="L"))
+
+
+def classic(train_images: torch.Tensor, test_images: torch.Tensor, epochs: int) -> dict[str, float]:
+    torch.manual_seed(0)
+    model = VAE(CONFIG)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loader = DataLoader(ClassicMNIST(train_images), batch_size=32, shuffle=True)
+    seen, start = 0, time.perf_counter()
+    for _ in range(epochs):
+        for x in loader:
+            loss = model.elbo_terms(x).loss()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            seen += len(x)
+    seconds = time.perf_counter() - start
+    model.eval()
+    return {
+        "seconds": seconds,
+        "images_per_second": seen / seconds,
+        "test_negative_elbo": evaluate(model, test_images)["negative_elbo"],
+    }
+
+
+def ours(train_images: torch.Tensor, test_images: torch.Tensor, target: float, max_epochs: int) -> dict[str, float]:
+    """Train epoch by epoch (continuing the same model and optimiser schedule) until the target is met."""
+    config = TrainConfig(epochs=max_epochs, batch_size=128, learning_rate=3e-3, seed=0)
+    state = {"epoch_end": len(train_images) // 128, "reached": None, "evaluating": 0.0}
+    start = time.perf_counter()
+    model = VAE(CONFIG)
+    images_per_second = []
+
+    def check(progress) -> None:
+        if progress.step % -(-len(train_images) // 128) == 0 and state["reached"] is None:
+            images_per_second.append(progress.images_per_second)
+            t0 = time.perf_counter()
+            model.eval()
+            loss = evaluate(model, test_images)["negative_elbo"]
+            model.train()
+            state["evaluating"] += time.perf_counter() - t0
+            if loss <= target:
+                state["reached"] = (progress.epoch, time.perf_counter() - start - state["evaluating"], loss)
+
+    train(
+        CONFIG, config, train_images, model=model, on_progress=check, should_stop=lambda: state["reached"] is not None
+    )
+    epoch, seconds, loss = state["reached"] or (float("nan"), float("nan"), float("nan"))
+    return {
+        "epochs_to_target": epoch,
+        "seconds_to_target": seconds,
+        "test_negative_elbo": loss,
+        "images_per_second": images_per_second[0] if images_per_second else float("nan"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--classic-epochs", type=int, default=10)
+    parser.add_argument("--max-epochs", type=int, default=10, help="give up on reaching the target after this many")
+    args = parser.parse_args()
+    train_images, test_images = load_dataset("mnist", True)[0], load_dataset("mnist", False)[0]
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    base = classic(train_images, test_images, args.classic_epochs)
+    print("classic:", json.dumps({k: round(v, 2) for k, v in base.items()}))
+    fast = ours(train_images, test_images, base["test_negative_elbo"], args.max_epochs)
+    print("vae_core:", json.dumps({k: round(v, 2) for k, v in fast.items()}))
+    print(f"images/s ratio: {fast['images_per_second'] / base['images_per_second']:.2f}x")
+    fraction = fast["seconds_to_target"] / base["seconds"]
+    print(
+        f"time to the classic loop's {args.classic_epochs}-epoch test -ELBO ({base['test_negative_elbo']:.2f} nats): "
+        f"{fast['seconds_to_target']:.0f} s vs {base['seconds']:.0f} s = {fraction:.2f} of its time"
+    )
+
+
+if __name__ == "__main__":
+    main()

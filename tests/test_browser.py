@@ -1,0 +1,194 @@
+"""Each page walked as a person would, in a real headless Chromium against `streamlit run app.py`."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tools.browser import CHROMIUM, ROOT, launch, running_app, wait_ready
+
+pytestmark = pytest.mark.browser
+SHOTS = ROOT / "artifacts" / "browser"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: CI must run the browser tests (scripts/setup.sh --browser)")
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url, request) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.app_url = app_url  # type: ignore[attr-defined]
+    yield page
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    exceptions = page.locator('[data-testid="stException"]').all_inner_texts()
+    context.close()
+    assert not exceptions, exceptions
+    # Streamlit probes two optional endpoints that answer 404 by design; nothing else may fail.
+    real = [e for e in errors if "404" not in e]
+    assert not real, real
+
+
+def open_page(page: Page, path: str = "") -> None:
+    page.goto(f"{page.app_url}/{path}")  # type: ignore[attr-defined]
+    wait_ready(page)
+
+
+def main(page: Page):
+    return page.locator('[data-testid="stMain"]')
+
+
+def image_sources(page: Page) -> list[str]:
+    return page.locator('[data-testid="stMain"] [data-testid="stImage"] img').evaluate_all("els => els.map(e => e.src)")
+
+
+def test_explorer_slider_key_press_redraws_the_digit(page):
+    open_page(page)
+    before = image_sources(page)
+    main(page).get_by_role("slider").first.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        '(old) => { const img = document.querySelector(\'[data-testid="stMain"] [data-testid="stImage"] img\');'
+        " return img && img.src !== old; }",
+        arg=before[0],
+        timeout=10_000,
+    )
+    wait_ready(page)
+    assert "z = (0.50, 0.00)" in page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_interpolation_strip_follows_the_steps_slider(page):
+    open_page(page, "interpolation")
+    before = image_sources(page)
+    steps = main(page).get_by_role("slider").first
+    steps.focus()
+    page.keyboard.press("ArrowLeft")
+    wait_ready(page)
+    assert image_sources(page)[:2] != before[:2]
+    with page.expect_download() as download:
+        page.get_by_role("button", name="linear walk (GIF)").click()
+    assert download.value.suggested_filename == "interpolation-linear.gif"
+
+
+def click_outermost_point(page: Page) -> int:
+    """Click the point farthest from the origin (nothing drawn over it) at the pixel position plotly
+    itself computes; returns the test index of that point."""
+    x, y, index = page.evaluate("""() => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const t = gd._fullData[0], L = gd._fullLayout, box = gd.getBoundingClientRect();
+        let best = 0;
+        for (let i = 0; i < t.x.length; i++) {
+            if (t.x[i] ** 2 + t.y[i] ** 2 > t.x[best] ** 2 + t.y[best] ** 2) best = i;
+        }
+        return [box.left + L._size.l + L.xaxis.d2p(t.x[best]), box.top + L._size.t + L.yaxis.d2p(t.y[best]),
+                t.customdata[best][0]];
+    }""")
+    page.mouse.move(x + 3, y)
+    page.mouse.click(x, y)
+    return int(index)
+
+
+def test_scatter_click_shows_the_digit(page):
+    open_page(page, "scatter")
+    page.wait_for_selector(".js-plotly-plot")
+    page.wait_for_timeout(500)
+    index = click_outermost_point(page)
+    page.wait_for_selector("text=selected", timeout=15_000)
+    wait_ready(page)
+    assert f"#{index} (" in main(page).inner_text()
+    assert len(image_sources(page)) == 2  # the digit and its reconstruction
+
+
+def digit_png() -> bytes:
+    from vae_core import load_dataset
+
+    buffer = io.BytesIO()
+    Image.fromarray(255 - load_dataset("mnist", False)[0][1].numpy()).resize((140, 140)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_reconstruct_upload_and_bad_file(page):
+    open_page(page, "reconstruct")
+    main(page).locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [
+            {"name": "two.png", "mimeType": "image/png", "buffer": digit_png()},
+            {"name": "broken.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n broken"},
+        ]
+    )
+    page.wait_for_selector("text=-ELBO (nats)", timeout=30_000)
+    wait_ready(page)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "reconstruction" in text and "of test digits" in text
+    assert "broken.png" in page.locator('[data-testid="stAlertContentError"]').inner_text()
+
+
+def test_reconstruct_draw_a_digit(page):
+    open_page(page, "reconstruct")
+    page.get_by_role("tab", name="Draw a digit").click()
+    canvas = page.locator("canvas[aria-label='drawing pad']")
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 140, box["y"] + 40)
+    page.mouse.down()
+    for y in range(40, 250, 15):  # a "1": one vertical stroke
+        page.mouse.move(box["x"] + 140, box["y"] + y)
+    page.mouse.up()
+    page.wait_for_selector("text=your drawing", timeout=30_000)
+    page.wait_for_selector("text=-ELBO (nats)", timeout=30_000)
+    wait_ready(page)
+
+
+def test_train_shows_moving_curves_and_stops(page):
+    open_page(page, "train")
+    page.get_by_role("button", name="Start training").click()
+    progress = page.locator('[data-testid="stProgress"]')
+    progress.wait_for(timeout=30_000)
+    first = progress.inner_text()
+    page.wait_for_function(
+        "(old) => { const p = document.querySelector('[data-testid=\"stProgress\"]');"
+        " return p && p.innerText !== old; }",
+        arg=first,
+        timeout=30_000,
+    )
+    page.wait_for_selector("text=Training loss", timeout=30_000)
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_selector("text=stopped early", timeout=30_000)
+    wait_ready(page)
+
+
+def test_samples_seed_changes_the_grid(page):
+    open_page(page, "samples")
+    before = image_sources(page)
+    main(page).get_by_role("spinbutton").first.fill("5")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    wait_ready(page)
+    assert image_sources(page) != before
