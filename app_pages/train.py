@@ -71,11 +71,11 @@ if start:
             seed=int(seed),
         )
         images = ui.dataset(dataset, True)[0][: None if subset == "all" else int(subset)]
-        probe = ui.dataset(dataset, False)[0][:2000] if int(latent) == 2 else None
+        test_images = ui.dataset(dataset, False)[0]
     except (ValueError, vc.DatasetUnavailable) as exc:
         st.error(str(exc))
     else:
-        job = st.session_state["training_job"] = ui.TrainingJob(model_config, train_config, images, probe)
+        job = st.session_state["training_job"] = ui.TrainingJob(model_config, train_config, images, test_images)
 
 
 @st.fragment(run_every=1.0)
@@ -140,7 +140,6 @@ def progress() -> None:
     )
     serial = id(result)
     if st.session_state.get("trained_model", (None, None))[1] != serial:
-        result.model.info = {"train_seconds": round(result.seconds, 1), "source": "trained in the app"}
         st.session_state["trained_model"] = (result.model, serial)
         ui.select_model("trained")
     c1, c2 = st.columns(2)

@@ -1,0 +1,34 @@
+"""Server time of a slider move on the explorer page, measured with Streamlit's AppTest:
+python -m bench.server_time
+
+Each move sets the z1 slider and reruns; with the slider inside a fragment only the fragment runs.
+The figure includes AppTest's own overhead, so it is an upper bound on the server's work.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from tools.browser import ROOT
+
+
+def main(moves: int = 40) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    times = []
+    for i in range(moves):
+        t0 = time.perf_counter()
+        at.slider(key="z_x").set_value(round(-2 + 0.1 * i, 2)).run()
+        times.append((time.perf_counter() - t0) * 1000)
+        assert not at.exception
+    print(
+        f"slider move -> new image, server side: median {statistics.median(times):.1f} ms over {moves} moves "
+        f"(min {min(times):.1f}, max {max(times):.1f})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The shared UI helpers that compute something (the rest is covered through AppTest)."""
+
+import io
+
+import numpy as np
+from PIL import Image
+
+import ui
+
+
+def test_square_pads_a_thin_crop_without_stretching_it():
+    bar = np.full((20, 3), 255, np.uint8)
+    out = ui.square(bar)
+    assert out.shape == (20, 20) and out.sum() == bar.sum()
+    assert (out[:, 8:11] == 255).all()
+
+
+def test_gif_walks_forward_and_back():
+    frames = [np.full((8, 8), v, np.uint8) for v in (0, 100, 200)]
+    gif = Image.open(io.BytesIO(ui.gif_bytes(frames)))
+    assert gif.n_frames == 4  # 0, 100, 200, 100, then it loops
+    assert gif.info["loop"] == 0
+
+
+def test_ellipse_is_one_sigma():
+    cov = np.array([[4.0, 0.0], [0.0, 1.0]])
+    points = ui.ellipse(np.array([1.0, -1.0]), cov, n=400) - [1.0, -1.0]
+    mahalanobis = np.einsum("ni,ij,nj->n", points, np.linalg.inv(cov), points)
+    np.testing.assert_allclose(mahalanobis, 1.0, rtol=1e-6)
+
+
+def test_heatmap_and_enlarge():
+    error = np.array([[0.0, 0.5], [1.0, 0.25]])
+    rgb = ui.heatmap(error)
+    assert rgb.shape == (2, 2, 3) and tuple(rgb[0, 0]) == (0, 0, 0) and tuple(rgb[1, 0]) == (255, 255, 0)
+    assert ui.enlarge(np.eye(2, dtype=np.uint8), 3).shape == (6, 6)
+    assert ui.to_uint8(np.array([-1.0, 0.5, 2.0])).tolist() == [0, 128, 255]
