@@ -69,12 +69,14 @@ def model_picker() -> ActiveModel | None:
     if not options:
         sidebar.error("No checkpoints found in checkpoints/. Train one on the Train page.")
         return None
-    pending = st.session_state.pop("pending_model_key", None)  # set by select_model before a rerun
-    if pending in options:
-        st.session_state["model_key"] = pending
-    if st.session_state.get("model_key") not in options:
-        st.session_state["model_key"] = next(iter(options))
-    key = sidebar.selectbox("Model", list(options), format_func=options.get, key="model_key")
+    # Each page renders its own picker widget, so the choice itself lives under a plain key that
+    # survives page switches; the widget is seeded from it on every run.
+    if st.session_state.get("model_choice") not in options:
+        st.session_state["model_choice"] = next(iter(options))
+    st.session_state["model_key"] = st.session_state["model_choice"]
+    key = sidebar.selectbox(
+        "Model", list(options), format_func=options.get, key="model_key", on_change=_remember_choice
+    )
 
     with sidebar.expander("Upload a checkpoint (.safetensors)"):
         file = st.file_uploader("Checkpoint", type=["safetensors"], key="ckpt_upload", label_visibility="collapsed")
@@ -96,9 +98,13 @@ def model_picker() -> ActiveModel | None:
     return active
 
 
+def _remember_choice() -> None:
+    st.session_state["model_choice"] = st.session_state["model_key"]
+
+
 def select_model(key: str) -> None:
-    """Make ``key`` the active model: the picker widget exists already, so set it on a fresh run."""
-    st.session_state["pending_model_key"] = key
+    """Make ``key`` the active model and rerun the page with it."""
+    st.session_state["model_choice"] = key
     st.rerun(scope="app")
 
 
