@@ -10,17 +10,20 @@ import base64
 import hashlib
 import io
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 from PIL import Image
 
 import vae_core as vc
+
+if TYPE_CHECKING:  # plotly costs ~1 s to import: only the pages that draw charts pay for it
+    import plotly.graph_objects as go
 
 CHECKPOINT_DIR = Path(__file__).with_name("checkpoints")
 DEFAULT_CHECKPOINT = "mnist-2d"
@@ -92,6 +95,7 @@ def model_picker() -> ActiveModel | None:
                     uploaded[f"upload:{digest}"] = (file.name, data)
                     select_model(f"upload:{digest}")
 
+    st.html("<style>[data-testid='stImage'] img { image-rendering: pixelated; }</style>")  # crisp pixels
     active = _resolve(key, options[key])
     facts = vc.describe(active.model)
     sidebar.caption(" · ".join(f"{k}: **{v}**" for k, v in facts.items() if v is not None))
@@ -141,7 +145,9 @@ def test_set(active: ActiveModel) -> tuple[torch.Tensor, torch.Tensor]:
     return dataset(active.model.config.dataset, False)
 
 
-@st.cache_data(show_spinner="Encoding the test set ...", max_entries=8)
+# On disk too, so a restarted server opens the explorer without re-encoding (keys are content-unique:
+# shipped path + mtime, upload digest, or a per-training uuid).
+@st.cache_data(show_spinner="Encoding the test set ...", max_entries=8, persist="disk")
 def encoded_test(key: str, _active: ActiveModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(means N x D, log-variances N x D, labels N) of the whole test split."""
     images, labels = test_set(_active)
@@ -281,6 +287,8 @@ def scatter_figure(
     to a test image.
     """
     colorscale = [[edge, colour] for i, colour in enumerate(PALETTE) for edge in (i / 10, (i + 1) / 10)]
+    import plotly.graph_objects as go
+
     fig = go.Figure(
         go.Scattergl(
             x=coords[:, 0],
@@ -431,6 +439,7 @@ class TrainingJob:
     ) -> None:
         self.model_config, self.train_config = model_config, train_config
         self.model = vc.VAE(model_config)
+        self.serial = uuid.uuid4().hex  # names this model in caches, also those kept on disk
         self.progress: vc.Progress | None = None
         self.curve: list[tuple[float, float, float]] = []  # (epoch, reconstruction, kl), appended only
         self.latents: np.ndarray | None = None  # the probe digits' means, for the live scatter

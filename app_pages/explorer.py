@@ -60,7 +60,8 @@ def explorer() -> None:
         z = torch.zeros(model.latent_dim) if base is None else torch.tensor(base)
         z[dims[0]], z[dims[1]] = z1, z2
         image = ui.to_uint8(vc.decode(model, z[None])[0])
-        st.image(ui.enlarge(image, 10), caption=f"decoded at z = ({z1:.2f}, {z2:.2f})", width=280)
+        # 28 x 28 sent, 280 x 280 shown: the browser enlarges it with crisp pixels (ui's CSS).
+        st.image(image, caption=f"decoded at z = ({z1:.2f}, {z2:.2f})", width=280)
         nearest = float(np.sqrt(((means[:, list(dims)] - [z1, z2]) ** 2).sum(1)).min())
         if max(abs(z1), abs(z2)) > 3:
             st.warning(

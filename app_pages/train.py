@@ -138,7 +138,7 @@ def progress() -> None:
         + (" (stopped early)" if result.stopped_early else "")
         + ". The model is now the active model: explore it on the other pages."
     )
-    serial = id(result)
+    serial = job.serial
     if st.session_state.get("trained_model", (None, None))[1] != serial:
         st.session_state["trained_model"] = (result.model, serial)
         ui.select_model("trained")

@@ -68,7 +68,7 @@ def classic(train_images: torch.Tensor, test_images: torch.Tensor, epochs: int) 
 def ours(train_images: torch.Tensor, test_images: torch.Tensor, target: float, max_epochs: int) -> dict[str, float]:
     """Train epoch by epoch (continuing the same model and optimiser schedule) until the target is met."""
     config = TrainConfig(epochs=max_epochs, batch_size=128, learning_rate=3e-3, seed=0)
-    state = {"epoch_end": len(train_images) // 128, "reached": None, "evaluating": 0.0}
+    state = {"reached": None, "evaluating": 0.0, "last": float("nan")}
     start = time.perf_counter()
     model = VAE(CONFIG)
     images_per_second = []
@@ -81,6 +81,7 @@ def ours(train_images: torch.Tensor, test_images: torch.Tensor, target: float, m
             loss = evaluate(model, test_images)["negative_elbo"]
             model.train()
             state["evaluating"] += time.perf_counter() - t0
+            state["last"] = loss
             if loss <= target:
                 state["reached"] = (progress.epoch, time.perf_counter() - start - state["evaluating"], loss)
 
@@ -92,6 +93,7 @@ def ours(train_images: torch.Tensor, test_images: torch.Tensor, target: float, m
         "epochs_to_target": epoch,
         "seconds_to_target": seconds,
         "test_negative_elbo": loss,
+        "test_negative_elbo_at_the_end": state["last"],
         "images_per_second": images_per_second[0] if images_per_second else float("nan"),
     }
 

@@ -7,6 +7,7 @@ it got its own value back and still sees the shipped model: state must never lea
 from __future__ import annotations
 
 import asyncio
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ class SessionReport:
     errors: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
     rounds: int = 0
+    lost_presses: int = 0
 
 
 def _console_error(message: ConsoleMessage, report: SessionReport) -> None:
@@ -38,17 +40,26 @@ async def ready(page: Page) -> None:
         await page.wait_for_timeout(250)
 
 
+def caption_z(text: str) -> str | None:
+    match = re.search(r"decoded at z = \([^)]*\)", text)
+    return match.group(0) if match else None
+
+
 async def slider_round(page: Page, report: SessionReport, presses: int, direction: str) -> None:
     slider = page.locator('[data-testid="stMain"]').get_by_role("slider").first
-    await slider.focus()
     for _ in range(presses):
+        await slider.focus()  # a rerun may have re-created the element and taken the focus away
+        before = await slider.get_attribute("aria-valuenow")
         old = await page.evaluate(SIGNATURE_JS)
         t0 = await page.evaluate("performance.now()")
         await page.keyboard.press(direction)
         latency = await page.evaluate(NEW_IMAGE_JS, [old, t0])
         if latency < 0:
-            report.errors.append("a slider key press was not answered with a new image within 15 s")
-            return
+            if await slider.get_attribute("aria-valuenow") != before:
+                report.errors.append("the slider moved but no new image came within 15 s")
+                return
+            report.lost_presses += 1  # the key press never reached the slider (a browser-side miss)
+            continue
         report.latencies_ms.append(latency)
         await page.wait_for_timeout(100)
 
@@ -57,21 +68,22 @@ async def explorer(page: Page, url: str, index: int, seconds: float, report: Ses
     await page.goto(url)
     await ready(page)
     deadline = time.monotonic() + seconds
-    presses = index + 2  # each session ends each round at its own slider value
+    presses = index + 2  # each session moves to its own slider value
     while time.monotonic() < deadline:
         await slider_round(page, report, presses, "ArrowRight")
         await ready(page)
-        expected = f"z = ({0.05 * presses:.2f}, 0.00)"
+        own = caption_z(await page.locator('[data-testid="stMain"]').inner_text())
         for name in ("Latent scatter", "Samples", "Latent explorer"):
             await page.locator('[data-testid="stSidebarNav"]').get_by_text(name, exact=True).click()
             await ready(page)
-        text = await page.locator('[data-testid="stMain"]').inner_text()
-        model = await page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.inner_text()
-        if expected not in text:
-            report.leaks.append(f"round {report.rounds}: expected {expected!r} after switching pages")
+        await page.wait_for_selector("text=decoded at z =", timeout=60_000)
+        back = caption_z(await page.locator('[data-testid="stMain"]').inner_text())
+        model = await page.get_by_role("combobox", name="Model").input_value()
+        if back != own:
+            report.leaks.append(f"round {report.rounds}: left the explorer at {own!r}, came back to {back!r}")
         if "mnist-2d" not in model:
-            report.leaks.append(f"round {report.rounds}: the model picker shows {model!r}")
-        await slider_round(page, report, presses, "ArrowLeft")  # back to 0 for the next round
+            report.leaks.append(f"round {report.rounds}: the sidebar no longer shows the shipped model")
+        await slider_round(page, report, presses, "ArrowLeft")
         await ready(page)
         report.rounds += 1
 
@@ -91,9 +103,9 @@ async def trainer(page: Page, url: str, seconds: float, report: SessionReport) -
         last = now
     await page.get_by_role("button", name="Stop").click()
     await page.wait_for_selector("text=stopped early", timeout=60_000)
-    model = await page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.inner_text()
+    model = await page.get_by_role("combobox", name="Model").input_value()
     if "trained in this session" not in model:
-        report.leaks.append(f"the trainer's picker shows {model!r}, not its own trained model")
+        report.leaks.append("the trainer's sidebar does not show its own trained model")
 
 
 async def run_load(url: str, seconds: float = 60.0, explorers: int = 4) -> list[SessionReport]:
