@@ -136,8 +136,8 @@ def active_model() -> ActiveModel:
 # ---------------------------------------------------------------- data derived from a model
 
 
-@st.cache_resource(show_spinner=False)
 def dataset(name: str, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """A whole split, loaded once per process (vae_core caches it) and shared by all sessions."""
     return vc.load_dataset(name, train=train)
 
 

@@ -16,6 +16,7 @@ from safetensors.torch import save as save_tensors
 
 from tests.test_app import app, digit_png, images_of
 from vae_core import VAE, VAEConfig, checkpoint_bytes, load_dataset
+from vae_core.checkpoint import read_metadata
 from vae_core.preprocess import MAX_PIXELS, MAX_UPLOAD_BYTES
 
 
@@ -111,10 +112,7 @@ def checkpoint_cases() -> dict[str, tuple[bytes, str]]:
         nan_model.decoder[0].bias.fill_(float("nan"))
     torch_save = io.BytesIO()
     torch.save({"weights": RunsCode()}, torch_save)
-    header_len = int.from_bytes(good[:8], "little")
-    import json
-
-    metadata = json.loads(good[8 : 8 + header_len])["__metadata__"]
+    metadata = read_metadata(good)
     return {
         "hostile-pickle.safetensors": (pickle.dumps(RunsCode()), "pickle"),
         "hostile-torch-save.safetensors": (torch_save.getvalue(), "pickle"),

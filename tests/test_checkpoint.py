@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import save as save_tensors
 
 from vae_core import VAE, CheckpointError, TrainConfig, VAEConfig, checkpoint_bytes, load_checkpoint, save_checkpoint
+from vae_core.checkpoint import read_metadata
 
 
 def test_round_trip_gives_identical_outputs(small_model, tmp_path):
@@ -51,17 +52,12 @@ def test_truncated_and_garbage_files_are_refused(small_model):
             load_checkpoint(bad)
 
 
-def test_checkpoint_of_another_shape_gives_a_clear_error(small_model):
-    other = VAE(VAEConfig(latent_dim=2, hidden=64, conv_channels=(8, 16)))
-    metadata_from_other = checkpoint_bytes(VAE(VAEConfig(latent_dim=3, hidden=64, conv_channels=(8, 16))))
-    tensors = {k: v for k, v in other.state_dict().items()}
+def test_checkpoint_of_another_shape_gives_a_clear_error():
     # Weights of a 2-D model under a header that claims latent size 3.
-    import json
-
-    header_len = int.from_bytes(metadata_from_other[:8], "little")
-    metadata = json.loads(metadata_from_other[8 : 8 + header_len])["__metadata__"]
+    weights = VAE(VAEConfig(latent_dim=2, hidden=64, conv_channels=(8, 16))).state_dict()
+    header = read_metadata(checkpoint_bytes(VAE(VAEConfig(latent_dim=3, hidden=64, conv_channels=(8, 16)))))
     with pytest.raises(CheckpointError, match="shape"):
-        load_checkpoint(save_tensors(tensors, metadata=metadata))
+        load_checkpoint(save_tensors(dict(weights), metadata=header))
 
 
 def test_foreign_safetensors_and_nan_weights_are_refused(small_model):

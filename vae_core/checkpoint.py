@@ -94,7 +94,7 @@ def model_from_bytes(data: bytes, map_location: str | torch.device = "cpu") -> V
         )
     try:
         tensors = load_bytes(data)
-        metadata = _read_metadata(data)
+        metadata = read_metadata(data)
     except (SafetensorError, ValueError, OSError) as exc:
         raise CheckpointError(f"not a readable safetensors checkpoint (truncated or corrupt?): {exc}") from exc
     if metadata.get("format") != FORMAT:
@@ -126,7 +126,7 @@ def model_from_bytes(data: bytes, map_location: str | torch.device = "cpu") -> V
     return model.to(map_location).eval()
 
 
-def _read_metadata(data: bytes) -> dict[str, str]:
+def read_metadata(data: bytes) -> dict[str, str]:
     """The ``__metadata__`` of a safetensors header (8-byte little-endian length, then JSON)."""
     length = int.from_bytes(data[:8], "little")
     if not 0 < length <= len(data) - 8:
