@@ -47,8 +47,7 @@ with st.sidebar:
 
 grid = ui.manifold(active.key, active, n, extent, spacing, dims, base)
 axis = vc.grid_axis(n, extent, spacing).numpy()
-lo, hi = float(axis[0]), float(axis[-1])
-limit = max(4.0, abs(lo) + 1.0)
+limit = max(4.0, abs(float(axis[0])) + 1.0)
 
 
 @st.fragment

@@ -20,12 +20,10 @@ source = st.segmented_control(
     key="interp_source",
     persist_state="session",
 )
-ends: list[torch.Tensor] = []
 if source == "Random pair":
     if st.button("New random pair") or "interp_pair" not in st.session_state:
         st.session_state["interp_pair"] = np.random.default_rng().choice(len(means), 2, replace=False).tolist()
-    pair = st.session_state["interp_pair"]
-    ends = [vc.prepare_inputs(model, ui.test_set(active)[0][[i]])[0] for i in pair]
+    ends = list(vc.prepare_inputs(model, ui.test_set(active)[0][st.session_state["interp_pair"]]))
 elif source == "Upload two images":
     files = st.file_uploader("Two images of digits", type=None, accept_multiple_files=True, key="interp_files")
     ends = [x for x in (ui.read_upload(f) for f in (files or [])[:2]) if x is not None]
@@ -38,7 +36,7 @@ else:
         a = ui.pick_test_digit(active, "From", "interp_a")
     with c2:
         b = ui.pick_test_digit(active, "To", "interp_b", default_class=1)
-    ends = [vc.prepare_inputs(model, ui.test_set(active)[0][[i]])[0] for i in (a, b)]
+    ends = list(vc.prepare_inputs(model, ui.test_set(active)[0][[a, b]]))
 steps = st.slider("Steps", 3, 20, 10, key="interp_steps", persist_state="session")
 
 with torch.inference_mode():

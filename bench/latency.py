@@ -17,7 +17,7 @@ import time
 
 from playwright.sync_api import Page, sync_playwright
 
-from tools.browser import NEW_IMAGE_JS, SIGNATURE_JS, launch, running_app, wait_ready
+from tools.browser import NEW_IMAGE_JS, OUTER_POINT_JS, SIGNATURE_JS, launch, running_app, wait_ready
 
 
 def slider_latencies(page: Page, url: str, presses: int) -> list[float]:
@@ -40,17 +40,7 @@ def scatter_latencies(page: Page, url: str, clicks: int) -> list[float]:
     wait_ready(page)
     times = []
     for i in range(clicks):
-        x, y, index = page.evaluate(
-            """(rank) => {
-            const gd = document.querySelector('.js-plotly-plot');
-            const t = gd._fullData[0], L = gd._fullLayout, box = gd.getBoundingClientRect();
-            const r2 = (i) => t.x[i] ** 2 + t.y[i] ** 2;
-            const i = [...t.x.keys()].sort((a, b) => r2(b) - r2(a))[rank];
-            const x = box.left + L._size.l + L.xaxis.d2p(t.x[i]), y = box.top + L._size.t + L.yaxis.d2p(t.y[i]);
-            return [x, y, t.customdata[i][0]];
-        }""",
-            i % 15,
-        )
+        x, y, index = page.evaluate(OUTER_POINT_JS, i % 15)
         page.mouse.move(x + 2, y)
         t0 = page.evaluate("performance.now()")
         page.mouse.click(x, y)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tools.browser import CHROMIUM, ROOT, launch, running_app, wait_ready
+from tools.browser import CHROMIUM, OUTER_POINT_JS, ROOT, launch, running_app, wait_ready
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "artifacts" / "browser"
@@ -101,16 +101,7 @@ def test_interpolation_strip_follows_the_steps_slider(page):
 def click_outermost_point(page: Page) -> int:
     """Click the point farthest from the origin (nothing drawn over it) at the pixel position plotly
     itself computes; returns the test index of that point."""
-    x, y, index = page.evaluate("""() => {
-        const gd = document.querySelector('.js-plotly-plot');
-        const t = gd._fullData[0], L = gd._fullLayout, box = gd.getBoundingClientRect();
-        let best = 0;
-        for (let i = 0; i < t.x.length; i++) {
-            if (t.x[i] ** 2 + t.y[i] ** 2 > t.x[best] ** 2 + t.y[best] ** 2) best = i;
-        }
-        return [box.left + L._size.l + L.xaxis.d2p(t.x[best]), box.top + L._size.t + L.yaxis.d2p(t.y[best]),
-                t.customdata[best][0]];
-    }""")
+    x, y, index = page.evaluate(OUTER_POINT_JS, 0)
     page.mouse.move(x + 3, y)
     page.mouse.click(x, y)
     return int(index)

@@ -121,6 +121,18 @@ NEW_IMAGE_JS = (
 )
 
 
+# The page position and test index of the rank-th point farthest from the origin on the scatter
+# (outer points have nothing drawn over them, so a click there hits that point), as plotly computes it.
+OUTER_POINT_JS = """(rank) => {
+    const gd = document.querySelector('.js-plotly-plot');
+    const t = gd._fullData[0], L = gd._fullLayout, box = gd.getBoundingClientRect();
+    const r2 = (i) => t.x[i] ** 2 + t.y[i] ** 2;
+    const i = [...t.x.keys()].sort((a, b) => r2(b) - r2(a))[rank];
+    const x = box.left + L._size.l + L.xaxis.d2p(t.x[i]), y = box.top + L._size.t + L.yaxis.d2p(t.y[i]);
+    return [x, y, t.customdata[i][0]];
+}"""
+
+
 IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const busy = !app || app.dataset.testScriptState === "running" || app.dataset.testConnectionState !== "CONNECTED";
