@@ -34,9 +34,9 @@ def _console_error(message: ConsoleMessage, report: SessionReport) -> None:
 
 
 async def ready(page: Page) -> None:
-    await page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
+    await page.wait_for_selector('[data-testid="stMain"] h1')
     for _ in range(2):
-        await page.wait_for_function(IDLE_JS, timeout=60_000)
+        await page.wait_for_function(IDLE_JS)
         await page.wait_for_timeout(250)
 
 
@@ -48,6 +48,7 @@ def caption_z(text: str) -> str | None:
 async def slider_round(page: Page, report: SessionReport, presses: int, direction: str) -> None:
     slider = page.locator('[data-testid="stMain"]').get_by_role("slider").first
     for _ in range(presses):
+        await page.wait_for_selector("text=decoded at z =")
         await slider.focus()  # a rerun may have re-created the element and taken the focus away
         before = await slider.get_attribute("aria-valuenow")
         old = await page.evaluate(SIGNATURE_JS)
@@ -76,7 +77,7 @@ async def explorer(page: Page, url: str, index: int, seconds: float, report: Ses
         for name in ("Latent scatter", "Samples", "Latent explorer"):
             await page.locator('[data-testid="stSidebarNav"]').get_by_text(name, exact=True).click()
             await ready(page)
-        await page.wait_for_selector("text=decoded at z =", timeout=60_000)
+        await page.wait_for_selector("text=decoded at z =")
         back = caption_z(await page.locator('[data-testid="stMain"]').inner_text())
         model = await page.get_by_role("combobox", name="Model").input_value()
         if back != own:
@@ -102,7 +103,7 @@ async def trainer(page: Page, url: str, seconds: float, report: SessionReport) -
         report.rounds += now != last
         last = now
     await page.get_by_role("button", name="Stop").click()
-    await page.wait_for_selector("text=stopped early", timeout=60_000)
+    await page.wait_for_selector("text=stopped early")
     model = await page.get_by_role("combobox", name="Model").input_value()
     if "trained in this session" not in model:
         report.leaks.append("the trainer's sidebar does not show its own trained model")
@@ -115,6 +116,9 @@ async def run_load(url: str, seconds: float = 60.0, explorers: int = 4) -> list[
         pages = []
         for report in reports:
             context = await browser.new_context(viewport={"width": 1300, "height": 900})
+            # The machine is overloaded on purpose (2 cores: 5 browsers, a server, a training run):
+            # this test checks correctness under load, so it waits patiently rather than timing out.
+            context.set_default_timeout(120_000)
             page = await context.new_page()
             page.on("console", lambda m, r=report: _console_error(m, r))
             page.on("pageerror", lambda e, r=report: r.errors.append(str(e)))
