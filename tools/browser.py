@@ -141,11 +141,32 @@ IDLE_JS = """() => {
 }"""
 
 
-def wait_ready(page: Page, timeout: float = 60_000) -> None:
-    """Wait until the page has a title and Streamlit has stopped running and spinning, twice in a row
-    300 ms apart (a rerun can start just after the first check)."""
+# Resolves with the wall-clock time (ms since the epoch) at which the page became ready: a title
+# (the given one, if any) and Streamlit idle, and still so `hold` ms later (a rerun can start just
+# after a first idle moment). Ready means ready then, not when the check ended.
+READY_SINCE_JS = (
+    """([title, hold, timeout]) => new Promise((resolve, reject) => {
+    const idle = """
+    + IDLE_JS
+    + """;
+    const start = performance.now();
+    let since = null;
+    const check = () => {
+        const now = performance.timeOrigin + performance.now();
+        const h1 = document.querySelector('[data-testid="stMain"] h1');
+        if (h1 && (!title || h1.innerText.trim() === title) && idle()) {
+            since = since ?? now;
+            if (now - since >= hold) return resolve(since);
+        } else since = null;
+        if (performance.now() - start > timeout) reject(new Error(`page not ready after ${timeout} ms`));
+        else setTimeout(check, 5);
+    };
+    check();
+})"""
+)
+
+
+def wait_ready(page: Page, timeout: float = 60_000, title: str | None = None) -> float:
+    """Wait until the page is ready (see READY_SINCE_JS) and return when it became so, in epoch ms."""
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
-    for _ in range(2):
-        page.wait_for_function(IDLE_JS, timeout=timeout)
-        page.wait_for_timeout(300)
-    page.wait_for_function(IDLE_JS, timeout=timeout)
+    return page.evaluate(READY_SINCE_JS, [title, 600, timeout])
