@@ -1,4 +1,4 @@
-"""VAE Latent Explorer: streamlit run app.py"""
+"""The multipage app that `streamlit run app.py` serves: page config, navigation, the pages."""
 
 import streamlit as st
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import threading
 import uuid
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ if TYPE_CHECKING:  # plotly costs ~1 s to import: only the pages that draw chart
 CHECKPOINT_DIR = Path(__file__).with_name("checkpoints")
 DEFAULT_CHECKPOINT = "mnist-2d"
 UPLOAD_LIMIT_MB = 10
+# The explorer's grid as a page first opens: what the server warms at start-up.
+GRID_SIZE, GRID_EXTENT = 15, 3.0
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
@@ -122,6 +125,30 @@ def _resolve(key: str, label: str) -> ActiveModel:
     path = shipped_checkpoints()[label]
     mtime = path.stat().st_mtime
     return ActiveModel(f"shipped:{label}:{mtime}", label, _load_shipped(str(path), mtime))
+
+
+def use_all_cores() -> None:
+    """Let torch use every core in the calling thread only. The server runs torch single-threaded
+    (see app.py), which suits the tiny decodes behind sliders; bulk work in a thread of its own
+    (training, the start-up warm-up) asks for all cores here."""
+    default = torch.get_num_threads()
+    torch.set_num_threads(os.cpu_count() or 1)
+    # set_num_threads also changes the default that threads started later adopt (Streamlit starts
+    # one per script run); a throwaway thread puts it back without touching this thread's setting.
+    restore = threading.Thread(target=torch.set_num_threads, args=(default,))
+    restore.start()
+    restore.join()
+
+
+def warm_up() -> None:
+    """Compute what the default first page shows, once, at server start (app.py runs this in a thread)
+    and import plotly for the chart pages, so neither the first visitor nor a page switch waits."""
+    use_all_cores()
+    if DEFAULT_CHECKPOINT in shipped_checkpoints():
+        active = _resolve(f"shipped:{DEFAULT_CHECKPOINT}", DEFAULT_CHECKPOINT)
+        encoded_test(active.key, active)
+        manifold(active.key, active, GRID_SIZE, GRID_EXTENT, "linear", (0, 1), None)
+    import plotly.graph_objects  # noqa: F401
 
 
 def active_model() -> ActiveModel:
@@ -453,6 +480,7 @@ class TrainingJob:
         self._thread.start()
 
     def _run(self, images: torch.Tensor) -> None:
+        use_all_cores()
         try:
             self.result = vc.train(
                 self.model_config,

@@ -16,7 +16,7 @@ means, _, labels = ui.encoded_test(active.key, active)
 dims, base = (0, 1), None
 with st.sidebar:
     st.header("Grid")
-    n = st.slider("Grid size (N x N)", 5, 30, 15, key="grid_n", persist_state="session")
+    n = st.slider("Grid size (N x N)", 5, 30, ui.GRID_SIZE, key="grid_n", persist_state="session")
     spacing = st.radio(
         "Spacing",
         ["linear", "normal"],
@@ -26,7 +26,14 @@ with st.sidebar:
         horizontal=True,
     )
     extent = st.slider(
-        "Range ±", 1.0, 6.0, 3.0, 0.5, key="grid_extent", persist_state="session", disabled=spacing == "normal"
+        "Range ±",
+        1.0,
+        6.0,
+        ui.GRID_EXTENT,
+        0.5,
+        key="grid_extent",
+        persist_state="session",
+        disabled=spacing == "normal",
     )
     if model.latent_dim > 2:
         d1 = st.selectbox(

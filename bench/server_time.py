@@ -16,7 +16,7 @@ from tools.browser import ROOT
 
 
 def main(moves: int = 40) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "navigation.py"), default_timeout=120)
     at.run()
     times = []
     for i in range(moves):

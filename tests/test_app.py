@@ -25,7 +25,7 @@ HIGH_DIM = ROOT / "checkpoints" / "mnist-32d.safetensors"
 
 
 def app(page: str = "app_pages/explorer.py") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "navigation.py"), default_timeout=120)
     at.run()
     if page != "app_pages/explorer.py":
         at.switch_page(page).run()

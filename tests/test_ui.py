@@ -1,11 +1,16 @@
 """The shared UI helpers that compute something (the rest is covered through AppTest)."""
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 import ui
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_square_pads_a_thin_crop_without_stretching_it():
@@ -35,3 +40,32 @@ def test_heatmap_and_enlarge():
     assert rgb.shape == (2, 2, 3) and tuple(rgb[0, 0]) == (0, 0, 0) and tuple(rgb[1, 0]) == (255, 255, 0)
     assert ui.enlarge(np.eye(2, dtype=np.uint8), 3).shape == (6, 6)
     assert ui.to_uint8(np.array([-1.0, 0.5, 2.0])).tolist() == [0, 128, 255]
+
+
+def test_the_server_runs_torch_single_threaded_but_training_threads_use_every_core():
+    """app.py sets one torch thread per task (tiny decodes stay fast under load); ui.use_all_cores
+    must still give a training thread every core, and only that thread (torch's OpenMP threads are
+    per calling thread). Run in a fresh interpreter: the setting only works before torch is imported."""
+    code = """
+import os, re, threading
+import app, torch, ui
+def omp_threads():  # what torch's OpenMP will use in the calling thread
+    return int(re.search(r"omp_get_max_threads\\(\\) : (\\d+)", torch.__config__.parallel_info()).group(1))
+seen = {}
+def run(name, all_cores):
+    if all_cores:
+        ui.use_all_cores()
+    seen[name] = omp_threads()
+for name, all_cores in [("training", True), ("slider", False)]:
+    t = threading.Thread(target=run, args=(name, all_cores)); t.start(); t.join()
+print(omp_threads(), seen["slider"], seen["training"], os.cpu_count())
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    main, slider, training, cores = map(int, out.stdout.split())
+    assert (main, slider, training) == (1, 1, cores)
+
+
+def test_warm_up_prepares_the_default_model_and_imports_plotly():
+    code = "import app; app.warm_up(); import sys; print('plotly.graph_objects' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

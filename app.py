@@ -1,0 +1,33 @@
+"""VAE Latent Explorer: `streamlit run app.py`.
+
+The server. Its start-up hook warms, in a background thread, what the first page needs (torch, the
+shipped model, its encoded test set and manifold), so the first visitor does not wait for imports
+while their browser is still loading the page. The pages and their navigation are in navigation.py.
+"""
+
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import streamlit as st
+
+# One torch thread per task unless it asks for more (training does: ui.use_all_cores). A slider's
+# decode is tiny: two threads only add wake-ups, and under load (other sessions, a training run) they
+# wait for each other, which made a slider move 2-5x slower. Must be set before torch is imported.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def warm_up() -> None:
+    import ui  # imports torch and vae_core: most of a cold start
+
+    ui.warm_up()
+
+
+@asynccontextmanager
+async def lifespan(_app: st.App) -> AsyncIterator[None]:
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    yield
+
+
+app = st.App("navigation.py", lifespan=lifespan)
