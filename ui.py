@@ -251,6 +251,13 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def png_uri(image: np.ndarray) -> str:
+    """An image for st.image as an inline, lossless PNG. Given an array, Streamlit would send a JPEG
+    (smudging 28 x 28 digits) from a media URL that the next rerun may already have deleted while
+    the browser still fetches it; inline, a slider's image also arrives with the rerun itself."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode()
+
+
 def gif_bytes(frames: list[np.ndarray], ms_per_frame: int = 120) -> bytes:
     """An animated GIF that walks forward and back again, looping."""
     images = [Image.fromarray(f) for f in frames + frames[-2:0:-1]]

@@ -67,7 +67,7 @@ def explorer() -> None:
         z[dims[0]], z[dims[1]] = z1, z2
         image = ui.to_uint8(vc.decode(model, z[None])[0])
         # 28 x 28 sent, 280 x 280 shown: the browser enlarges it with crisp pixels (ui's CSS).
-        st.image(image, caption=f"decoded at z = ({z1:.2f}, {z2:.2f})", width=280)
+        st.image(ui.png_uri(image), caption=f"decoded at z = ({z1:.2f}, {z2:.2f})", width=280)
         nearest = float(np.sqrt(((means[:, list(dims)] - [z1, z2]) ** 2).sum(1)).min())
         if max(abs(z1), abs(z2)) > 3:
             st.warning(
@@ -79,7 +79,7 @@ def explorer() -> None:
             )
     with right:
         st.image(
-            _mark(grid, axis, z1, z2),
+            ui.png_uri(_mark(grid, axis, z1, z2)),
             caption=f"{n} x {n} manifold; the red square is the slider point",
             width=min(560, 28 * n),
         )

@@ -46,7 +46,7 @@ strips = {name: vc.decode(model, z) for name, z in paths.items()}
 
 for name, images in strips.items():
     strip = ui.to_uint8(vc.tile(images, steps, pad=2))
-    st.image(ui.enlarge(strip, 2), caption=f"{name} interpolation", width="stretch")
+    st.image(ui.png_uri(ui.enlarge(strip, 2)), caption=f"{name} interpolation", width="stretch")
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(f"{name} strip (PNG)", ui.png_bytes(strip), f"interpolation-{name}.png", "image/png")
     c2.download_button(

@@ -56,8 +56,8 @@ for name, data in inputs[:12]:
         ("reconstruction", recon),
     ]
     for col, (caption, image) in zip(cols, stages, strict=False):
-        col.image(ui.square(ui.to_uint8(image)), caption=caption, width="stretch")
-    cols[6].image(ui.heatmap(np.abs(steps.centred - recon)), caption="|error|", width="stretch")
+        col.image(ui.png_uri(ui.square(ui.to_uint8(image))), caption=caption, width="stretch")
+    cols[6].image(ui.png_uri(ui.heatmap(np.abs(steps.centred - recon))), caption="|error|", width="stretch")
 
     torch.manual_seed(0)
     rec, kl, _ = vc.elbo_per_image(model, x)

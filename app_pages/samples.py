@@ -18,7 +18,7 @@ def samples() -> None:
     images = vc.sample_prior(active.model, n * n, int(seed), temperature)
     grid = ui.to_uint8(vc.tile(images, n, pad=2))
     st.image(
-        ui.enlarge(grid, 2),
+        ui.png_uri(ui.enlarge(grid, 2)),
         caption=f"{n * n} samples, z ~ N(0, {temperature:.2f}² I), seed {seed}",
         width=min(700, 56 * n),
     )

@@ -70,8 +70,9 @@ def scatter() -> None:
     cols = st.columns(min(len(chosen), 12))
     for i, index in enumerate(chosen):
         with cols[i % len(cols)]:
-            st.image(ui.enlarge(ui.to_uint8(x[i, 0]), 3), caption=f"#{index} ({active.class_names[labels[index]]})")
-            st.image(ui.enlarge(ui.to_uint8(recon[i]), 3))
+            caption = f"#{index} ({active.class_names[labels[index]]})"
+            st.image(ui.png_uri(ui.enlarge(ui.to_uint8(x[i, 0]), 3)), caption=caption)
+            st.image(ui.png_uri(ui.enlarge(ui.to_uint8(recon[i]), 3)))
 
 
 scatter()

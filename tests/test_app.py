@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+import vae_core as vc
 from vae_core import checkpoint_bytes, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,6 +64,10 @@ def test_explorer_slider_redraws_the_image_and_is_kept_across_pages():
     after = images_of(at)
     assert after[0] != before[0]  # the decoded digit changed
     assert "z = (1.50, 0.00)" in at.get("image")[0].captions[0]
+    # Shown losslessly: exactly the decoder's pixel means at that point, as 8-bit grey.
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(after[0].split(",", 1)[1]))))
+    expected = vc.decode(vc.load_checkpoint(ROOT / "checkpoints" / "mnist-2d.safetensors"), torch.tensor([[1.5, 0.0]]))
+    np.testing.assert_array_equal(shown, (expected[0].numpy().clip(0, 1) * 255).round().astype(np.uint8))
     at.slider(key="z_y").set_value(3.6).run()
     assert any("Outside ±3" in w.value for w in at.warning)
     at.switch_page("app_pages/samples.py").run()
