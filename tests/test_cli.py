@@ -45,7 +45,7 @@ def test_train_evaluate_sample_manifold_end_to_end(tmp_path):
     assert "test -ELBO" in out and "IWAE, k=5" in out
     model = load_checkpoint(ckpt)
     assert model.info["command"].startswith("python -m vae_core train")
-    assert model.info["test"]["iwae_images"] == 20 and model.info["train_seconds"] > 0
+    assert model.info["test"]["iwae_images"] == 20 and model.info["train_seconds"] >= 0  # 0.0 when under 50 ms
 
     out = run("evaluate", str(ckpt), "--k", "3", "--images", "10", "--save").stdout
     assert "KL per latent dimension" in out
