@@ -76,7 +76,7 @@ def running_app(port: int | None = None, timeout: float = 90.0, env: dict[str, s
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start: {(ROOT / f'.streamlit-{port}.log').read_text()[-2000:]}")
-            time.sleep(0.2)
+            time.sleep(0.05)
         yield url
     finally:
         process.terminate()
