@@ -72,14 +72,18 @@ def scatter_latencies(page: Page, url: str, clicks: int) -> list[float]:
 def page_switch_latencies(page: Page, url: str, rounds: int) -> list[float]:
     page.goto(url)
     wait_ready(page)
-    # sidebar entry -> the page's title
-    pages = {"Samples": "Samples from the prior", "Latent explorer": "", "Interpolation": "", "Latent scatter": ""}
+    pages = {  # sidebar entry -> the page's title
+        "Samples": "Samples from the prior",
+        "Latent explorer": "Latent explorer",
+        "Interpolation": "Interpolation",
+        "Latent scatter": "Latent scatter",
+    }
     times = []
     for i in range(rounds):
         name = list(pages)[i % len(pages)]
         t0 = time.time() * 1000
         page.locator('[data-testid="stSidebarNav"]').get_by_text(name, exact=True).click()
-        times.append(wait_ready(page, title=pages[name] or name) - t0)
+        times.append(wait_ready(page, title=pages[name]) - t0)
     return times
 
 

@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+import ui
 import vae_core as vc
 from vae_core import checkpoint_bytes, load_dataset
 
@@ -67,7 +68,7 @@ def test_explorer_slider_redraws_the_image_and_is_kept_across_pages():
     # Shown losslessly: exactly the decoder's pixel means at that point, as 8-bit grey.
     shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(after[0].split(",", 1)[1]))))
     expected = vc.decode(vc.load_checkpoint(ROOT / "checkpoints" / "mnist-2d.safetensors"), torch.tensor([[1.5, 0.0]]))
-    np.testing.assert_array_equal(shown, (expected[0].numpy().clip(0, 1) * 255).round().astype(np.uint8))
+    np.testing.assert_array_equal(shown, ui.to_uint8(expected[0]))
     at.slider(key="z_y").set_value(3.6).run()
     assert any("Outside ±3" in w.value for w in at.warning)
     at.switch_page("app_pages/samples.py").run()
