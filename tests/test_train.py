@@ -1,8 +1,10 @@
+import math
+
 import pytest
 import torch
 
-from vae_core import TrainConfig, TrainingDiverged, VAEConfig, load_dataset, train
-from vae_core.train import kl_weight
+from vae_core import VAE, TrainConfig, TrainingDiverged, VAEConfig, load_dataset, train
+from vae_core.train import kl_weight, learning_rate_factor
 
 SMALL = VAEConfig(latent_dim=2, hidden=32, conv_channels=(4, 8))
 
@@ -51,3 +53,41 @@ def test_kl_warmup_rises_linearly_to_beta():
     assert kl_weight(10, 10, config) == pytest.approx(1.0)
     assert kl_weight(20, 10, config) == kl_weight(50, 10, config) == 2.0
     assert kl_weight(0, 10, TrainConfig(beta=0.5)) == 0.5
+
+
+def test_learning_rate_warms_up_linearly_then_follows_the_half_cosine():
+    warm = TrainConfig(epochs=4, lr_warmup_epochs=1)  # 10 steps per epoch, 40 in all
+    assert learning_rate_factor(0, 10, 40, warm) == pytest.approx(0.1)
+    assert learning_rate_factor(4, 10, 40, warm) == pytest.approx(0.5 * 0.5 * (1 + math.cos(math.pi * 4 / 40)))
+    assert learning_rate_factor(20, 10, 40, warm) == pytest.approx(0.5)  # half-way down the cosine
+    assert learning_rate_factor(40, 10, 40, warm) == pytest.approx(0.0)
+    constant = TrainConfig(lr_schedule="constant", lr_warmup_epochs=2)
+    assert learning_rate_factor(9, 10, 40, constant) == pytest.approx(0.5)
+    assert learning_rate_factor(19, 10, 40, constant) == learning_rate_factor(39, 10, 40, constant) == 1.0
+    assert learning_rate_factor(0, 10, 40, TrainConfig(lr_schedule="constant")) == 1.0
+
+
+def test_the_warm_up_reaches_the_optimiser():
+    images, _ = load_dataset("mnist", train=True)
+
+    def weight_change(warmup_epochs: float) -> float:
+        config = TrainConfig(epochs=1, batch_size=50, learning_rate=1e-2, lr_warmup_epochs=warmup_epochs)
+        model = VAE(SMALL)
+        before = model.state_dict()["encoder.0.weight"].clone()
+        train(SMALL, config, images[:50], model=model)  # one step
+        return (model.state_dict()["encoder.0.weight"] - before).abs().max().item()
+
+    # Adam's first step moves each weight by about the learning rate; a long warm-up scales it down.
+    assert weight_change(0) > 5e-3
+    assert weight_change(1e4) < 1e-5
+
+
+def test_bfloat16_training_learns_and_hands_back_a_float32_model():
+    images, _ = load_dataset("mnist", train=True)
+    config = VAEConfig(latent_dim=2, hidden=64, conv_channels=(8, 16))
+    result = train(config, TrainConfig(epochs=3, batch_size=50, precision="bfloat16"), images[:1500], log_every=10)
+    losses = [row["loss"] for row in result.history]
+    assert sum(losses[-3:]) / 3 < 0.8 * sum(losses[:3]) / 3
+    assert all(p.dtype == torch.float32 and p.is_contiguous() for p in result.model.parameters())
+    with pytest.raises(ValueError, match="precision"):
+        TrainConfig(precision="float16")

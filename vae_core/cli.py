@@ -93,6 +93,18 @@ def _parser() -> argparse.ArgumentParser:
         default=TrainConfig.lr_schedule,
         help="cosine decays the learning rate to 0 over the run",
     )
+    t.add_argument(
+        "--lr-warmup",
+        type=float,
+        default=TrainConfig.lr_warmup_epochs,
+        help="epochs over which the learning rate rises from 0 (lets a large --lr start safely)",
+    )
+    t.add_argument(
+        "--precision",
+        choices=("float32", "bfloat16"),
+        default=TrainConfig.precision,
+        help="bfloat16: mixed precision, faster on CPUs with AVX512-BF16 or AMX and on GPUs",
+    )
     t.add_argument("--seed", type=int, default=TrainConfig.seed, help="random seed (runs on the CPU are reproducible)")
     t.add_argument("--device", default="auto", help="auto picks cuda, then mps, then cpu")
     t.add_argument("--train-images", type=int, default=None, help="use only the first N training images (quick trials)")
@@ -169,6 +181,8 @@ def _train(args: argparse.Namespace) -> int:
         beta=args.beta,
         kl_warmup_epochs=args.kl_warmup,
         lr_schedule=args.lr_schedule,
+        lr_warmup_epochs=args.lr_warmup,
+        precision=args.precision,
         seed=args.seed,
         device=args.device,
     )

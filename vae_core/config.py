@@ -65,16 +65,24 @@ class TrainConfig:
     # "cosine": the learning rate decays to 0 along a half cosine over the run (Loshchilov & Hutter
     # 2017), which settles the weights and gains a few nats over a constant rate at the same cost.
     lr_schedule: Literal["constant", "cosine"] = "cosine"
+    # Linear learning-rate warm-up from 0 over this many epochs (Goyal et al. 2017): lets a large
+    # rate be used without the first steps wrecking the freshly initialised network.
+    lr_warmup_epochs: float = 0.0
     seed: int = 0
     device: str = "auto"
+    # "bfloat16": mixed precision (torch.autocast) for CPUs with native bfloat16 (AVX512-BF16, AMX)
+    # and GPUs: layers compute in bfloat16; weights, optimiser and the bound stay float32.
+    precision: Literal["float32", "bfloat16"] = "float32"
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be at least 1")
-        if not self.learning_rate > 0 or self.beta < 0 or self.kl_warmup_epochs < 0:
-            raise ValueError("learning_rate must be positive; beta and kl_warmup_epochs not negative")
+        if not self.learning_rate > 0 or self.beta < 0 or self.kl_warmup_epochs < 0 or self.lr_warmup_epochs < 0:
+            raise ValueError("learning_rate must be positive; beta and the warm-up epochs not negative")
         if self.lr_schedule not in ("constant", "cosine"):
             raise ValueError(f"unknown lr_schedule {self.lr_schedule!r}: use 'constant' or 'cosine'")
+        if self.precision not in ("float32", "bfloat16"):
+            raise ValueError(f"unknown precision {self.precision!r}: use 'float32' or 'bfloat16'")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

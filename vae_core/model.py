@@ -50,7 +50,9 @@ class VAE(nn.Module):
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """q(z|x) = N(mean, diag(exp(logvar))): returns (mean, logvar), each N x latent_dim."""
-        mean, logvar = self.encoder(x).chunk(2, dim=1)
+        # .float(): under bfloat16 autocast the layers run in bfloat16 but the bound is computed in
+        # float32 (exp(logvar) - 1 - logvar cancels catastrophically in 8 mantissa bits).
+        mean, logvar = self.encoder(x).float().chunk(2, dim=1)
         return mean, logvar
 
     @staticmethod
@@ -60,7 +62,7 @@ class VAE(nn.Module):
 
     def decode_logits(self, z: Tensor) -> Tensor:
         """The decoder's raw output: Bernoulli logits, or the Gaussian mean before its sigmoid."""
-        return self.decoder(z)
+        return self.decoder(z).float()
 
     def decode(self, z: Tensor) -> Tensor:
         """Pixel means E[x|z] in [0, 1], N x 1 x 28 x 28."""
