@@ -91,3 +91,33 @@ def test_bfloat16_training_learns_and_hands_back_a_float32_model():
     assert all(p.dtype == torch.float32 and p.is_contiguous() for p in result.model.parameters())
     with pytest.raises(ValueError, match="precision"):
         TrainConfig(precision="float16")
+
+
+def test_adam_betas_reach_the_optimiser():
+    images, _ = load_dataset("mnist", train=True)
+
+    def second_step_sizes(betas: tuple[float, float]) -> torch.Tensor:
+        config = TrainConfig(epochs=1, batch_size=50, learning_rate=1e-3, lr_schedule="constant", adam_betas=betas)
+        model = VAE(SMALL)
+        after = []
+        train(
+            SMALL,
+            config,
+            images[:100],
+            model=model,
+            on_progress=lambda p: after.append(model.encoder[5].weight.detach().clone()),
+        )
+        sizes = (after[1] - after[0]).abs().flatten()
+        return sizes[sizes > 0]  # weights of dead units get no gradient and stay put
+
+    # With both decay rates 0, Adam forgets everything but the current gradient: every weight with a
+    # gradient moves by exactly the learning rate. With the defaults the second step's sizes spread out.
+    # (Only "almost every": a gradient smaller than Adam's epsilon, 1e-8, moves its weight less.)
+    def share_moved_by_the_rate(betas: tuple[float, float]) -> float:
+        return ((second_step_sizes(betas) - 1e-3).abs() < 1e-5).float().mean().item()
+
+    assert share_moved_by_the_rate((0.0, 0.0)) > 0.95
+    assert share_moved_by_the_rate((0.9, 0.999)) < 0.5
+    with pytest.raises(ValueError, match="adam_betas"):
+        TrainConfig(adam_betas=(0.9, 1.0))
+    assert TrainConfig.from_json(TrainConfig(adam_betas=(0.9, 0.99)).to_json()).adam_betas == (0.9, 0.99)

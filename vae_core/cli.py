@@ -105,6 +105,14 @@ def _parser() -> argparse.ArgumentParser:
         default=TrainConfig.precision,
         help="bfloat16: mixed precision, faster on CPUs with AVX512-BF16 or AMX and on GPUs",
     )
+    t.add_argument(
+        "--adam-betas",
+        type=float,
+        nargs=2,
+        default=list(TrainConfig.adam_betas),
+        metavar=("B1", "B2"),
+        help="Adam's decay rates; B2 = 0.99 keeps the steps larger after the first epoch (faster to a given loss)",
+    )
     t.add_argument("--seed", type=int, default=TrainConfig.seed, help="random seed (runs on the CPU are reproducible)")
     t.add_argument("--device", default="auto", help="auto picks cuda, then mps, then cpu")
     t.add_argument("--train-images", type=int, default=None, help="use only the first N training images (quick trials)")
@@ -183,6 +191,7 @@ def _train(args: argparse.Namespace) -> int:
         lr_schedule=args.lr_schedule,
         lr_warmup_epochs=args.lr_warmup,
         precision=args.precision,
+        adam_betas=tuple(args.adam_betas),
         seed=args.seed,
         device=args.device,
     )
