@@ -31,6 +31,8 @@ DEFAULT_CHECKPOINT = "mnist-2d"
 UPLOAD_LIMIT_MB = 10
 # The explorer's grid as a page first opens: what the server warms at start-up.
 GRID_SIZE, GRID_EXTENT = 15, 3.0
+# A horizontal legend above the plot, at its right: below it, it would cover the x-axis title.
+LEGEND_ABOVE = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1)
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 

@@ -74,7 +74,7 @@ with left:
                 marker=dict(size=7),
             )
         )
-    fig.update_layout(showlegend=True, legend=dict(orientation="h"))
+    fig.update_layout(showlegend=True, legend=ui.LEGEND_ABOVE)
     st.plotly_chart(fig, key="interp_scatter")
 with right:
     torch.manual_seed(0)
@@ -90,7 +90,7 @@ with right:
         xaxis_title="step",
         yaxis_title="nats per image",
         height=480,
-        legend=dict(orientation="h"),
+        legend=ui.LEGEND_ABOVE,
     )
     st.plotly_chart(fig, key="interp_elbo")
 

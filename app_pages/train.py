@@ -103,7 +103,8 @@ def progress() -> None:
         fig = go.Figure(
             [
                 go.Scatter(x=epochs_axis, y=rec, name="reconstruction"),
-                go.Scatter(x=epochs_axis, y=kl, name="KL", yaxis="y2"),
+                # dotted: on its own axis, the KL curve can lie right on top of the other one
+                go.Scatter(x=epochs_axis, y=kl, name="KL", yaxis="y2", line=dict(dash="dot")),
             ]
         )
         fig.update_layout(
@@ -112,7 +113,7 @@ def progress() -> None:
             height=380,
             yaxis=dict(title="reconstruction"),
             yaxis2=dict(title="KL", overlaying="y", side="right"),
-            legend=dict(orientation="h"),
+            legend=ui.LEGEND_ABOVE,
         )
         left.plotly_chart(fig, key="train_curve")
     if job.latents is not None:
