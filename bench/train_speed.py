@@ -87,10 +87,8 @@ def ours(train_images: torch.Tensor, test_images: torch.Tensor, target: float) -
     start = time.perf_counter()
 
     def check(progress) -> None:
-        if (
-            progress.step % (-(-len(train_images) // FAST.batch_size) // CHECKS_PER_EPOCH) == 0
-            and state["reached"] is None
-        ):
+        check_every = progress.total_steps // (FAST.epochs * CHECKS_PER_EPOCH)  # a quarter epoch, in steps
+        if progress.step % check_every == 0 and state["reached"] is None:
             t0 = time.perf_counter()
             with torch.random.fork_rng():  # testing must not change the training's random draws
                 model.eval()
