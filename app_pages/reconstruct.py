@@ -59,10 +59,10 @@ for name, data in inputs[:12]:
         col.image(ui.png_uri(ui.square(ui.to_uint8(image))), caption=caption, width="stretch")
     cols[6].image(ui.png_uri(ui.heatmap(np.abs(steps.centred - recon))), caption="|error|", width="stretch")
 
-    torch.manual_seed(0)
-    rec, kl, _ = vc.elbo_per_image(model, x)
-    nelbo = float(rec + kl)
-    iwae = -float(vc.iwae_log_likelihood(model, x, k)[0])
+    terms = vc.elbo_per_image(model, x, torch.Generator().manual_seed(0))
+    rec, kl = terms.reconstruction, terms.kl
+    nelbo = float(terms.negative_elbo)
+    iwae = -float(vc.iwae_log_likelihood(model, x, k, generator=torch.Generator().manual_seed(0))[0])
     percentile = float((reference < nelbo).mean() * 100)
     c1, c2, c3 = st.columns(3)
     c1.metric("-ELBO (nats)", f"{nelbo:.1f}", help=f"reconstruction {float(rec):.1f} + KL {float(kl):.1f}")

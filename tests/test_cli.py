@@ -45,7 +45,9 @@ def test_train_evaluate_sample_manifold_end_to_end(tmp_path):
     assert "test -ELBO" in out and "IWAE, k=5" in out
     model = load_checkpoint(ckpt)
     assert model.info["command"].startswith("python -m vae_core train")
-    assert model.info["test"]["iwae_images"] == 20 and model.info["train_seconds"] >= 0  # 0.0 when under 50 ms
+    assert model.info["test"]["iwae_images"] == 20 and model.info["world_size"] == 1
+    (epoch,) = model.info["history"]  # one record per epoch, with the per-dimension diagnostics
+    assert epoch["epoch"] == 1.0 and epoch["loss"] > 0 and len(epoch["kl_per_dim"]) == 2
 
     out = run("evaluate", str(ckpt), "--k", "3", "--images", "10", "--save").stdout
     assert "KL per latent dimension" in out
@@ -62,3 +64,14 @@ def test_bad_checkpoint_is_a_message_not_a_traceback(tmp_path):
     bad.write_bytes(b"garbage" * 10)
     result = run("sample", str(bad), "--out", str(tmp_path / "x.png"), ok=False)
     assert result.stderr.startswith("error:") and "Traceback" not in result.stderr
+
+
+def test_train_flags_come_from_the_configs(tmp_path):
+    ckpt = tmp_path / "mixture.safetensors"
+    tiny = ["--epochs", "1", "--train-images", "300", "--hidden", "16", "--conv-channels", "4", "8"]
+    run("train", *tiny, "--prior", "mixture", "--prior-components", "3", "--optimizer", "adamw", "--out", str(ckpt))
+    model = load_checkpoint(ckpt)
+    assert (model.config.prior, model.config.prior_components, model.train_config.optimizer) == ("mixture", 3, "adamw")
+    assert model.prior.means.shape == (3, 2)
+    refused = run("train", *tiny, "--prior", "flat", "--out", str(ckpt), ok=False)
+    assert "invalid choice: 'flat'" in refused.stderr and "standard" in refused.stderr

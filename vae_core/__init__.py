@@ -1,14 +1,22 @@
 """vae_core: a small PyTorch library for variational autoencoders on 28 x 28 images.
 
 Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
-One module per concern: config, losses, model, data, train, evaluate, checkpoint, inference,
+One module per concern: config, losses, priors, model, data, train, evaluate, checkpoint, inference,
 preprocess, and the command line in cli.
 """
 
 from .checkpoint import CheckpointError, checkpoint_bytes, describe, load_checkpoint, save_checkpoint
-from .config import TrainConfig, VAEConfig
+from .config import TrainConfig, VAEConfig, options
 from .data import CLASS_NAMES, DATASETS, DatasetUnavailable, data_root, load_dataset, to_float
-from .evaluate import elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
+from .evaluate import (
+    Evaluation,
+    active_units,
+    elbo_per_image,
+    evaluate,
+    iwae_log_likelihood,
+    latent_activity,
+    prepare_inputs,
+)
 from .inference import (
     decode,
     decode_grid,
@@ -23,7 +31,8 @@ from .inference import (
 )
 from .model import VAE
 from .preprocess import ImageError, PreprocessSteps, preprocess_image, preprocess_steps
-from .train import Progress, TrainingDiverged, TrainResult, pick_device, train
+from .priors import MixturePrior, Prior, StandardNormal, VampPrior
+from .train import Progress, TrainingDiverged, TrainResult, init_distributed, pick_device, train
 
 __all__ = [
     "CLASS_NAMES",
@@ -31,13 +40,19 @@ __all__ = [
     "VAE",
     "CheckpointError",
     "DatasetUnavailable",
+    "Evaluation",
     "ImageError",
+    "MixturePrior",
     "PreprocessSteps",
+    "Prior",
     "Progress",
+    "StandardNormal",
     "TrainConfig",
     "TrainResult",
     "TrainingDiverged",
     "VAEConfig",
+    "VampPrior",
+    "active_units",
     "checkpoint_bytes",
     "data_root",
     "decode",
@@ -48,10 +63,13 @@ __all__ = [
     "evaluate",
     "grid_axis",
     "grid_points",
+    "init_distributed",
     "iwae_log_likelihood",
+    "latent_activity",
     "lerp",
     "load_checkpoint",
     "load_dataset",
+    "options",
     "pick_device",
     "prepare_inputs",
     "preprocess_image",

@@ -35,8 +35,8 @@ def checkpoint_bytes(model: VAE, train_config: TrainConfig | None = None, info: 
     metadata = {
         "format": FORMAT,
         "config": model.config.to_json(),
-        "train_config": (train_config or getattr(model, "train_config", None) or TrainConfig()).to_json(),
-        "info": json.dumps(info if info is not None else getattr(model, "info", {}), sort_keys=True),
+        "train_config": (train_config or model.train_config).to_json(),
+        "info": json.dumps(info if info is not None else model.info, sort_keys=True),
     }
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     return save_bytes(tensors, metadata=metadata)
@@ -118,7 +118,9 @@ def model_from_bytes(data: bytes, map_location: str | torch.device = "cpu") -> V
             raise CheckpointError(
                 f"weight {name} has shape {tuple(tensor.shape)} but the config needs {tuple(expected[name].shape)}"
             )
-        if not tensor.is_floating_point() or not torch.isfinite(tensor).all():
+        if not tensor.is_floating_point():
+            raise CheckpointError(f"weight {name} is of type {tensor.dtype}, not floating point: the file is not ours")
+        if not torch.isfinite(tensor).all():
             raise CheckpointError(f"weight {name} contains NaN or infinite values: the model is unusable")
     model.load_state_dict(tensors)
     model.train_config = train_config
@@ -140,14 +142,14 @@ def read_metadata(data: bytes) -> dict[str, str]:
 
 def describe(model: VAE) -> dict[str, Any]:
     """The facts a person wants to see about a model, as plain values."""
-    train = getattr(model, "train_config", None) or TrainConfig()
-    info = getattr(model, "info", {}) or {}
-    test = info.get("test", {})
-    elbo = test.get("negative_elbo")
+    test = model.info.get("test", {})
+    elbo = test.get("negative_elbo") if isinstance(test, dict) else None
+    config = model.config
     return {
-        "dataset": model.config.dataset,
+        "dataset": config.dataset,
         "latent size": model.latent_dim,
-        "likelihood": model.config.likelihood + (" (binarised data)" if model.config.binarize == "dynamic" else ""),
-        "beta": train.beta,
-        "test -ELBO (nats)": None if elbo is None or not math.isfinite(elbo) else round(elbo, 2),
+        "likelihood": config.likelihood + (" (binarised data)" if config.binarize == "dynamic" else ""),
+        "prior": "N(0, I)" if config.prior == "standard" else f"{config.prior}, K = {config.prior_components}",
+        "beta": model.train_config.beta,
+        "test -ELBO (nats)": round(elbo, 2) if isinstance(elbo, (int, float)) and math.isfinite(elbo) else None,
     }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from dataclasses import fields
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import numpy as np
 import torch
@@ -14,11 +16,11 @@ from tqdm import tqdm
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig, VAEConfig
-from .data import DATASETS, DatasetUnavailable, load_dataset
-from .evaluate import evaluate
+from .data import DatasetUnavailable, load_dataset
+from .evaluate import Evaluation, evaluate
 from .inference import decode_grid, sample_prior, tile
 from .model import VAE
-from .train import TrainingDiverged, train
+from .train import Progress, TrainingDiverged, TrainResult, init_distributed, train
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,80 +43,43 @@ def _parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser(
         "train",
-        help="train a VAE and save it as a .safetensors checkpoint",
+        help="train a VAE and save it as a .safetensors checkpoint (under torchrun: on every process)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    t.add_argument(
-        "--dataset", choices=DATASETS, default="mnist", help="training data (mnist is built in; others download)"
+    model, how = t.add_argument_group("the model (VAEConfig)"), t.add_argument_group("training (TrainConfig)")
+    _config_flag(model, "--dataset", "dataset", "training data (mnist is built in; the others download)")
+    _config_flag(model, "--latent-dim", "latent_dim", "size of z; 2 can be drawn as a plane")
+    _config_flag(
+        model, "--likelihood", "likelihood", "p(x|z): bernoulli (cross-entropy) or gaussian (sum of squared errors)"
     )
+    _config_flag(model, "--gaussian-sigma", "gaussian_sigma", "fixed sigma of the gaussian likelihood")
+    _config_flag(model, "--binarize", "binarize", "dynamic: fresh Bernoulli samples of the grey levels (Burda et al.)")
+    _config_flag(model, "--conv-channels", "conv_channels", "widths of the two convolutions", metavar=("C1", "C2"))
+    _config_flag(model, "--hidden", "hidden", "width of the fully connected layer")
+    _config_flag(model, "--prior", "prior", "p(z): N(0, I), a learnt Gaussian mixture, or the VampPrior")
+    _config_flag(model, "--prior-components", "prior_components", "K: mixture components or VampPrior pseudo-inputs")
+    _config_flag(how, "--epochs", "epochs", "passes over the training set")
+    _config_flag(how, "--batch-size", "batch_size", "images per step (under torchrun: over all processes)")
+    _config_flag(how, "--lr", "learning_rate", "peak learning rate")
+    _config_flag(how, "--optimizer", "optimizer", "adamw decouples weight decay from the step")
+    _config_flag(how, "--weight-decay", "weight_decay", "decoupled weight decay (adamw; the classic recipe: 0.01)")
+    _config_flag(
+        how,
+        "--adam-betas",
+        "adam_betas",
+        "Adam's decay rates; B2 = 0.99 forgets early steps sooner",
+        metavar=("B1", "B2"),
+    )
+    _config_flag(how, "--beta", "beta", "weight on the KL term (beta-VAE; 1 is the true ELBO)")
+    _config_flag(how, "--kl-warmup", "kl_warmup_epochs", "epochs over which the KL weight rises from 0 to beta")
+    _config_flag(how, "--lr-schedule", "lr_schedule", "cosine decays the learning rate to 0 over the run")
+    _config_flag(how, "--lr-warmup", "lr_warmup_epochs", "epochs over which the learning rate rises from 0")
+    _config_flag(how, "--precision", "precision", "bfloat16: mixed precision; auto: bfloat16 where native")
+    _config_flag(how, "--seed", "seed", "random seed (runs on the CPU are reproducible)")
+    _config_flag(how, "--device", "device", "auto picks cuda, then mps, then cpu")
     t.add_argument(
         "--data-root", default=None, help="folder for downloaded datasets (default: $VAE_DATA_ROOT or ~/.cache)"
     )
-    t.add_argument("--latent-dim", type=int, default=2, help="size of z; 2 can be drawn as a plane")
-    t.add_argument(
-        "--likelihood",
-        choices=("bernoulli", "gaussian"),
-        default="bernoulli",
-        help="p(x|z): bernoulli (cross-entropy) or gaussian with fixed sigma (sum of squared errors)",
-    )
-    t.add_argument(
-        "--gaussian-sigma", type=float, default=VAEConfig.gaussian_sigma, help="fixed sigma of the gaussian likelihood"
-    )
-    t.add_argument(
-        "--binarize",
-        choices=("none", "dynamic"),
-        default="none",
-        help="dynamic: train on fresh Bernoulli samples of the grey levels (Burda et al. 2015)",
-    )
-    t.add_argument(
-        "--conv-channels",
-        type=int,
-        nargs=2,
-        default=list(VAEConfig.conv_channels),
-        metavar=("C1", "C2"),
-        help="widths of the two convolutions",
-    )
-    t.add_argument("--hidden", type=int, default=VAEConfig.hidden, help="width of the fully connected layer")
-    t.add_argument("--epochs", type=int, default=TrainConfig.epochs, help="passes over the training set")
-    t.add_argument("--batch-size", type=int, default=TrainConfig.batch_size, help="images per step")
-    t.add_argument("--lr", type=float, default=TrainConfig.learning_rate, help="Adam learning rate")
-    t.add_argument(
-        "--beta", type=float, default=TrainConfig.beta, help="weight on the KL term (beta-VAE; 1 is the true ELBO)"
-    )
-    t.add_argument(
-        "--kl-warmup",
-        type=float,
-        default=TrainConfig.kl_warmup_epochs,
-        help="epochs over which the KL weight rises from 0 to beta",
-    )
-    t.add_argument(
-        "--lr-schedule",
-        choices=("constant", "cosine"),
-        default=TrainConfig.lr_schedule,
-        help="cosine decays the learning rate to 0 over the run",
-    )
-    t.add_argument(
-        "--lr-warmup",
-        type=float,
-        default=TrainConfig.lr_warmup_epochs,
-        help="epochs over which the learning rate rises from 0 (lets a large --lr start safely)",
-    )
-    t.add_argument(
-        "--precision",
-        choices=("float32", "bfloat16"),
-        default=TrainConfig.precision,
-        help="bfloat16: mixed precision, faster on CPUs with AVX512-BF16 or AMX and on GPUs",
-    )
-    t.add_argument(
-        "--adam-betas",
-        type=float,
-        nargs=2,
-        default=list(TrainConfig.adam_betas),
-        metavar=("B1", "B2"),
-        help="Adam's decay rates; B2 = 0.99 keeps the steps larger after the first epoch (faster to a given loss)",
-    )
-    t.add_argument("--seed", type=int, default=TrainConfig.seed, help="random seed (runs on the CPU are reproducible)")
-    t.add_argument("--device", default="auto", help="auto picks cuda, then mps, then cpu")
     t.add_argument("--train-images", type=int, default=None, help="use only the first N training images (quick trials)")
     t.add_argument(
         "--eval-k", type=int, default=0, help="after training, estimate log p(x) with IWAE using k samples (0: skip)"
@@ -172,69 +137,82 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _config_flag(group: Any, flag: str, name: str, help: str, **options: Any) -> None:
+    """A flag for a field of VAEConfig or TrainConfig: its default, type and choices are the field's own."""
+    cls = VAEConfig if name in _fields(VAEConfig) else TrainConfig
+    hint, default = get_type_hints(cls)[name], getattr(cls, name)
+    if get_origin(hint) is Literal:
+        options["choices"] = get_args(hint)
+    elif get_origin(hint) is tuple:
+        options.update(nargs=len(default), type=type(default[0]))
+        default = list(default)
+    else:
+        options["type"] = type(default)
+    group.add_argument(flag, dest=name, default=default, help=help, **options)
+
+
+def _fields(cls: type) -> set[str]:
+    return {f.name for f in fields(cls)}
+
+
+def _configs(args: argparse.Namespace) -> tuple[VAEConfig, TrainConfig]:
+    values = vars(args)
+    model = VAEConfig(**{name: values[name] for name in _fields(VAEConfig)})
+    return model, TrainConfig(**{name: values[name] for name in _fields(TrainConfig)})
+
+
 def _train(args: argparse.Namespace) -> int:
-    model_config = VAEConfig(
-        latent_dim=args.latent_dim,
-        likelihood=args.likelihood,
-        gaussian_sigma=args.gaussian_sigma,
-        conv_channels=tuple(args.conv_channels),
-        hidden=args.hidden,
-        dataset=args.dataset,
-        binarize=args.binarize,
-    )
-    train_config = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        beta=args.beta,
-        kl_warmup_epochs=args.kl_warmup,
-        lr_schedule=args.lr_schedule,
-        lr_warmup_epochs=args.lr_warmup,
-        precision=args.precision,
-        adam_betas=tuple(args.adam_betas),
-        seed=args.seed,
-        device=args.device,
-    )
+    model_config, train_config = _configs(args)
     start_from = load_checkpoint(args.resume) if args.resume else None
     if start_from is not None:
         model_config = start_from.config
     images = load_dataset(model_config.dataset, train=True, root=args.data_root)[0][: args.train_images]
-    bar = tqdm(total=train_config.epochs * -(-len(images) // train_config.batch_size), unit="step", desc="training")
-
-    def show(p):
-        bar.update(1)
-        if p.step % 20 == 0:
-            bar.set_postfix(
-                loss=f"{p.loss:.1f}",
-                rec=f"{p.reconstruction:.1f}",
-                kl=f"{p.kl:.2f}",
-                img_s=f"{p.images_per_second:.0f}",
-            )
-
+    rank, world = init_distributed()  # (0, 1) unless launched by torchrun
     try:
-        result = train(model_config, train_config, images, on_progress=show, model=start_from)
+        result = _train_with_bar(model_config, train_config, images, start_from, show=rank == 0)
     except TrainingDiverged as exc:
-        bar.close()
-        path = Path(args.out).with_suffix(".last-good.safetensors")
-        save_checkpoint(exc.result.model, path, train_config, {"error": str(exc)})
-        print(f"error: {exc}\nthe last good weights are in {path}", file=sys.stderr)
+        if rank == 0:
+            path = Path(args.out).with_suffix(".last-good.safetensors")
+            save_checkpoint(exc.result.model, path, train_config, {"error": str(exc)})
+            print(f"error: {exc}\nthe last good weights are in {path}", file=sys.stderr)
         return 1
-    bar.close()
+    finally:
+        if world > 1:
+            torch.distributed.destroy_process_group()
+    if rank != 0:  # one process writes the checkpoint
+        return 0
     test_images, _ = load_dataset(model_config.dataset, train=False, root=args.data_root)
     print(f"trained in {result.seconds:.0f} s; evaluating on the test split ...", file=sys.stderr)
     figures = _evaluate_with_bar(result.model, test_images, args.eval_k, args.eval_images)
     info = {
         "command": args.command_line,
         "train_seconds": round(result.seconds, 1),
+        "world_size": result.world_size,
+        "precision": result.precision,
         "resumed_from": _earlier_stages(start_from),
         "torch": torch.__version__,
-        "history": result.history[-1:] if result.history else [],
-        "test": figures,
+        "history": result.history,
+        "test": figures.as_dict(),
     }
     save_checkpoint(result.model, args.out, train_config, info)
     _print_figures(figures)
     print(f"saved {args.out}")
     return 0
+
+
+def _train_with_bar(
+    model_config: VAEConfig, train_config: TrainConfig, images: torch.Tensor, start_from: VAE | None, show: bool
+) -> TrainResult:
+    steps = train_config.epochs * -(-len(images) // train_config.batch_size)
+    with tqdm(total=steps, unit="step", desc="training", disable=not show) as bar:
+
+        def progress(p: Progress) -> None:
+            bar.update(1)
+            if p.step % 20 == 0:
+                postfix = {"loss": p.loss, "rec": p.reconstruction, "kl": p.kl, "img_s": p.images_per_second}
+                bar.set_postfix({k: f"{v:.1f}" for k, v in postfix.items()})
+
+        return train(model_config, train_config, images, on_progress=progress, model=start_from)
 
 
 def _earlier_stages(model: VAE | None) -> list[dict]:
@@ -246,23 +224,20 @@ def _earlier_stages(model: VAE | None) -> list[dict]:
     return [*info.get("resumed_from", []), stage]
 
 
-def _evaluate_with_bar(model, images, k: int, n: int | None) -> dict:
-    bar = tqdm(total=min(n or len(images), len(images)), unit="img", desc=f"IWAE k={k}", disable=k < 1)
-    figures = evaluate(model, images, k=k, iwae_images=n, on_progress=lambda done, total: bar.update(done - bar.n))
-    bar.close()
-    return figures
+def _evaluate_with_bar(model: VAE, images: torch.Tensor, k: int, n: int | None) -> Evaluation:
+    with tqdm(total=min(n or len(images), len(images)), unit="img", desc=f"IWAE k={k}", disable=k < 1) as bar:
+        return evaluate(model, images, k=k, iwae_images=n, on_progress=lambda done, total: bar.update(done - bar.n))
 
 
-def _print_figures(figures: dict) -> None:
+def _print_figures(figures: Evaluation) -> None:
     print(
-        f"test -ELBO {figures['negative_elbo']:.2f} nats/image "
-        f"(reconstruction {figures['reconstruction']:.2f} + KL {figures['kl']:.2f}); "
-        f"active units {figures['active_units']}"
+        f"test -ELBO {figures.negative_elbo:.2f} nats/image "
+        f"(reconstruction {figures.reconstruction:.2f} + KL {figures.kl:.2f}); "
+        f"active units {figures.active_units} of {len(figures.activity)}"
     )
-    if "iwae_nll" in figures:
+    if figures.iwae_nll is not None:
         print(
-            f"test -log p(x) (IWAE, k={figures['iwae_k']}, {figures['iwae_images']} images) "
-            f"{figures['iwae_nll']:.2f} nats/image"
+            f"test -log p(x) (IWAE, k={figures.iwae_k}, {figures.iwae_images} images) {figures.iwae_nll:.2f} nats/image"
         )
 
 
@@ -271,10 +246,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     images, _ = load_dataset(model.config.dataset, train=False, root=args.data_root)
     figures = _evaluate_with_bar(model, images, args.k, args.images)
     _print_figures(figures)
-    print("KL per latent dimension (nats):", " ".join(f"{v:.2f}" for v in figures["kl_per_dim"]))
+    print("activity Cov(E[z_d]) per latent dimension:", " ".join(f"{v:.3f}" for v in figures.activity))
+    if figures.kl_per_dim is not None:
+        print("KL per latent dimension (nats):", " ".join(f"{v:.2f}" for v in figures.kl_per_dim))
     if args.save:
         info = dict(model.info)
-        info["test"] = {**info.get("test", {}), **figures}
+        info["test"] = {**info.get("test", {}), **figures.as_dict()}
         save_checkpoint(model, args.checkpoint, model.train_config, info)
         print(f"figures stored in {args.checkpoint}")
     return 0

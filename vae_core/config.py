@@ -1,7 +1,9 @@
 """Frozen configurations: what a model is, and how it was trained.
 
 Both are plain dataclasses that round-trip through JSON, so a checkpoint can say what it holds
-without running any code (the Pythae idea, without the class hierarchy).
+without running any code (the Pythae idea, without the class hierarchy). Every closed set of
+choices is one ``Literal`` type below: validation, the CLI's ``choices`` and the app's option lists
+all read it through ``options``, so a choice is written down once.
 """
 
 from __future__ import annotations
@@ -9,15 +11,30 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Likelihood = Literal["bernoulli", "gaussian"]
 Binarize = Literal["none", "dynamic"]
+PriorKind = Literal["standard", "mixture", "vamp"]
+Dataset = Literal["mnist", "fashion-mnist", "kmnist"]
+LRSchedule = Literal["constant", "cosine"]
+Optimizer = Literal["adam", "adamw"]
+Precision = Literal["auto", "float32", "bfloat16"]
+
+
+def options(choice: Any) -> tuple[str, ...]:
+    """The values a ``Literal`` choice allows, in the order written: ``options(Likelihood)``."""
+    return get_args(choice)
+
+
+def _check(name: str, value: str, choice: Any) -> None:
+    if value not in options(choice):
+        raise ValueError(f"unknown {name} {value!r}: use one of {', '.join(map(repr, options(choice)))}")
 
 
 @dataclass(frozen=True)
 class VAEConfig:
-    """The model: its shape, its likelihood p(x|z) and the data it was made for."""
+    """The model: its shape, its likelihood p(x|z), its prior p(z) and the data it was made for."""
 
     latent_dim: int = 2
     likelihood: Likelihood = "bernoulli"
@@ -26,22 +43,33 @@ class VAEConfig:
     gaussian_sigma: float = math.sqrt(0.5)
     conv_channels: tuple[int, int] = (32, 64)
     hidden: int = 400
-    dataset: str = "mnist"
+    dataset: Dataset = "mnist"
     # "dynamic": train on a fresh Bernoulli sample of each grey-level image every time it is seen
     # (Burda et al. 2015); "none": use the grey levels themselves as targets.
     binarize: Binarize = "none"
+    # p(z): "standard" N(0, I); "mixture" of K learnt Gaussians; "vamp" the VampPrior, a mixture of
+    # the encoder's posteriors at K learnt pseudo-inputs (Tomczak & Welling 2018). See priors.py.
+    prior: PriorKind = "standard"
+    prior_components: int = 10
 
     def __post_init__(self) -> None:
         if self.latent_dim < 1:
             raise ValueError("latent_dim must be at least 1")
-        if self.likelihood not in ("bernoulli", "gaussian"):
-            raise ValueError(f"unknown likelihood {self.likelihood!r}: use 'bernoulli' or 'gaussian'")
-        if self.binarize not in ("none", "dynamic"):
-            raise ValueError(f"unknown binarize {self.binarize!r}: use 'none' or 'dynamic'")
+        _check("likelihood", self.likelihood, Likelihood)
+        _check("binarize", self.binarize, Binarize)
+        _check("prior", self.prior, PriorKind)
+        _check("dataset", self.dataset, Dataset)
         if not self.gaussian_sigma > 0:
             raise ValueError("gaussian_sigma must be positive")
         if len(self.conv_channels) != 2 or min(self.conv_channels) < 1 or self.hidden < 1:
             raise ValueError("conv_channels must be two positive widths and hidden positive")
+        if self.prior_components < 1:
+            raise ValueError("prior_components must be at least 1")
+        # Bounds far above any sensible model, so a hostile checkpoint header cannot make us allocate
+        # terabytes before its weights are even looked at.
+        too_large = self.latent_dim > 1024 or self.hidden > 8192 or max(self.conv_channels) > 1024
+        if too_large or self.prior_components > 8192:
+            raise ValueError("the model is implausibly large (latent_dim <= 1024, hidden <= 8192, channels <= 1024)")
         object.__setattr__(self, "conv_channels", tuple(int(c) for c in self.conv_channels))
 
     def to_json(self) -> str:
@@ -64,10 +92,14 @@ class TrainConfig:
     kl_warmup_epochs: float = 0.0
     # "cosine": the learning rate decays to 0 along a half cosine over the run (Loshchilov & Hutter
     # 2017), which settles the weights and gains a few nats over a constant rate at the same cost.
-    lr_schedule: Literal["constant", "cosine"] = "cosine"
+    lr_schedule: LRSchedule = "cosine"
     # Linear learning-rate warm-up from 0 over this many epochs (Goyal et al. 2017): lets a large
     # rate be used without the first steps wrecking the freshly initialised network.
     lr_warmup_epochs: float = 0.0
+    # "adamw" decouples the weight decay from the gradient step (Loshchilov & Hutter 2019); with
+    # weight_decay 0.01 (PyTorch's default for AdamW) it is the classic tutorial recipe's optimiser.
+    optimizer: Optimizer = "adam"
+    weight_decay: float = 0.0
     # Adam's decay rates for its running mean and mean square of the gradient. (0.9, 0.999) is the
     # paper's default; beta2 = 0.99 forgets the large gradients of the first steps ten times sooner,
     # so the steps stay larger later on (the benchmark's fast settings use it).
@@ -75,18 +107,20 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     # "bfloat16": mixed precision (torch.autocast) for CPUs with native bfloat16 (AVX512-BF16, AMX)
-    # and GPUs: layers compute in bfloat16; weights, optimiser and the bound stay float32.
-    precision: Literal["float32", "bfloat16"] = "float32"
+    # and GPUs: layers compute in bfloat16; weights, optimiser and the bound stay float32. "auto"
+    # picks bfloat16 where the device supports it natively (train.resolve_precision), else float32.
+    precision: Precision = "float32"
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be at least 1")
         if not self.learning_rate > 0 or self.beta < 0 or self.kl_warmup_epochs < 0 or self.lr_warmup_epochs < 0:
             raise ValueError("learning_rate must be positive; beta and the warm-up epochs not negative")
-        if self.lr_schedule not in ("constant", "cosine"):
-            raise ValueError(f"unknown lr_schedule {self.lr_schedule!r}: use 'constant' or 'cosine'")
-        if self.precision not in ("float32", "bfloat16"):
-            raise ValueError(f"unknown precision {self.precision!r}: use 'float32' or 'bfloat16'")
+        if self.weight_decay < 0:
+            raise ValueError("weight_decay must not be negative")
+        _check("lr_schedule", self.lr_schedule, LRSchedule)
+        _check("optimizer", self.optimizer, Optimizer)
+        _check("precision", self.precision, Precision)
         if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
             raise ValueError("adam_betas must be two numbers in [0, 1)")
         object.__setattr__(self, "adam_betas", tuple(float(b) for b in self.adam_betas))

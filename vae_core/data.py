@@ -16,8 +16,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .config import Dataset, options
+
 EMBEDDED_MNIST = Path(__file__).with_name("mnist")
-DATASETS = ("mnist", "fashion-mnist", "kmnist")
+DATASETS = options(Dataset)
 DIGIT_CLASSES = tuple(str(i) for i in range(10))
 CLASS_NAMES = {
     "mnist": DIGIT_CLASSES,

@@ -1,21 +1,23 @@
-"""Test-set figures, all in nats per image: the ELBO and its parts, KL per latent dimension,
-and the importance-weighted bound on log p(x) (Burda, Grosse & Salakhutdinov 2015)."""
+"""Test-set figures, all in nats per image: the ELBO and its parts, which latent dimensions are
+active, and the importance-weighted bound on log p(x) (Burda, Grosse & Salakhutdinov 2015)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
 
 from .data import binarize, to_float
-from .losses import kl_per_dimension, normal_log_prob, standard_normal_log_prob
+from .losses import ELBOTerms, kl_per_dimension, normal_log_prob
 from .model import VAE
 
-# A latent dimension is "active" when its KL, averaged over the data, exceeds this (Burda et al. use
-# the variance of the posterior mean over data > 0.01; KL is the same idea in nats).
-ACTIVE_UNIT_NATS = 0.01
+# Burda et al. (2015, section 5.2): a latent dimension u is active when Cov_x(E_q(u|x)[u]) > 1e-2,
+# i.e. when the encoder's mean for it varies across the data more than this.
+ACTIVE_UNIT_THRESHOLD = 0.01
 
 
 def prepare_inputs(model: VAE, images: Tensor, seed: int = 0) -> Tensor:
@@ -27,12 +29,25 @@ def prepare_inputs(model: VAE, images: Tensor, seed: int = 0) -> Tensor:
     return x
 
 
-@torch.inference_mode()
-def iwae_log_likelihood(model: VAE, x: Tensor, k: int, chunk: int = 1000) -> Tensor:
-    """log p(x) >= log (1/k) sum_i p(x, z_i) / q(z_i|x), z_i ~ q(z|x): the IWAE bound, per image.
+def latent_activity(means: Tensor) -> Tensor:
+    """Cov_x(E_q[z_d]) for each dimension d: the variance over the data of the posterior means."""
+    return means.double().var(0, correction=0).float()
 
-    k = 1 is the ELBO; the bound tightens as k grows. Samples are drawn ``chunk`` at a time and the
-    log-weights combined with logsumexp, so memory does not grow with k.
+
+def active_units(activity: Tensor, threshold: float = ACTIVE_UNIT_THRESHOLD) -> int:
+    """How many dimensions the encoder uses: those whose ``latent_activity`` exceeds the threshold."""
+    return int((activity > threshold).sum())
+
+
+@torch.inference_mode()
+def iwae_log_likelihood(
+    model: VAE, x: Tensor, k: int, chunk: int = 1000, generator: torch.Generator | None = None
+) -> Tensor:
+    """log p(x) >= log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x), z_i ~ q(z|x): the IWAE bound, per image.
+
+    k = 1 is the ELBO; the bound tightens as k grows. p(z) is the model's own prior. Samples are
+    drawn ``chunk`` at a time and the log-weights combined with logsumexp, so memory does not grow
+    with k. ``generator`` (on the model's device) makes the draws the caller's own.
     """
     device = model.device
     out = torch.empty(x.shape[0])
@@ -41,26 +56,43 @@ def iwae_log_likelihood(model: VAE, x: Tensor, k: int, chunk: int = 1000) -> Ten
         log_weights = []
         for start in range(0, k, chunk):
             n = min(chunk, k - start)
-            z = mean + torch.exp(0.5 * logvar) * torch.randn(n, mean.shape[1], device=device)
+            z = model.reparameterize(mean.expand(n, -1), logvar.expand(n, -1), generator)
             log_px_z = model.log_likelihood(image.expand(n, -1, -1, -1), model.decode_logits(z))
-            log_weights.append(log_px_z + standard_normal_log_prob(z) - normal_log_prob(z, mean, logvar))
+            log_weights.append(log_px_z + model.prior.log_prob(z) - normal_log_prob(z, mean, logvar))
         out[i] = torch.logsumexp(torch.cat(log_weights), 0).cpu() - math.log(k)
     return out
 
 
 @torch.inference_mode()
-def elbo_per_image(model: VAE, x: Tensor, batch_size: int = 1000) -> tuple[Tensor, Tensor, Tensor]:
-    """(reconstruction NLL, KL, KL per dimension) per image, one posterior sample each."""
-    recs, kls, kl_dims = [], [], []
-    for batch in x.split(batch_size):
-        batch = batch.to(model.device)
-        mean, logvar = model.encode(batch)
-        z = model.reparameterize(mean, logvar)
-        recs.append(-model.log_likelihood(batch, model.decode_logits(z)).cpu())
-        kl_dim = kl_per_dimension(mean, logvar).cpu()
-        kl_dims.append(kl_dim)
-        kls.append(kl_dim.sum(1))
-    return torch.cat(recs), torch.cat(kls), torch.cat(kl_dims)
+def elbo_per_image(
+    model: VAE, x: Tensor, generator: torch.Generator | None = None, batch_size: int = 1000
+) -> ELBOTerms:
+    """The model's own ``elbo_terms`` over x in batches, on the CPU: one posterior sample per image."""
+    parts = [model.elbo_terms(batch.to(model.device), generator) for batch in x.split(batch_size)]
+    return ELBOTerms(*(torch.cat([getattr(p, f).cpu() for p in parts]) for f in ELBOTerms.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A model's figures on a test set, nats per image. ``negative_elbo`` = ``reconstruction`` +
+    ``kl``; ``kl_per_dim`` is the closed-form KL of each dimension to N(0, 1) (standard-normal prior
+    only, else None); ``activity`` is Cov_x(E_q[z_d]) per dimension and ``active_units`` how many
+    exceed 0.01; the IWAE estimate of -log p(x) is on the first ``iwae_images`` images."""
+
+    images: int
+    negative_elbo: float
+    reconstruction: float
+    kl: float
+    activity: tuple[float, ...]
+    active_units: int
+    kl_per_dim: tuple[float, ...] | None = None
+    iwae_k: int | None = None
+    iwae_images: int | None = None
+    iwae_nll: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready record (what checkpoints store under info["test"]); unset figures left out."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if v is not None}
 
 
 def evaluate(
@@ -70,32 +102,35 @@ def evaluate(
     seed: int = 0,
     iwae_images: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> dict[str, float | int | list[float]]:
+) -> Evaluation:
     """Figures for a test set (uint8 N x 28 x 28 or float N x 1 x 28 x 28), in nats per image.
 
-    ``negative_elbo`` = ``reconstruction`` + ``kl``; ``kl_per_dim`` and ``active_units`` show which
-    latent dimensions carry information; with k >= 1, ``iwae_nll`` is -log p(x) estimated by the
-    IWAE bound with k samples on the first ``iwae_images`` images (all by default).
+    Seeded through a generator of its own (``seed``), so the figures are reproducible and no other
+    user of torch's global generator is disturbed. With k >= 1, -log p(x) is estimated by the IWAE
+    bound with k samples on the first ``iwae_images`` images (all by default).
     """
-    torch.manual_seed(seed)
     model.eval()
+    generator = torch.Generator(device=model.device).manual_seed(seed)
     x = prepare_inputs(model, images, seed)
-    rec, kl, kl_dims = elbo_per_image(model, x)
-    kl_dim_means = kl_dims.mean(0)
-    figures: dict[str, float | int | list[float]] = {
-        "images": x.shape[0],
-        "negative_elbo": (rec + kl).mean().item(),
-        "reconstruction": rec.mean().item(),
-        "kl": kl.mean().item(),
-        "kl_per_dim": [round(v, 4) for v in kl_dim_means.tolist()],
-        "active_units": int((kl_dim_means > ACTIVE_UNIT_NATS).sum()),
-    }
+    terms = elbo_per_image(model, x, generator)
+    activity = latent_activity(terms.mean)
+    kl_dims = kl_per_dimension(terms.mean, terms.logvar).mean(0) if model.prior.standard_normal else None
+    iwae: dict[str, Any] = {}
     if k >= 1:
         subset = x[: iwae_images or x.shape[0]]
         nll = []
         for start in range(0, subset.shape[0], 100):
-            nll.append(-iwae_log_likelihood(model, subset[start : start + 100], k))
+            nll.append(-iwae_log_likelihood(model, subset[start : start + 100], k, generator=generator))
             if on_progress is not None:
                 on_progress(min(start + 100, subset.shape[0]), subset.shape[0])
-        figures.update(iwae_k=k, iwae_images=subset.shape[0], iwae_nll=torch.cat(nll).mean().item())
-    return figures
+        iwae = {"iwae_k": k, "iwae_images": subset.shape[0], "iwae_nll": torch.cat(nll).mean().item()}
+    return Evaluation(
+        images=x.shape[0],
+        negative_elbo=terms.negative_elbo.mean().item(),
+        reconstruction=terms.reconstruction.mean().item(),
+        kl=terms.kl.mean().item(),
+        activity=tuple(round(v, 5) for v in activity.tolist()),
+        active_units=active_units(activity),
+        kl_per_dim=None if kl_dims is None else tuple(round(v, 4) for v in kl_dims.tolist()),
+        **iwae,
+    )

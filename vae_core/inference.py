@@ -16,9 +16,11 @@ def decode(model: VAE, z: Tensor) -> Tensor:
 
 
 def sample_prior(model: VAE, n: int, seed: int = 0, temperature: float = 1.0) -> Tensor:
-    """n images decoded from z ~ N(0, temperature^2 I); temperature < 1 trades variety for typicality."""
-    generator = torch.Generator().manual_seed(seed)
-    return decode(model, temperature * torch.randn(n, model.latent_dim, generator=generator))
+    """n images decoded from z ~ p(z), the model's prior, its Gaussians' standard deviations scaled by
+    ``temperature`` (for N(0, I): z ~ N(0, T^2 I)); T < 1 trades variety for typicality."""
+    with torch.inference_mode():
+        z = model.prior.sample(n, torch.Generator().manual_seed(seed), temperature)
+    return decode(model, z)
 
 
 def grid_axis(n: int, extent: float = 3.0, spacing: str = "linear") -> Tensor:
@@ -59,7 +61,11 @@ def decode_grid(
     dims: tuple[int, int] = (0, 1),
     base: Tensor | None = None,
 ) -> Tensor:
-    """The manifold: an n x n grid of decoded images tiled into one (28 n) x (28 n) image."""
+    """The manifold: an n x n grid of decoded images tiled into one (28 n) x (28 n) image.
+
+    Inverse-CDF ("normal") spacing assumes the standard normal prior, so it is refused for others."""
+    if spacing == "normal" and not model.prior.standard_normal:
+        raise ValueError("inverse-CDF spacing needs the standard normal prior; use linear spacing")
     axis = grid_axis(n, extent, spacing)
     images = decode(model, grid_points(axis, axis, dims, base, model.latent_dim))
     return tile(images, n)

@@ -2,6 +2,8 @@
 
 -ELBO(x) = -E_q(z|x)[log p(x|z)] + KL(q(z|x) || p(z))        (Kingma & Welling 2014, eq. 3)
 
+The prior p(z) and its KL term live in priors.py; this module holds the densities they are made of.
+
 Every function returns one value per image (summed over pixels or latent dimensions), so callers
 average over a batch themselves and the units stay "nats per image".
 """
@@ -62,10 +64,12 @@ def standard_normal_log_prob(z: Tensor) -> Tensor:
 
 @dataclass(frozen=True)
 class ELBOTerms:
-    """One batch's bound, each field a tensor of one value per image (nats)."""
+    """One batch's bound, each field a tensor of one value (or row) per image."""
 
-    reconstruction: Tensor  # -log p(x|z) for one sample z ~ q(z|x): a one-sample estimate
-    kl: Tensor  # KL(q(z|x) || p(z)), exact
+    reconstruction: Tensor  # -log p(x|z) for one sample z ~ q(z|x): a one-sample estimate, nats
+    kl: Tensor  # KL(q(z|x) || p(z)), nats: exact for N(0, I), else the one-sample estimate (priors.py)
+    mean: Tensor  # the posterior q(z|x) = N(mean, diag(exp(logvar))), N x D
+    logvar: Tensor
 
     @property
     def negative_elbo(self) -> Tensor:

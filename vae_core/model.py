@@ -1,4 +1,4 @@
-"""The convolutional VAE: encoder q(z|x), reparameterised sample, decoder p(x|z).
+"""The convolutional VAE: encoder q(z|x), reparameterised sample, decoder p(x|z), prior p(z).
 
 Shapes follow the classic MNIST recipe: conv(1->32, stride 2) -> conv(32->64, stride 2) -> fc 400 ->
 (mean, log-variance); the decoder mirrors it back to 1 x 28 x 28 logits. Images are float tensors
@@ -7,17 +7,28 @@ N x 1 x 28 x 28 in [0, 1].
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
-from .config import VAEConfig
-from .losses import ELBOTerms, bernoulli_log_prob, gaussian_log_prob, kl_standard_normal
+from .config import TrainConfig, VAEConfig
+from .losses import ELBOTerms, bernoulli_log_prob, gaussian_log_prob
+from .priors import Prior, make_prior
 
 
 class VAE(nn.Module):
-    def __init__(self, config: VAEConfig) -> None:
+    """``generator``: draw the initial weights from it (PyTorch's default initialisation, but from a
+    generator of the caller's own, so concurrent training runs in one process never share draws)."""
+
+    def __init__(self, config: VAEConfig, generator: torch.Generator | None = None) -> None:
         super().__init__()
         self.config = config
+        # How it was trained and what is known of it (command, time, test figures, history): set by
+        # training and by checkpoint loading, saved in the checkpoint's header.
+        self.train_config = TrainConfig()
+        self.info: dict[str, Any] = {}
         c1, c2 = config.conv_channels
         self.encoder = nn.Sequential(
             nn.Conv2d(1, c1, 4, stride=2, padding=1),  # 28 -> 14
@@ -39,6 +50,9 @@ class VAE(nn.Module):
             nn.ReLU(),
             nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # 14 -> 28: logits
         )
+        if generator is not None:
+            _initialise(self, generator)
+        self.prior: Prior = make_prior(config, self.encode, generator)
 
     @property
     def latent_dim(self) -> int:
@@ -56,9 +70,16 @@ class VAE(nn.Module):
         return mean, logvar
 
     @staticmethod
-    def reparameterize(mean: Tensor, logvar: Tensor) -> Tensor:
-        """z = mean + sigma * eps, eps ~ N(0, I): a sample through which gradients reach the encoder."""
-        return mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+    def reparameterize(
+        mean: Tensor, logvar: Tensor, generator: torch.Generator | None = None, eps: Tensor | None = None
+    ) -> Tensor:
+        """z = mean + sigma * eps, eps ~ N(0, I): a sample through which gradients reach the encoder.
+
+        ``generator`` (on the tensors' device) makes the draw the caller's own; without one it
+        comes from torch's process-wide generator. ``eps`` gives the noise itself instead."""
+        if eps is None:
+            eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        return mean + torch.exp(0.5 * logvar) * eps
 
     def decode_logits(self, z: Tensor) -> Tensor:
         """The decoder's raw output: Bernoulli logits, or the Gaussian mean before its sigmoid."""
@@ -74,13 +95,27 @@ class VAE(nn.Module):
             return bernoulli_log_prob(x, logits)
         return gaussian_log_prob(x, torch.sigmoid(logits), self.config.gaussian_sigma)
 
-    def elbo_terms(self, x: Tensor) -> ELBOTerms:
-        """One-sample estimate of the bound's two terms for each image of x."""
+    def elbo_terms(self, x: Tensor, generator: torch.Generator | None = None, eps: Tensor | None = None) -> ELBOTerms:
+        """One-sample estimate of the bound's two terms for each image of x (the only place they are
+        computed: training, evaluation and the app all call this). The sample's noise comes from
+        ``generator``, or is ``eps`` itself."""
         mean, logvar = self.encode(x)
-        z = self.reparameterize(mean, logvar)
+        z = self.reparameterize(mean, logvar, generator, eps)
         reconstruction = -self.log_likelihood(x, self.decode_logits(z))
-        return ELBOTerms(reconstruction=reconstruction, kl=kl_standard_normal(mean, logvar))
+        return ELBOTerms(reconstruction, self.prior.kl(mean, logvar, z), mean, logvar)
 
     def forward(self, x: Tensor) -> Tensor:
         """Reconstruction of x through the posterior mean (no sampling), as pixel means."""
         return self.decode(self.encode(x)[0])
+
+
+def _initialise(model: nn.Module, generator: torch.Generator) -> None:
+    """PyTorch's default initialisation of linear and (transposed) convolution layers (weights
+    Kaiming-uniform with a = sqrt(5), biases uniform in +-1/sqrt(fan_in)), drawn from ``generator``."""
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+                nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+                fan_in, _ = nn.init._calculate_fan_in_and_fan_out(layer.weight)
+                bound = 1 / math.sqrt(fan_in)
+                nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
