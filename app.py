@@ -2,7 +2,8 @@
 
 The server. Its start-up hook warms, in a background thread, what the first page needs (torch, the
 shipped model, its encoded test set and manifold), so the first visitor does not wait for imports
-while their browser is still loading the page. The pages and their navigation are in navigation.py.
+while their browser is still loading the page. What every session runs is ui/navigation.py; the
+pages are in pages/.
 """
 
 import os
@@ -12,16 +13,18 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
-# One torch thread per task unless it asks for more (training does: ui.use_all_cores). A slider's
-# decode is tiny: two threads only add wake-ups, and under load (other sessions, a training run) they
-# wait for each other, which made a slider move 2-5x slower. Must be set before torch is imported.
+from ui.registry import NAVIGATION
+
+# One torch thread per task unless it asks for more (training does: ui.runtime.use_all_cores). A
+# slider's decode is tiny: two threads only add wake-ups, and under load (other sessions, a training
+# run) they wait for each other, which made a slider move 2-5x slower. Must be set before torch loads.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def warm_up() -> None:
-    import ui  # imports torch and vae_core: most of a cold start
+    from ui import runtime  # imports torch and vae_core: most of a cold start
 
-    ui.warm_up()
+    runtime.warm_up()
 
 
 @asynccontextmanager
@@ -30,4 +33,4 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
     yield
 
 
-app = st.App("navigation.py", lifespan=lifespan)
+app = st.App(NAVIGATION, lifespan=lifespan)

@@ -9,7 +9,7 @@ the moment the new content is in the DOM and its image has loaded:
   cache and with Streamlit's JavaScript already cached
 
 Page readiness is the moment the page became ready (title shown, Streamlit idle, images loaded),
-confirmed 600 ms later; tools.browser.wait_ready returns that moment, not the end of the check.
+confirmed 600 ms later; tests.support.browser.wait_ready returns that moment, not the end of the check.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import time
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tools.browser import NEW_IMAGE_JS, OUTER_POINT_JS, SIGNATURE_JS, free_port, launch, running_app, wait_ready
+from tests.support.browser import NEW_IMAGE_JS, OUTER_POINT_JS, SIGNATURE_JS, free_port, launch, running_app, wait_ready
+from ui import registry
 
 
 def slider_latencies(page: Page, url: str, presses: int) -> list[float]:
@@ -72,18 +73,14 @@ def scatter_latencies(page: Page, url: str, clicks: int) -> list[float]:
 def page_switch_latencies(page: Page, url: str, rounds: int) -> list[float]:
     page.goto(url)
     wait_ready(page)
-    pages = {  # sidebar entry -> the page's title
-        "Samples": "Samples from the prior",
-        "Latent explorer": "Latent explorer",
-        "Interpolation": "Interpolation",
-        "Latent scatter": "Latent scatter",
-    }
+    screens = [s for s in registry.SCREENS if s.section == "Explore"]
+    screens = screens[1:] + screens[:1]  # start by leaving the page we are on
     times = []
     for i in range(rounds):
-        name = list(pages)[i % len(pages)]
+        screen = screens[i % len(screens)]
         t0 = time.time() * 1000
-        page.locator('[data-testid="stSidebarNav"]').get_by_text(name, exact=True).click()
-        times.append(wait_ready(page, title=pages[name]) - t0)
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(screen.title, exact=True).click()
+        times.append(wait_ready(page, title=screen.heading) - t0)
     return times
 
 
@@ -99,7 +96,7 @@ def cold_start(browser: Browser, runs: int) -> tuple[float, list[float]]:
         t0 = time.time() * 1000
         with running_app(port) as url:
             page.goto(url, wait_until="commit")  # not "load": the clock must not wait on the load event
-            times.append(wait_ready(page, title="Latent explorer") - t0)
+            times.append(wait_ready(page, title=registry.DEFAULT.heading) - t0)
         page.close()
     context.close()
     return times[0], times[1:]

@@ -12,11 +12,11 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from tools.browser import ROOT
+from ui.registry import NAVIGATION
 
 
 def main(moves: int = 40) -> None:
-    at = AppTest.from_file(str(ROOT / "navigation.py"), default_timeout=120)
+    at = AppTest.from_file(str(NAVIGATION), default_timeout=120)
     at.run()
     times = []
     for i in range(moves):

@@ -1,14 +1,50 @@
+"""Fixtures and helpers shared by the tests, written once. Test modules import helpers from here
+(tests.conftest) and from tests/support, never from one another."""
+
 from __future__ import annotations
 
+import io
+import os
+import pickle
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
+from PIL import Image
 
 from vae_core import TrainConfig, VAEConfig, load_dataset, train
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_2D = ROOT / "checkpoints" / "mnist-2d.safetensors"
+SHIPPED_32D = ROOT / "checkpoints" / "mnist-32d.safetensors"
+# A hostile pickle touches this file when it is unpickled: its existence proves that code ran.
+HOSTILE_MARKER = Path("/tmp/vae-explorer-hostile-pickle-ran")
+
+
+class RunsCode:
+    """Unpickling this runs a shell command: what a malicious checkpoint would do."""
+
+    def __reduce__(self):
+        return (os.system, (f"touch {HOSTILE_MARKER}",))
+
+
+def hostile_pickle(with_torch_save: bool = False) -> bytes:
+    """A file that runs code if anyone unpickles it: plain pickle, or torch.save's zip of pickles."""
+    if not with_torch_save:
+        return pickle.dumps(RunsCode())
+    buffer = io.BytesIO()
+    torch.save({"weights": RunsCode()}, buffer)
+    return buffer.getvalue()
+
+
+def digit_png(index: int = 0, invert: bool = True, size: int = 112) -> bytes:
+    """A real MNIST test digit as a person's upload would be: enlarged PNG, dark ink on white by default."""
+    digit = load_dataset("mnist", train=False)[0][index].numpy()
+    buffer = io.BytesIO()
+    Image.fromarray(255 - digit if invert else digit).resize((size, size)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +60,51 @@ def small_model():
         VAEConfig(latent_dim=2, hidden=64, conv_channels=(8, 16)), TrainConfig(epochs=2, batch_size=100), images[:2000]
     )
     return result.model
+
+
+# ---------------------------------------------------------------- a real browser against the real app
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """One `streamlit run app.py` on loopback for the whole session's browser tests."""
+    from tests.support.browser import running_app
+
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")  # not longer: sync Playwright's event loop would block asyncio tests
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import launch
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+SHOTS = ROOT / "artifacts" / "browser"
+
+
+@pytest.fixture
+def page(browser, app_url, request) -> Iterator[Any]:
+    """A fresh browser tab at 1400 x 1000 on the app. Afterwards: a full-page screenshot in
+    artifacts/browser/, and the test fails on any exception box, console error or page error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.app_url = app_url
+    yield tab
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    exceptions = tab.locator('[data-testid="stException"]').all_inner_texts()
+    context.close()
+    assert not exceptions, exceptions
+    # Streamlit probes two optional endpoints that answer 404 by design; nothing else may fail.
+    real = [e for e in errors if "404" not in e]
+    assert not real, real

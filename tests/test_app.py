@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,47 +12,17 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-import ui
 import vae_core as vc
-from vae_core import checkpoint_bytes, load_dataset
-
-ROOT = Path(__file__).resolve().parents[1]
-PAGES = [
-    "app_pages/explorer.py",
-    "app_pages/interpolation.py",
-    "app_pages/scatter.py",
-    "app_pages/reconstruct.py",
-    "app_pages/train.py",
-    "app_pages/samples.py",
-]
-HIGH_DIM = ROOT / "checkpoints" / "mnist-32d.safetensors"
+from tests.conftest import SHIPPED_2D, SHIPPED_32D, digit_png, hostile_pickle
+from tests.support.apptest import app, images_of, page_path
+from ui import registry
+from ui.images import to_uint8
 
 
-def app(page: str = "app_pages/explorer.py") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "navigation.py"), default_timeout=120)
-    at.run()
-    if page != "app_pages/explorer.py":
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def digit_png(index: int = 0, invert: bool = True) -> bytes:
-    digit = load_dataset("mnist", train=False)[0][index].numpy()
-    image = Image.fromarray(255 - digit if invert else digit).resize((112, 112))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def images_of(at: AppTest) -> list[str]:
-    return [url for image in at.get("image") for url in image.value]
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders_on_the_shipped_model(page):
-    at = app(page)
-    assert at.title and not at.error
+@pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
+def test_every_page_renders_on_the_shipped_model(screen):
+    at = app(screen.file)
+    assert [t.value for t in at.title] == [screen.heading] and not at.error
     assert at.sidebar.selectbox(key="model_key").value == "shipped:mnist-2d"
     assert any("latent size" in c.value for c in at.sidebar.caption)
 
@@ -67,12 +36,12 @@ def test_explorer_slider_redraws_the_image_and_is_kept_across_pages():
     assert "z = (1.50, 0.00)" in at.get("image")[0].captions[0]
     # Shown losslessly: exactly the decoder's pixel means at that point, as 8-bit grey.
     shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(after[0].split(",", 1)[1]))))
-    expected = vc.decode(vc.load_checkpoint(ROOT / "checkpoints" / "mnist-2d.safetensors"), torch.tensor([[1.5, 0.0]]))
-    np.testing.assert_array_equal(shown, ui.to_uint8(expected[0]))
+    expected = vc.decode(vc.load_checkpoint(SHIPPED_2D), torch.tensor([[1.5, 0.0]]))
+    np.testing.assert_array_equal(shown, to_uint8(expected[0]))
     at.slider(key="z_y").set_value(3.6).run()
     assert any("Outside ±3" in w.value for w in at.warning)
-    at.switch_page("app_pages/samples.py").run()
-    at.switch_page("app_pages/explorer.py").run()
+    at.switch_page(page_path("samples.py")).run()
+    at.switch_page(page_path("explorer.py")).run()
     assert at.slider(key="z_x").value == 1.5
 
 
@@ -85,7 +54,7 @@ def test_explorer_grid_options_change_the_grid():
     assert "8 x 8 manifold" in at.get("image")[1].captions[0]
 
 
-@pytest.mark.skipif(not HIGH_DIM.exists(), reason="needs the shipped 32-d checkpoint")
+@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
 def test_higher_dimensional_model_lets_you_pick_dimensions_and_projection():
     at = app()
     at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
@@ -94,12 +63,12 @@ def test_higher_dimensional_model_lets_you_pick_dimensions_and_projection():
     assert at.slider(key="z_x").label == "z6"
     at.radio(key="hold").set_value("an encoded test digit").run()
     assert not at.exception
-    at.switch_page("app_pages/scatter.py").run()
+    at.switch_page(page_path("scatter.py")).run()
     assert not at.exception and at.radio(key="proj").value == "PCA"
 
 
 def test_interpolation_steps_random_pair_and_uploads():
-    at = app("app_pages/interpolation.py")
+    at = app("interpolation.py")
     strips = images_of(at)
     assert len(strips) == 2
     at.slider(key="interp_steps").set_value(5).run()
@@ -122,7 +91,7 @@ def test_interpolation_steps_random_pair_and_uploads():
 
 
 def test_reconstruct_shows_every_step_and_typicality():
-    at = app("app_pages/reconstruct.py")
+    at = app("reconstruct.py")
     at.file_uploader(key="recon_files").set_value([("seven.png", digit_png(0), "image/png")]).run()
     assert not at.exception and not at.error
     assert len(images_of(at)) == 7
@@ -132,22 +101,20 @@ def test_reconstruct_shows_every_step_and_typicality():
 
 
 def test_sidebar_refuses_a_hostile_checkpoint_and_accepts_a_real_one(small_model):
-    import pickle
-
     at = app()
     at.sidebar.file_uploader(key="ckpt_upload").set_value(
-        ("evil.safetensors", pickle.dumps({"a": 1}), "application/octet-stream")
+        ("evil.safetensors", hostile_pickle(), "application/octet-stream")
     ).run()
     assert not at.exception and any("pickle" in e.value for e in at.sidebar.error)
     at.sidebar.file_uploader(key="ckpt_upload").set_value(
-        ("mine.safetensors", checkpoint_bytes(small_model), "application/octet-stream")
+        ("mine.safetensors", vc.checkpoint_bytes(small_model), "application/octet-stream")
     ).run()
     assert not at.exception
     assert at.sidebar.selectbox(key="model_key").value.startswith("upload:")
 
 
 def test_samples_seed_and_temperature_change_the_grid():
-    at = app("app_pages/samples.py")
+    at = app("samples.py")
     grid = images_of(at)
     at.number_input(key="samples_seed").set_value(3).run()
     assert images_of(at) != grid
@@ -165,19 +132,19 @@ def _wait_for(at: AppTest, done, timeout: float = 120.0) -> None:
 
 
 def test_training_runs_shows_progress_and_becomes_the_active_model():
-    at = app("app_pages/train.py")
+    at = app("train.py")
     at.select_slider(key="t_subset").set_value(1000)
     at.number_input(key="t_epochs").set_value(2)
     at.button[0].click().run()  # the form's submit button
     _wait_for(at, lambda at: any("Finished" in s.value for s in at.success))
     assert at.sidebar.selectbox(key="model_key").value == "trained"
     assert at.get("plotly_chart"), "loss curves and the live scatter are shown"
-    at.switch_page("app_pages/explorer.py").run()
+    at.switch_page(page_path("explorer.py")).run()
     assert not at.exception and images_of(at)
 
 
 def test_training_can_be_stopped():
-    at = app("app_pages/train.py")
+    at = app("train.py")
     at.select_slider(key="t_subset").set_value(5000)
     at.number_input(key="t_epochs").set_value(100)
     at.button[0].click().run()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +12,8 @@ import torch
 from PIL import Image
 from safetensors.torch import save as save_tensors
 
-from tests.test_app import app, digit_png, images_of
+from tests.conftest import HOSTILE_MARKER, digit_png, hostile_pickle
+from tests.support.apptest import app, images_of
 from vae_core import VAE, VAEConfig, checkpoint_bytes, load_dataset
 from vae_core.checkpoint import read_metadata
 from vae_core.preprocess import MAX_PIXELS, MAX_UPLOAD_BYTES
@@ -75,14 +74,16 @@ IMAGE_CASES: dict[str, tuple[bytes, str | None]] = {
 
 
 def test_the_bomb_is_small_on_disk_but_huge_in_pixels():
+    """The case below tests what it claims: a small file whose header declares far too many pixels."""
     data = IMAGE_CASES["bomb.png"][0]
-    assert len(data) < 100_000 and 10 * MAX_PIXELS < 20_000 * 20_000
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")  # PNG's IHDR
+    assert len(data) < 100_000 and width * height > 10 * MAX_PIXELS
 
 
 @pytest.mark.parametrize("name", list(IMAGE_CASES))
 def test_image_upload(name):
     data, message = IMAGE_CASES[name]
-    at = app("app_pages/reconstruct.py")
+    at = app("reconstruct.py")
     at.file_uploader(key="recon_files").set_value([(name, data, "application/octet-stream")]).run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]
@@ -96,26 +97,16 @@ def test_image_upload(name):
     assert not at.exception and not at.error and len(images_of(at)) == 7
 
 
-MARKER = Path("/tmp/vae-explorer-hostile-upload-ran")
-
-
-class RunsCode:
-    def __reduce__(self):
-        return (os.system, (f"touch {MARKER}",))
-
-
 def checkpoint_cases() -> dict[str, tuple[bytes, str]]:
     good = checkpoint_bytes(VAE(VAEConfig()))
     other = VAE(VAEConfig(latent_dim=4, hidden=64))
     nan_model = VAE(VAEConfig())
     with torch.no_grad():
         nan_model.decoder[0].bias.fill_(float("nan"))
-    torch_save = io.BytesIO()
-    torch.save({"weights": RunsCode()}, torch_save)
     metadata = read_metadata(good)
     return {
-        "hostile-pickle.safetensors": (pickle.dumps(RunsCode()), "pickle"),
-        "hostile-torch-save.safetensors": (torch_save.getvalue(), "pickle"),
+        "hostile-pickle.safetensors": (hostile_pickle(), "pickle"),
+        "hostile-torch-save.safetensors": (hostile_pickle(with_torch_save=True), "pickle"),
         "truncated.safetensors": (good[: len(good) // 3], "truncated or corrupt"),
         "other-architecture.safetensors": (save_tensors(dict(other.state_dict()), metadata=metadata), "shape"),
         "nan-weights.safetensors": (checkpoint_bytes(nan_model), "NaN"),
@@ -125,14 +116,14 @@ def checkpoint_cases() -> dict[str, tuple[bytes, str]]:
 
 @pytest.mark.parametrize("name", list(checkpoint_cases()))
 def test_checkpoint_upload(name):
-    MARKER.unlink(missing_ok=True)
+    HOSTILE_MARKER.unlink(missing_ok=True)
     data, message = checkpoint_cases()[name]
     at = app()
     at.sidebar.file_uploader(key="ckpt_upload").set_value((name, data, "application/octet-stream")).run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.sidebar.error]
     assert len(errors) == 1 and name in errors[0] and message in errors[0], errors
-    assert not MARKER.exists(), "the hostile pickle ran"
+    assert not HOSTILE_MARKER.exists(), "the hostile pickle ran"
     assert at.sidebar.selectbox(key="model_key").value == "shipped:mnist-2d", "the shipped model stays active"
     before = images_of(at)
     at.slider(key="z_x").set_value(-1.0).run()

@@ -2,58 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from PIL import Image
 
-from tools.browser import CHROMIUM, OUTER_POINT_JS, ROOT, launch, running_app, wait_ready
+from tests.conftest import digit_png
+from tests.support.browser import OUTER_POINT_JS, require_chromium, wait_ready
 
 pytestmark = pytest.mark.browser
-SHOTS = ROOT / "artifacts" / "browser"
+require_chromium()
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: CI must run the browser tests (scripts/setup.sh --browser)")
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
-
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    with running_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, app_url, request) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.app_url = app_url  # type: ignore[attr-defined]
-    yield page
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
-    exceptions = page.locator('[data-testid="stException"]').all_inner_texts()
-    context.close()
-    assert not exceptions, exceptions
-    # Streamlit probes two optional endpoints that answer 404 by design; nothing else may fail.
-    real = [e for e in errors if "404" not in e]
-    assert not real, real
+from playwright.sync_api import Page  # noqa: E402
 
 
 def open_page(page: Page, path: str = "") -> None:
@@ -118,19 +75,11 @@ def test_scatter_click_shows_the_digit(page):
     assert len(image_sources(page)) == 2  # the digit and its reconstruction
 
 
-def digit_png() -> bytes:
-    from vae_core import load_dataset
-
-    buffer = io.BytesIO()
-    Image.fromarray(255 - load_dataset("mnist", False)[0][1].numpy()).resize((140, 140)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def test_reconstruct_upload_and_bad_file(page):
     open_page(page, "reconstruct")
     main(page).locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         [
-            {"name": "two.png", "mimeType": "image/png", "buffer": digit_png()},
+            {"name": "two.png", "mimeType": "image/png", "buffer": digit_png(1, size=140)},
             {"name": "broken.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n broken"},
         ]
     )

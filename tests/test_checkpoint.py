@@ -1,11 +1,11 @@
 import os
 import pickle
-from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import save as save_tensors
 
+from tests.conftest import HOSTILE_MARKER, hostile_pickle
 from vae_core import VAE, CheckpointError, TrainConfig, VAEConfig, checkpoint_bytes, load_checkpoint, save_checkpoint
 from vae_core.checkpoint import read_metadata
 
@@ -24,25 +24,22 @@ def test_round_trip_gives_identical_outputs(small_model, tmp_path):
     assert not list(tmp_path.glob("*.tmp")), "temporary file left behind"
 
 
-class RunsCode:
-    def __reduce__(self):
-        return (os.system, (f"touch {MARKER}",))
-
-
-MARKER = Path("/tmp/vae-hostile-pickle-ran")
+def test_the_hostile_payload_is_live():
+    """The check below would prove nothing if the payload could not run: it can."""
+    HOSTILE_MARKER.unlink(missing_ok=True)
+    pickle.loads(hostile_pickle())
+    assert HOSTILE_MARKER.exists()
+    HOSTILE_MARKER.unlink()
 
 
 @pytest.mark.parametrize("with_torch_save", [False, True])
 def test_hostile_pickle_is_refused_without_running(tmp_path, with_torch_save):
-    MARKER.unlink(missing_ok=True)
+    HOSTILE_MARKER.unlink(missing_ok=True)
     path = tmp_path / "evil.safetensors"
-    if with_torch_save:
-        torch.save({"x": RunsCode()}, path)
-    else:
-        path.write_bytes(pickle.dumps(RunsCode()))
+    path.write_bytes(hostile_pickle(with_torch_save))
     with pytest.raises(CheckpointError, match="pickle"):
         load_checkpoint(path)
-    assert not MARKER.exists()
+    assert not HOSTILE_MARKER.exists()
 
 
 def test_truncated_and_garbage_files_are_refused(small_model):

@@ -3,58 +3,59 @@
 import io
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-import ui
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
+from ui import registry
+from ui.charts import ellipse
+from ui.images import enlarge, gif_bytes, heatmap, square, to_uint8
 
 
 def test_square_pads_a_thin_crop_without_stretching_it():
     bar = np.full((20, 3), 255, np.uint8)
-    out = ui.square(bar)
+    out = square(bar)
     assert out.shape == (20, 20) and out.sum() == bar.sum()
     assert (out[:, 8:11] == 255).all()
 
 
 def test_gif_walks_forward_and_back():
     frames = [np.full((8, 8), v, np.uint8) for v in (0, 100, 200)]
-    gif = Image.open(io.BytesIO(ui.gif_bytes(frames)))
+    gif = Image.open(io.BytesIO(gif_bytes(frames)))
     assert gif.n_frames == 4  # 0, 100, 200, 100, then it loops
     assert gif.info["loop"] == 0
 
 
 def test_ellipse_is_one_sigma():
     cov = np.array([[4.0, 0.0], [0.0, 1.0]])
-    points = ui.ellipse(np.array([1.0, -1.0]), cov, n=400) - [1.0, -1.0]
+    points = ellipse(np.array([1.0, -1.0]), cov, n=400) - [1.0, -1.0]
     mahalanobis = np.einsum("ni,ij,nj->n", points, np.linalg.inv(cov), points)
     np.testing.assert_allclose(mahalanobis, 1.0, rtol=1e-6)
 
 
 def test_heatmap_and_enlarge():
     error = np.array([[0.0, 0.5], [1.0, 0.25]])
-    rgb = ui.heatmap(error)
+    rgb = heatmap(error)
     assert rgb.shape == (2, 2, 3) and tuple(rgb[0, 0]) == (0, 0, 0) and tuple(rgb[1, 0]) == (255, 255, 0)
-    assert ui.enlarge(np.eye(2, dtype=np.uint8), 3).shape == (6, 6)
-    assert ui.to_uint8(np.array([-1.0, 0.5, 2.0])).tolist() == [0, 128, 255]
+    assert enlarge(np.eye(2, dtype=np.uint8), 3).shape == (6, 6)
+    assert to_uint8(np.array([-1.0, 0.5, 2.0])).tolist() == [0, 128, 255]
 
 
 def test_the_server_runs_torch_single_threaded_but_training_threads_use_every_core():
-    """app.py sets one torch thread per task (tiny decodes stay fast under load); ui.use_all_cores
+    """app.py sets one torch thread per task (tiny decodes stay fast under load); ui.runtime.use_all_cores
     must still give a training thread every core, and only that thread (torch's OpenMP threads are
     per calling thread). Run in a fresh interpreter: the setting only works before torch is imported."""
     code = """
 import os, re, threading
-import app, torch, ui
+import app, torch
+from ui.runtime import use_all_cores
 def omp_threads():  # what torch's OpenMP will use in the calling thread
     return int(re.search(r"omp_get_max_threads\\(\\) : (\\d+)", torch.__config__.parallel_info()).group(1))
 seen = {}
 def run(name, all_cores):
     if all_cores:
-        ui.use_all_cores()
+        use_all_cores()
     seen[name] = omp_threads()
 for name, all_cores in [("training", True), ("slider", False)]:
     t = threading.Thread(target=run, args=(name, all_cores)); t.start(); t.join()
@@ -84,6 +85,6 @@ assert not at.exception, at.exception
 print(warmed, len(calls), "plotly.graph_objects" in sys.modules)
 """
     out = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT / "navigation.py")], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, str(registry.NAVIGATION)], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["2", "2", "True"]

@@ -32,7 +32,7 @@ from .inference import (
 from .model import VAE
 from .preprocess import ImageError, PreprocessSteps, preprocess_image, preprocess_steps
 from .priors import MixturePrior, Prior, StandardNormal, VampPrior
-from .train import Progress, TrainingDiverged, TrainResult, init_distributed, pick_device, train
+from .train import Progress, TrainingDiverged, TrainResult, init_distributed, initial_model, pick_device, train
 
 __all__ = [
     "CLASS_NAMES",
@@ -64,6 +64,7 @@ __all__ = [
     "grid_axis",
     "grid_points",
     "init_distributed",
+    "initial_model",
     "iwae_log_likelihood",
     "latent_activity",
     "lerp",

@@ -141,6 +141,14 @@ def init_distributed() -> tuple[int, int]:
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
 
 
+def initial_model(config: VAEConfig, images: Tensor, seed: int) -> VAE:
+    """A fresh model as a run with this seed starts it: PyTorch's default initialisation drawn from
+    the seed's own generator, and the prior started from the training images where it needs them."""
+    model = VAE(config, generator=torch.Generator().manual_seed(seed))
+    model.prior.initialise_from(images, torch.Generator().manual_seed(seed))
+    return model
+
+
 class _Objective(nn.Module):
     """The bound as a module's forward, so DistributedDataParallel can wrap it."""
 
@@ -176,8 +184,7 @@ def train(
     data_generator = torch.Generator().manual_seed(seed + 1)
     noise_generator = torch.Generator(device=device).manual_seed(seed + 2)
     if model is None:
-        model = VAE(model_config, generator=torch.Generator().manual_seed(seed))
-        model.prior.initialise_from(images, torch.Generator().manual_seed(seed))
+        model = initial_model(model_config, images, seed)
     # channels_last lets oneDNN run the convolutions without reordering memory at every layer.
     model = model.to(device, memory_format=torch.channels_last).train()
     objective: nn.Module = _Objective(model)

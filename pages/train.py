@@ -6,52 +6,54 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-import ui
 import vae_core as vc
+from ui import derived, models
+from ui.charts import LEGEND_ABOVE, scatter_figure
+from ui.notes import explain
+from ui.state import Key
+from ui.training import TrainingJob
 
-st.title("Train a VAE")
-ui.model_picker()
-job: ui.TrainingJob | None = st.session_state.get("training_job")
+job: TrainingJob | None = st.session_state.get(Key.TRAINING_JOB)
 
 with st.form("train_form"):
     c1, c2, c3, c4 = st.columns(4)
     dataset = c1.selectbox(
         "Dataset",
         vc.DATASETS,
-        key="t_dataset",
+        key=Key.T_DATASET,
         persist_state="session",
         help="MNIST ships with the app; the others download through torchvision",
     )
-    latent = c2.number_input("Latent size", 1, 64, 2, key="t_latent", persist_state="session")
+    latent = c2.number_input("Latent size", 1, 64, 2, key=Key.T_LATENT, persist_state="session")
     likelihood = c3.selectbox(
         "Likelihood",
-        ["bernoulli", "gaussian"],
-        key="t_likelihood",
+        vc.options(vc.config.Likelihood),
+        key=Key.T_LIKELIHOOD,
         persist_state="session",
         help="Bernoulli: cross-entropy; Gaussian with fixed σ²=½: sum of squared errors",
     )
-    binarize = c4.toggle("Binarise dynamically", key="t_binarize", persist_state="session")
+    binarize = c4.toggle("Binarise dynamically", key=Key.T_BINARIZE, persist_state="session")
     c1, c2, c3, c4 = st.columns(4)
-    beta = c1.number_input("β (KL weight)", 0.0, 20.0, 1.0, 0.1, key="t_beta", persist_state="session")
-    warmup = c2.number_input("KL warm-up (epochs)", 0.0, 50.0, 0.0, 0.5, key="t_warmup", persist_state="session")
+    beta = c1.number_input("β (KL weight)", 0.0, 20.0, 1.0, 0.1, key=Key.T_BETA, persist_state="session")
+    warmup = c2.number_input("KL warm-up (epochs)", 0.0, 50.0, 0.0, 0.5, key=Key.T_WARMUP, persist_state="session")
     epochs = c3.number_input(
         "Epochs",
         1,
         200,
         3,
-        key="t_epochs",
+        key=Key.T_EPOCHS,
         persist_state="session",
         help="3 epochs of MNIST take about a minute on a laptop CPU",
     )
-    batch = c4.select_slider("Batch size", [32, 64, 128, 256, 512], 128, key="t_batch", persist_state="session")
+    batch = c4.select_slider("Batch size", [32, 64, 128, 256, 512], 128, key=Key.T_BATCH, persist_state="session")
     c1, c2, c3, _ = st.columns(4)
-    lr = c1.number_input("Learning rate", 1e-5, 1e-1, 1e-3, format="%.0e", key="t_lr", persist_state="session")
-    seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key="t_seed", persist_state="session")
+    lr = c1.number_input("Learning rate", 1e-5, 1e-1, 1e-3, format="%.0e", key=Key.T_LR, persist_state="session")
+    seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key=Key.T_SEED, persist_state="session")
     subset = c3.select_slider(
         "Training images",
         [1000, 5000, 10000, 30000, "all"],
         "all",
-        key="t_subset",
+        key=Key.T_SUBSET,
         persist_state="session",
         help="fewer images: a quicker, rougher model for a demo",
     )
@@ -70,17 +72,17 @@ if start:
             kl_warmup_epochs=float(warmup),
             seed=int(seed),
         )
-        images = ui.dataset(dataset, True)[0][: None if subset == "all" else int(subset)]
-        test_images = ui.dataset(dataset, False)[0]
+        images = derived.dataset(dataset, True)[0][: None if subset == "all" else int(subset)]
+        test_images = derived.dataset(dataset, False)[0]
     except (ValueError, vc.DatasetUnavailable) as exc:
         st.error(str(exc))
     else:
-        job = st.session_state["training_job"] = ui.TrainingJob(model_config, train_config, images, test_images)
+        job = st.session_state[Key.TRAINING_JOB] = TrainingJob(model_config, train_config, images, test_images)
 
 
 @st.fragment(run_every=1.0)
 def progress() -> None:
-    job: ui.TrainingJob | None = st.session_state.get("training_job")
+    job: TrainingJob | None = st.session_state.get(Key.TRAINING_JOB)
     if job is None:
         st.info(
             "Set the options and press **Start training**. The defaults give a good 2-D MNIST model in about a minute."
@@ -99,7 +101,7 @@ def progress() -> None:
     left, right = st.columns(2)
     curve = list(job.curve)
     if curve:
-        epochs_axis, rec, kl = zip(*curve, strict=False)
+        epochs_axis, rec, kl = zip(*curve, strict=True)
         fig = go.Figure(
             [
                 go.Scatter(x=epochs_axis, y=rec, name="reconstruction"),
@@ -113,12 +115,12 @@ def progress() -> None:
             height=380,
             yaxis=dict(title="reconstruction"),
             yaxis2=dict(title="KL", overlaying="y", side="right"),
-            legend=ui.LEGEND_ABOVE,
+            legend=LEGEND_ABOVE,
         )
-        left.plotly_chart(fig, key="train_curve")
+        left.plotly_chart(fig, key=Key.TRAIN_CURVE)
     if job.latents is not None:
-        labels = ui.dataset(job.model_config.dataset, False)[1][: len(job.latents)].numpy()
-        fig = ui.scatter_figure(
+        labels = derived.dataset(job.model_config.dataset, False)[1][: len(job.latents)].numpy()
+        fig = scatter_figure(
             job.latents,
             labels,
             np.arange(len(labels)),
@@ -126,7 +128,7 @@ def progress() -> None:
             title="2,000 test digits, as it learns",
             height=380,
         )
-        right.plotly_chart(fig, key="train_scatter")
+        right.plotly_chart(fig, key=Key.TRAIN_SCATTER)
     if job.running:
         return
     if job.error:
@@ -139,10 +141,9 @@ def progress() -> None:
         + (" (stopped early)" if result.stopped_early else "")
         + ". The model is now the active model: explore it on the other pages."
     )
-    serial = job.serial
-    if st.session_state.get("trained_model", (None, None))[1] != serial:
-        st.session_state["trained_model"] = (result.model, serial)
-        ui.select_model("trained")
+    if st.session_state.get(Key.TRAINED_MODEL, (None, None))[1] != job.serial:
+        st.session_state[Key.TRAINED_MODEL] = (result.model, job.serial)
+        models.request("trained")
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download checkpoint (.safetensors)",
@@ -150,16 +151,16 @@ def progress() -> None:
         "my-vae.safetensors",
         "application/octet-stream",
     )
-    name = c2.text_input("Save into checkpoints/ as", "my-vae", key="t_save_name")
+    name = c2.text_input("Save into checkpoints/ as", "my-vae", key=Key.T_SAVE_NAME)
     if c2.button("Save"):
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
             c2.error("Use letters, digits, '-', '_' or '.', up to 64 characters.")
-        elif (ui.CHECKPOINT_DIR / f"{name}.safetensors").exists():
+        elif (models.CHECKPOINT_DIR / f"{name}.safetensors").exists():
             c2.error(f"{name}.safetensors exists already; choose another name (shipped models are never overwritten).")
         else:
-            path = vc.save_checkpoint(result.model, ui.CHECKPOINT_DIR / f"{name}.safetensors")
+            path = vc.save_checkpoint(result.model, models.CHECKPOINT_DIR / f"{name}.safetensors")
             c2.success(f"Saved {path.name}; it is now listed under Model in the sidebar.")
 
 
 progress()
-ui.explain("beta", "elbo", "kl")
+explain("beta", "elbo", "kl")

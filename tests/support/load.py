@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import ConsoleMessage, Page, async_playwright
 
-from tools.browser import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, NEW_IMAGE_JS, SIGNATURE_JS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, NEW_IMAGE_JS, SIGNATURE_JS
+from ui import registry
+from ui.models import DEFAULT_CHECKPOINT
 
 
 @dataclass
@@ -74,15 +76,16 @@ async def explorer(page: Page, url: str, index: int, seconds: float, report: Ses
         await slider_round(page, report, presses, "ArrowRight")
         await ready(page)
         own = caption_z(await page.locator('[data-testid="stMain"]').inner_text())
-        for name in ("Latent scatter", "Samples", "Latent explorer"):
-            await page.locator('[data-testid="stSidebarNav"]').get_by_text(name, exact=True).click()
+        for file in ("scatter.py", "samples.py", registry.DEFAULT.file):  # away and back again
+            title = registry.screen(file).title
+            await page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
             await ready(page)
         await page.wait_for_selector("text=decoded at z =")
         back = caption_z(await page.locator('[data-testid="stMain"]').inner_text())
         model = await page.get_by_role("combobox", name="Model").input_value()
         if back != own:
             report.leaks.append(f"round {report.rounds}: left the explorer at {own!r}, came back to {back!r}")
-        if "mnist-2d" not in model:
+        if DEFAULT_CHECKPOINT not in model:
             report.leaks.append(f"round {report.rounds}: the sidebar no longer shows the shipped model")
         await slider_round(page, report, presses, "ArrowLeft")
         await ready(page)

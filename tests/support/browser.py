@@ -17,7 +17,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, Playwright
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -86,6 +86,17 @@ def running_app(port: int | None = None, timeout: float = 90.0, env: dict[str, s
             process.kill()
         log.close()
         (ROOT / f".streamlit-{port}.log").unlink(missing_ok=True)
+
+
+def require_chromium() -> None:
+    """Skip the calling test module where Chromium is not installed, except in CI, where the browser
+    tests must run: there a missing browser is an error (scripts/setup.sh --browser installs it)."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{CHROMIUM} is missing: CI must run the browser tests (scripts/setup.sh --browser)")
+        pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 
 
 def launch(playwright: Playwright) -> Browser:

@@ -5,37 +5,51 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-import ui
 import vae_core as vc
+from ui import derived, models, widgets
+from ui.charts import ellipse, scatter_figure
+from ui.images import heatmap, png_uri, square, to_uint8
+from ui.notes import explain
+from ui.state import Key
 
-active = ui.active_model()
+active = models.active()
 model = active.model
-st.title("Reconstruct your image")
+
+
+def maths_panel() -> None:
+    explain(
+        "iwae",
+        "elbo",
+        intro="Preprocessing follows how MNIST was made: grey levels, light ink on black, cropped, "
+        "scaled to fit 20 x 20 keeping the aspect ratio, then centred by its centre of mass in 28 x 28.",
+    )
+
 
 upload_tab, draw_tab = st.tabs(["Upload images", "Draw a digit"])
 inputs: list[tuple[str, bytes]] = []
 with upload_tab:
     files = st.file_uploader(
-        f"Images of digits (PNG, JPEG, GIF, BMP, TIFF, WebP; up to {ui.UPLOAD_LIMIT_MB} MB each)",
+        f"Images of digits (PNG, JPEG, GIF, BMP, TIFF, WebP; up to {widgets.UPLOAD_LIMIT_MB} MB each)",
         accept_multiple_files=True,
-        key="recon_files",
-        max_upload_size=ui.UPLOAD_LIMIT_MB,
+        key=Key.RECON_FILES,
+        max_upload_size=widgets.UPLOAD_LIMIT_MB,
     )
     inputs += [(f.name, f.getvalue()) for f in files or []]
 with draw_tab:
-    drawn = ui.drawing_pad("recon_pad")
+    drawn = widgets.drawing_pad(Key.RECON_PAD)
     if drawn:
         inputs.append(("your drawing", drawn))
 if not inputs:
     st.info("Upload one or more images, or draw a digit, to see how the model sees it.")
+    maths_panel()
     st.stop()
 
-means, logvars, labels = ui.encoded_test(active.key, active)
-coords, indices, pca = ui.projection(active.key, active, "PCA", len(means))
-reference = ui.test_negative_elbos(active.key, active)
-k = st.select_slider("IWAE samples k", [100, 1000, 5000], 1000, key="recon_k", persist_state="session")
+means, logvars, labels = derived.encoded_test(active.key, active)
+coords, indices, pca = derived.projection(active.key, active, "PCA", len(means))
+reference = derived.test_negative_elbos(active.key, active)
+k = st.select_slider("IWAE samples k", [100, 1000, 5000], 1000, key=Key.RECON_K, persist_state="session")
 
-for name, data in inputs[:12]:
+for number, (name, data) in enumerate(inputs[:12]):
     st.subheader(name)
     try:
         steps = vc.preprocess_steps(data)
@@ -55,17 +69,20 @@ for name, data in inputs[:12]:
         ("centred, 28 x 28", steps.centred),
         ("reconstruction", recon),
     ]
-    for col, (caption, image) in zip(cols, stages, strict=False):
-        col.image(ui.png_uri(ui.square(ui.to_uint8(image))), caption=caption, width="stretch")
-    cols[6].image(ui.png_uri(ui.heatmap(np.abs(steps.centred - recon))), caption="|error|", width="stretch")
+    for col, (caption, image) in zip(cols[:6], stages, strict=True):
+        col.image(png_uri(square(to_uint8(image))), caption=caption, width="stretch")
+    cols[6].image(png_uri(heatmap(np.abs(steps.centred - recon))), caption="|error|", width="stretch")
 
     terms = vc.elbo_per_image(model, x, torch.Generator().manual_seed(0))
-    rec, kl = terms.reconstruction, terms.kl
     nelbo = float(terms.negative_elbo)
     iwae = -float(vc.iwae_log_likelihood(model, x, k, generator=torch.Generator().manual_seed(0))[0])
     percentile = float((reference < nelbo).mean() * 100)
     c1, c2, c3 = st.columns(3)
-    c1.metric("-ELBO (nats)", f"{nelbo:.1f}", help=f"reconstruction {float(rec):.1f} + KL {float(kl):.1f}")
+    c1.metric(
+        "-ELBO (nats)",
+        f"{nelbo:.1f}",
+        help=f"reconstruction {float(terms.reconstruction):.1f} + KL {float(terms.kl):.1f}",
+    )
     c2.metric(f"-log p(x), IWAE k={k}", f"{iwae:.1f}")
     c3.metric("Less typical than", f"{percentile:.0f}% of test digits")
 
@@ -73,7 +90,7 @@ for name, data in inputs[:12]:
     cov = np.diag(np.exp(logvar[0].numpy()))
     if pca is not None:
         mu, cov = pca.transform(mu[None])[0], pca.components_ @ cov @ pca.components_.T
-    fig = ui.scatter_figure(
+    fig = scatter_figure(
         coords,
         labels[indices],
         indices,
@@ -81,7 +98,7 @@ for name, data in inputs[:12]:
         height=420,
         title="Where it lands: posterior mean and 1σ ellipse" + (" (PCA)" if pca is not None else ""),
     )
-    outline = ui.ellipse(mu, cov)
+    outline = ellipse(mu, cov)
     fig.add_trace(
         go.Scatter(x=outline[:, 0], y=outline[:, 1], mode="lines", line=dict(color="black", width=2), name="1σ")
     )
@@ -94,11 +111,6 @@ for name, data in inputs[:12]:
             marker=dict(symbol="star", size=18, color="gold", line=dict(color="black", width=1)),
         )
     )
-    st.plotly_chart(fig, key=f"recon_scatter_{name}_{len(data)}")
+    st.plotly_chart(fig, key=f"{Key.RECON_SCATTER}_{number}")
 
-ui.explain(
-    "iwae",
-    "elbo",
-    intro="Preprocessing follows how MNIST was made: grey levels, light ink on black, cropped, "
-    "scaled to fit 20 x 20 keeping the aspect ratio, then centred by its centre of mass in 28 x 28.",
-)
+maths_panel()

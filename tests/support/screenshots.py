@@ -1,0 +1,57 @@
+"""Screenshots of every page in a real headless Chromium, for the README and for looking at:
+
+python -m tests.support.screenshots                 # docs/screenshots/<page>.png at 1400 x 1000
+python -m tests.support.screenshots --phone --maths  # artifacts/screenshots/, 390 x 844, maths panels open
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from tests.conftest import digit_png
+from tests.support.browser import ROOT, launch, running_app, wait_ready
+from ui import registry
+
+DESKTOP, PHONE = (1400, 1000), (390, 844)
+
+
+def show_a_result(page: Page, screen: registry.Screen) -> None:
+    """Pages that are empty until a person gives them something get something (a real test digit)."""
+    if screen.file == "reconstruct.py":
+        page.locator('[data-testid="stMain"] [data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            [{"name": "test-digit-1.png", "mimeType": "image/png", "buffer": digit_png(1, size=140)}]
+        )
+        page.wait_for_selector("text=-ELBO (nats)", timeout=60_000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--phone", action="store_true", help="390 x 844 instead of 1400 x 1000")
+    parser.add_argument("--maths", action="store_true", help="open every maths panel; whole page")
+    parser.add_argument("--out", type=Path, default=None, help="folder (default: docs/screenshots)")
+    args = parser.parse_args()
+    out = args.out or (ROOT / ("artifacts/screenshots" if args.phone or args.maths else "docs/screenshots"))
+    out.mkdir(parents=True, exist_ok=True)
+    width, height = PHONE if args.phone else DESKTOP
+    with running_app() as url, sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        for screen in registry.SCREENS:
+            page.goto(f"{url}/{screen.url_path}")
+            wait_ready(page, title=screen.heading)
+            show_a_result(page, screen)
+            if args.maths:
+                for summary in page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all():
+                    summary.click()
+            wait_ready(page)
+            name = Path(screen.file).stem + ("-phone" if args.phone else "") + ("-maths" if args.maths else "")
+            page.screenshot(path=str(out / f"{name}.png"), full_page=args.phone or args.maths)
+            print("wrote", out / f"{name}.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

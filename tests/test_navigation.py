@@ -1,0 +1,55 @@
+"""The app's navigation and maths in a real browser: every page's deep link on a fresh server, and
+every "maths behind it" panel rendered by KaTeX with nothing left raw."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.browser import require_chromium, running_app, wait_ready
+from ui import registry
+
+pytestmark = pytest.mark.browser
+require_chromium()
+
+NAV_LINKS = '[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"]'
+
+# What is left of a panel's text once KaTeX's own output is taken out: raw TeX must not remain.
+TEXT_OUTSIDE_MATHS_JS = """(panel) => {
+    const copy = panel.cloneNode(true);
+    copy.querySelectorAll('.katex, .katex-display').forEach((k) => k.remove());
+    return copy.textContent;
+}"""
+
+
+@pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
+def test_a_deep_link_is_right_as_a_fresh_servers_first_request(browser, screen):
+    """Streamlit runs a folder named pages/ beside the main script as a file-name app until
+    st.navigation has run once; with the navigation script in ui/, the first request to any
+    page's URL shows that page under the app's own navigation."""
+    with running_app() as url:
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.goto(f"{url}/{screen.url_path}")
+        wait_ready(tab, title=screen.heading)
+        links = tab.locator(f"{NAV_LINKS} span[label]").evaluate_all("els => els.map(e => e.getAttribute('label'))")
+        current = tab.locator(f'{NAV_LINKS}[aria-current="page"] span[label]').get_attribute("label")
+        tab.close()
+    assert links == [s.title for s in registry.SCREENS]
+    assert current == screen.title
+
+
+@pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
+def test_every_maths_panel_renders(page, screen):
+    page.goto(f"{page.app_url}/{screen.url_path}")
+    wait_ready(page, title=screen.heading)
+    panels = page.locator('[data-testid="stMain"] [data-testid="stExpander"]')
+    assert panels.count() >= 1
+    for i in range(panels.count()):
+        panels.nth(i).locator("summary").click()
+    page.wait_for_timeout(300)
+    for i in range(panels.count()):
+        panel = panels.nth(i)
+        assert panel.locator(".katex").count() >= 1, "the panel shows no rendered maths"
+        assert panel.locator(".katex-error").count() == 0, panel.locator(".katex-error").all_inner_texts()
+        text = panel.evaluate(TEXT_OUTSIDE_MATHS_JS)
+        assert "$" not in text, f"raw maths delimiters left: {text!r}"
+        assert "\\" not in text, f"raw TeX left: {text!r}"

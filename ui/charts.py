@@ -1,0 +1,74 @@
+"""Plotly figures the pages share. plotly is imported where a figure is made (about 0.1 s the first
+time), so pages without charts never pay for it; the server's warm-up imports it once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+# A horizontal legend above the plot, at its right: below it, it would cover the x-axis title.
+LEGEND_ABOVE = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1)
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def scatter_figure(
+    coords: np.ndarray,
+    labels: np.ndarray,
+    indices: np.ndarray,
+    class_names: tuple[str, ...],
+    title: str = "",
+    height: int = 560,
+    axis_titles: tuple[str, str] = ("z1", "z2"),
+) -> go.Figure:
+    """Encoder means as one WebGL trace coloured by label, with a discrete colour bar as the legend.
+
+    One trace keeps point numbers equal to positions in ``indices``, so a click maps straight back
+    to a test image.
+    """
+    import plotly.graph_objects as go
+
+    classes = len(class_names)
+    colours = [PALETTE[i % len(PALETTE)] for i in range(classes)]
+    colorscale = [[edge, colour] for i, colour in enumerate(colours) for edge in (i / classes, (i + 1) / classes)]
+    fig = go.Figure(
+        go.Scattergl(
+            x=coords[:, 0],
+            y=coords[:, 1],
+            mode="markers",
+            marker=dict(
+                size=4,
+                color=labels,
+                cmin=-0.5,
+                cmax=classes - 0.5,
+                colorscale=colorscale,
+                opacity=0.75,
+                colorbar=dict(title="label", tickvals=list(range(classes)), ticktext=list(class_names), len=0.9),
+            ),
+            customdata=np.stack([indices, labels], axis=1),
+            hovertemplate="label %{customdata[1]}<br>test index %{customdata[0]}<extra></extra>",
+            name="test digits",
+            showlegend=False,
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30 if title else 10, b=10),
+        title=title,
+        dragmode="zoom",  # in plotly's select/lasso modes a plain click selects nothing
+        xaxis_title=axis_titles[0],
+        yaxis_title=axis_titles[1],
+    )
+    fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def ellipse(mean: np.ndarray, cov: np.ndarray, n: int = 60) -> np.ndarray:
+    """Points on the 1-sigma ellipse of a 2-D Gaussian."""
+    values, vectors = np.linalg.eigh(cov)
+    t = np.linspace(0, 2 * np.pi, n)
+    circle = np.stack([np.cos(t), np.sin(t)])
+    return (vectors @ (np.sqrt(np.maximum(values, 0))[:, None] * circle)).T + mean

@@ -1,0 +1,79 @@
+"""Data derived from a model, computed once and cached: test-set encodings and scores, decoded
+grids, 2-D projections.
+
+Each function takes the ``ActiveModel`` (unhashed, as ``_active``) and its ``key``, which names the
+weights, so a cache entry can never outlive the model it was computed from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+import torch
+
+import vae_core as vc
+from ui.images import to_uint8
+from ui.models import ActiveModel
+
+# The explorer's grid as a page first opens: what the server warms at start-up.
+GRID_SIZE, GRID_EXTENT = 15, 3.0
+
+
+def dataset(name: str, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """A whole split, loaded once per process (vae_core caches it) and shared by all sessions."""
+    return vc.load_dataset(name, train=train)
+
+
+def test_set(active: ActiveModel) -> tuple[torch.Tensor, torch.Tensor]:
+    return dataset(active.model.config.dataset, False)
+
+
+# On disk too, so a restarted server opens the explorer without re-encoding (keys are content-unique:
+# shipped path + mtime, upload digest, or a per-training uuid).
+@st.cache_data(show_spinner="Encoding the test set ...", max_entries=8, persist="disk")
+def encoded_test(key: str, _active: ActiveModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(means N x D, log-variances N x D, labels N) of the whole test split."""
+    images, labels = test_set(_active)
+    means, logvars = vc.encode_dataset(_active.model, images)
+    return means.numpy(), logvars.numpy(), labels.numpy()
+
+
+@st.cache_data(show_spinner="Scoring the test digits ...", max_entries=8)
+def test_negative_elbos(key: str, _active: ActiveModel) -> np.ndarray:
+    """-ELBO of every test image (one posterior sample, seed 0): the reference for percentiles."""
+    x = vc.prepare_inputs(_active.model, test_set(_active)[0])
+    return vc.elbo_per_image(_active.model, x, torch.Generator().manual_seed(0)).negative_elbo.numpy()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def manifold(
+    key: str,
+    _active: ActiveModel,
+    n: int,
+    extent: float,
+    spacing: str,
+    dims: tuple[int, int],
+    base: tuple[float, ...] | None,
+) -> np.ndarray:
+    """The decoded n x n grid as a uint8 image; decoding 400 images costs ~30-200 ms, so it is cached."""
+    base_tensor = None if base is None else torch.tensor(base)
+    return to_uint8(vc.decode_grid(_active.model, n, extent, spacing, dims, base_tensor))
+
+
+@st.cache_data(show_spinner="Projecting to 2-D ...", max_entries=8)
+def projection(key: str, _active: ActiveModel, method: str, points: int) -> tuple[np.ndarray, np.ndarray, Any]:
+    """(2-D coordinates, indices of the test images shown, PCA used for projecting new points or None)."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    means = encoded_test(key, _active)[0]
+    if means.shape[1] == 2:
+        return means, np.arange(len(means)), None
+    idx = np.arange(min(points, len(means)))
+    if method == "PCA":
+        pca = PCA(n_components=2, random_state=0).fit(means)
+        return pca.transform(means[idx]), idx, pca
+    coords = TSNE(n_components=2, init="pca", random_state=0, perplexity=30).fit_transform(means[idx])
+    return coords, idx, None

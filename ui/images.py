@@ -1,0 +1,88 @@
+"""Images as uint8 arrays and their PNG/GIF bytes: what the pages show and offer for download.
+
+No Streamlit here: every function is plain numpy/PIL, tested on its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import torch
+from PIL import Image
+
+RED = (230, 30, 30)
+
+
+def to_uint8(image: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Pixel values in [0, 1] as 8-bit grey levels (rounded, clipped)."""
+    array = image.numpy() if isinstance(image, torch.Tensor) else np.asarray(image)
+    return (np.clip(array, 0, 1) * 255).round().astype(np.uint8)
+
+
+def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour enlargement: pixels stay crisp squares, as a teacher wants to show them."""
+    if factor <= 1:
+        return image
+    return image.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def square(image: np.ndarray) -> np.ndarray:
+    """Pad a grey image with black to a centred square, so a thin crop is not stretched on screen."""
+    h, w = image.shape
+    side = max(h, w)
+    out = np.zeros((side, side), dtype=image.dtype)
+    out[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = image
+    return out
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """Lossless PNG at zlib level 1: 3x faster than the default level on decoded grids (6 vs 18 ms
+    for 15 x 15 digits, sent on every slider move) and no bigger, as their smooth greys barely compress."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def png_uri(image: np.ndarray) -> str:
+    """An image for st.image as an inline, lossless PNG. Given an array, Streamlit would send a JPEG
+    (smudging 28 x 28 digits) from a media URL that the next rerun may already have deleted while
+    the browser still fetches it; inline, a slider's image also arrives with the rerun itself."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode()
+
+
+def gif_bytes(frames: list[np.ndarray], ms_per_frame: int = 120) -> bytes:
+    """An animated GIF that walks forward and back again, looping."""
+    images = [Image.fromarray(f) for f in frames + frames[-2:0:-1]]
+    buffer = io.BytesIO()
+    images[0].save(buffer, "GIF", save_all=True, append_images=images[1:], duration=ms_per_frame, loop=0)
+    return buffer.getvalue()
+
+
+def heatmap(error: np.ndarray) -> np.ndarray:
+    """|x - x_hat| in [0, 1] as an RGB image: black for no error, through red to yellow."""
+    e = np.clip(error, 0, 1)
+    rgb = np.stack([np.clip(2 * e, 0, 1), np.clip(2 * e - 1, 0, 1), np.zeros_like(e)], axis=-1)
+    return (rgb * 255).astype(np.uint8)
+
+
+def mark_cell(grid: np.ndarray, row: int, col: int, cell: int = 28, width: int = 2) -> np.ndarray:
+    """The grey grid in RGB with a red frame round one cell (row 0 at the top)."""
+    rgb = np.repeat(grid[..., None], 3, axis=2)
+    y, x = row * cell, col * cell
+    for t in range(width):
+        rgb[y + t, x : x + cell] = rgb[y + cell - 1 - t, x : x + cell] = RED
+        rgb[y : y + cell, x + t] = rgb[y : y + cell, x + cell - 1 - t] = RED
+    return rgb
+
+
+def nearest_cell(axis: np.ndarray, z1: float, z2: float) -> tuple[int, int, bool]:
+    """(row, column) of the grid cell whose centre is nearest to the point (z1, z2), row 0 at the top,
+    and whether the point lies on the grid at all: within half a cell's spacing of its outer centres.
+    The axis holds the cell centres in increasing order (even or inverse-CDF spacing)."""
+    col = int(np.abs(axis - z1).argmin())
+    row = len(axis) - 1 - int(np.abs(axis - z2).argmin())
+    first, last = axis[1] - axis[0], axis[-1] - axis[-2]
+    low, high = axis[0] - first / 2, axis[-1] + last / 2
+    return row, col, bool(low <= z1 <= high and low <= z2 <= high)

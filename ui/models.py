@@ -1,0 +1,140 @@
+"""The model picker and the models it offers: the shipped checkpoints, this session's uploads and
+the model trained in this session.
+
+The navigation script draws the picker once, in the sidebar, before any page runs (the pattern
+Streamlit's docs prefer for a widget every page shares: it keeps its value across pages without
+copying keys). A page reads the result with ``active()`` and asks for another model with ``request()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+import vae_core as vc
+from ui.state import Key
+
+CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
+DEFAULT_CHECKPOINT = "mnist-2d"
+UPLOADS_PER_SESSION = 4  # older uploads are forgotten, so one session cannot hoard memory
+
+
+@dataclass(frozen=True)
+class ActiveModel:
+    key: str  # identifies the weights: cache entries derived from the model are keyed by it
+    name: str
+    model: vc.VAE
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return vc.CLASS_NAMES[self.model.config.dataset]
+
+    @property
+    def shipped(self) -> bool:
+        """Shipped checkpoints exist for everyone; uploads and trainings only in their own session."""
+        return self.key.startswith("shipped:")
+
+
+def shipped_checkpoints() -> dict[str, Path]:
+    """Every checkpoint in checkpoints/, the default first."""
+    paths = sorted(CHECKPOINT_DIR.glob("*.safetensors"), key=lambda p: (p.stem != DEFAULT_CHECKPOINT, p.stem))
+    return {p.stem: p for p in paths}
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _load_shipped(path: str, mtime: float) -> vc.VAE:
+    return vc.load_checkpoint(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _load_uploaded(digest: str, _data: bytes) -> vc.VAE:
+    return vc.load_checkpoint(_data)
+
+
+def draw_picker() -> ActiveModel | None:
+    """The sidebar: choose a shipped, uploaded or freshly trained model; show its key facts.
+    Returns the chosen model (also kept for the page under Key.ACTIVE_MODEL), or None if there is none."""
+    sidebar = st.sidebar
+    sidebar.header("Model")
+    choice = sidebar.container()  # the select box goes above the uploader, but is drawn after it
+    with sidebar.expander("Upload a checkpoint (.safetensors)"):
+        _read_checkpoint_upload()
+    options = _options()
+    if not options:
+        sidebar.error("No checkpoints found in checkpoints/. Train one on the Train page.")
+        st.session_state.pop(Key.ACTIVE_MODEL, None)
+        return None
+    requested = st.session_state.pop(Key.MODEL_REQUEST, None)
+    if requested in options:
+        st.session_state[Key.MODEL] = requested
+    elif st.session_state.get(Key.MODEL) not in options:
+        st.session_state[Key.MODEL] = next(iter(options))
+    key = choice.selectbox("Model", list(options), format_func=options.get, key=Key.MODEL)
+    active = st.session_state[Key.ACTIVE_MODEL] = _resolve(key, options[key])
+    facts = vc.describe(active.model)
+    choice.caption(" · ".join(f"{k}: **{v}**" for k, v in facts.items() if v is not None))
+    return active
+
+
+def _options() -> dict[str, str]:
+    """Picker value -> label, in the order shown."""
+    options = {f"shipped:{name}": name for name in shipped_checkpoints()}
+    options |= {key: f"uploaded: {name}" for key, (name, _) in st.session_state.get(Key.UPLOADED_MODELS, {}).items()}
+    if Key.TRAINED_MODEL in st.session_state:
+        options["trained"] = "trained in this session"
+    return options
+
+
+def _read_checkpoint_upload() -> None:
+    file = st.file_uploader("Checkpoint", type=["safetensors"], key=Key.CHECKPOINT_UPLOAD, label_visibility="collapsed")
+    if file is None:
+        return
+    data = file.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    try:
+        _load_uploaded(digest, data)
+    except vc.CheckpointError as exc:
+        st.error(f"Could not use {file.name}: {exc}")
+        return
+    uploaded = st.session_state.setdefault(Key.UPLOADED_MODELS, {})
+    key = f"upload:{digest}"
+    if key not in uploaded:
+        uploaded[key] = (file.name, data)
+        while len(uploaded) > UPLOADS_PER_SESSION:
+            del uploaded[next(iter(uploaded))]
+        st.session_state[Key.MODEL_REQUEST] = key
+
+
+def _resolve(key: str, label: str) -> ActiveModel:
+    if key == "trained":
+        model, serial = st.session_state[Key.TRAINED_MODEL]
+        return ActiveModel(f"trained:{serial}", label, model)
+    if key.startswith("upload:"):
+        name, data = st.session_state[Key.UPLOADED_MODELS][key]
+        return ActiveModel(key, name, _load_uploaded(key.split(":", 1)[1], data))
+    path = shipped_checkpoints()[label]
+    mtime = path.stat().st_mtime
+    return ActiveModel(f"shipped:{label}:{mtime}", label, _load_shipped(str(path), mtime))
+
+
+def shipped(name: str) -> ActiveModel:
+    """A shipped checkpoint by name, outside the picker (the warm-up, pages comparing two models)."""
+    return _resolve(f"shipped:{name}", name)
+
+
+def active() -> ActiveModel:
+    """The model chosen in the sidebar for this run; stops the page if there is none."""
+    chosen = st.session_state.get(Key.ACTIVE_MODEL)
+    if chosen is None:
+        st.info("Pick or train a model first.")
+        st.stop()
+    return chosen
+
+
+def request(key: str) -> None:
+    """Make ``key`` the active model: the picker applies it as the app reruns."""
+    st.session_state[Key.MODEL_REQUEST] = key
+    st.rerun(scope="app")

@@ -1,0 +1,82 @@
+"""Every screen of the app, written once: the navigation, the tests, the screenshot tool and the
+benchmarks all read ``SCREENS``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+NAVIGATION = Path(__file__).with_name("navigation.py")  # the script every session runs (app.py names it)
+
+
+@dataclass(frozen=True)
+class Screen:
+    file: str  # the page's script in pages/
+    title: str  # its entry in the navigation
+    heading: str  # the title at the top of the page
+    icon: str
+    url_path: str  # "" for the default page, served at the app's root URL
+    section: str  # the navigation's group
+
+    @property
+    def path(self) -> Path:
+        return PAGES_DIR / self.file
+
+
+SCREENS: tuple[Screen, ...] = (
+    Screen(
+        file="explorer.py",
+        title="Latent explorer",
+        heading="Latent explorer",
+        icon=":material/explore:",
+        url_path="",
+        section="Explore",
+    ),
+    Screen(
+        file="interpolation.py",
+        title="Interpolation",
+        heading="Interpolation",
+        icon=":material/swap_horiz:",
+        url_path="interpolation",
+        section="Explore",
+    ),
+    Screen(
+        file="scatter.py",
+        title="Latent scatter",
+        heading="Latent scatter",
+        icon=":material/scatter_plot:",
+        url_path="scatter",
+        section="Explore",
+    ),
+    Screen(
+        file="samples.py",
+        title="Samples",
+        heading="Samples from the prior",
+        icon=":material/casino:",
+        url_path="samples",
+        section="Explore",
+    ),
+    Screen(
+        file="reconstruct.py",
+        title="Reconstruct your image",
+        heading="Reconstruct your image",
+        icon=":material/draw:",
+        url_path="reconstruct",
+        section="Your data",
+    ),
+    Screen(
+        file="train.py",
+        title="Train",
+        heading="Train a VAE",
+        icon=":material/model_training:",
+        url_path="train",
+        section="Your data",
+    ),
+)
+DEFAULT = SCREENS[0]
+
+
+def screen(file: str) -> Screen:
+    """The screen whose script is ``file`` (a name in pages/)."""
+    return next(s for s in SCREENS if s.file == file)

@@ -1,0 +1,71 @@
+"""Every session-state key, written once. Widgets, pages, tests and (later) URLs all name state
+through ``Key``; a StrEnum, so each member is also the plain string Streamlit stores."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Key(StrEnum):
+    # The model picker (drawn by the navigation script for every page) and the models it offers.
+    MODEL = "model_key"  # the picker widget's value: "shipped:NAME", "upload:DIGEST" or "trained"
+    MODEL_REQUEST = "model_request"  # a page asks for another model; applied before the picker is drawn
+    ACTIVE_MODEL = "active_model"  # what the picker resolved for this run (an ActiveModel)
+    UPLOADED_MODELS = "uploaded_models"  # digest key -> (file name, bytes), this session's uploads
+    CHECKPOINT_UPLOAD = "ckpt_upload"
+    TRAINED_MODEL = "trained_model"  # (model, serial) of this session's latest finished training
+    TRAINING_JOB = "training_job"
+
+    # Latent explorer
+    GRID_N = "grid_n"
+    GRID_SPACING = "grid_spacing"
+    GRID_EXTENT = "grid_extent"
+    DIM_X = "dim_x"
+    DIM_Y = "dim_y"
+    HOLD = "hold"
+    HOLD_DIGIT = "hold_digit"
+    Z_X = "z_x"
+    Z_Y = "z_y"
+
+    # Interpolation
+    INTERP_SOURCE = "interp_source"
+    INTERP_PAIR = "interp_pair"
+    INTERP_FILES = "interp_files"
+    INTERP_FROM = "interp_a"
+    INTERP_TO = "interp_b"
+    INTERP_STEPS = "interp_steps"
+    INTERP_SCATTER = "interp_scatter"
+    INTERP_ELBO = "interp_elbo"
+
+    # Latent scatter
+    PROJECTION = "proj"
+    TSNE_POINTS = "tsne_points"
+    GRID_UNDER = "under"
+    SCATTER_CHART = "scatter_chart"
+
+    # Reconstruct your image
+    RECON_FILES = "recon_files"
+    RECON_PAD = "recon_pad"
+    RECON_K = "recon_k"
+    RECON_SCATTER = "recon_scatter"  # one chart per input: recon_scatter_0, recon_scatter_1, ...
+
+    # Samples
+    SAMPLES_N = "samples_n"
+    SAMPLES_SEED = "samples_seed"
+    SAMPLES_T = "samples_t"
+
+    # Train
+    T_DATASET = "t_dataset"
+    T_LATENT = "t_latent"
+    T_LIKELIHOOD = "t_likelihood"
+    T_BINARIZE = "t_binarize"
+    T_BETA = "t_beta"
+    T_WARMUP = "t_warmup"
+    T_EPOCHS = "t_epochs"
+    T_BATCH = "t_batch"
+    T_LR = "t_lr"
+    T_SEED = "t_seed"
+    T_SUBSET = "t_subset"
+    T_SAVE_NAME = "t_save_name"
+    TRAIN_CURVE = "train_curve"
+    TRAIN_SCATTER = "train_scatter"
