@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Self, get_args
 
 Likelihood = Literal["bernoulli", "gaussian"]
 Binarize = Literal["none", "dynamic"]
@@ -32,8 +32,25 @@ def _check(name: str, value: str, choice: Any) -> None:
         raise ValueError(f"unknown {name} {value!r}: use one of {', '.join(map(repr, options(choice)))}")
 
 
+class _JSON:
+    """Round trip through a JSON object of the dataclass's fields; unknown fields are refused."""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("config must be a JSON object")
+        unknown = set(data) - {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        if unknown:
+            raise ValueError(f"unknown config fields: {sorted(unknown)}")
+        return cls(**data)
+
+
 @dataclass(frozen=True)
-class VAEConfig:
+class VAEConfig(_JSON):
     """The model: its shape, its likelihood p(x|z), its prior p(z) and the data it was made for."""
 
     latent_dim: int = 2
@@ -72,16 +89,9 @@ class VAEConfig:
             raise ValueError("the model is implausibly large (latent_dim <= 1024, hidden <= 8192, channels <= 1024)")
         object.__setattr__(self, "conv_channels", tuple(int(c) for c in self.conv_channels))
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> VAEConfig:
-        return cls(**_known_fields(cls, json.loads(text)))
-
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(_JSON):
     """How to train: the optimiser, the schedule and the beta-VAE weight."""
 
     epochs: int = 10
@@ -124,20 +134,3 @@ class TrainConfig:
         if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
             raise ValueError("adam_betas must be two numbers in [0, 1)")
         object.__setattr__(self, "adam_betas", tuple(float(b) for b in self.adam_betas))
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> TrainConfig:
-        return cls(**_known_fields(cls, json.loads(text)))
-
-
-def _known_fields(cls: type, data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ValueError("config must be a JSON object")
-    names = {f.name for f in fields(cls)}
-    unknown = set(data) - names
-    if unknown:
-        raise ValueError(f"unknown config fields: {sorted(unknown)}")
-    return data
