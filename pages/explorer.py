@@ -12,7 +12,10 @@ from ui.state import Key
 
 active = models.active()
 model = active.model
-st.caption("Move z with the sliders: the decoder draws the image for that point, live.")
+st.caption(
+    "Move z with the sliders: the decoder draws the image for that point when you release a slider, "
+    "and at every arrow-key press on a focused slider (Shift + arrow, or Page Up / Down, jumps a tenth of the range)."
+)
 
 means, _, labels = derived.encoded_test(active.key, active)
 dims, base = (0, 1), None
@@ -38,13 +41,20 @@ with st.sidebar:
         disabled=spacing == "normal",
     )
     if model.latent_dim > 2:
+        usage, measure = derived.dimension_usage(active.key, active)
+        by_use = [int(d) for d in np.argsort(-usage)]  # the most used first: they draw different digits
+
+        def label(d: int) -> str:
+            return f"z{d + 1} ({measure} {usage[d]:.2f})"
+
         d1 = st.selectbox(
-            "Slider / grid x: dimension", range(model.latent_dim), 0, key=Key.DIM_X, persist_state="session"
+            "Slider / grid x: dimension", by_use, 0, format_func=label, key=Key.DIM_X, persist_state="session"
         )
         d2 = st.selectbox(
             "Slider / grid y: dimension",
-            [d for d in range(model.latent_dim) if d != d1],
+            [d for d in by_use if d != d1],
             0,
+            format_func=label,
             key=Key.DIM_Y,
             persist_state="session",
         )
@@ -56,6 +66,8 @@ with st.sidebar:
             index = widgets.pick_test_digit(active, "Digit", Key.HOLD_DIGIT)
             base = tuple(float(v) for v in means[index])
 
+    fine = st.toggle("Fine steps (0.01)", key=Key.FINE_STEPS, persist_state="session")
+
 grid = derived.manifold(active.key, active, n, extent, spacing, dims, base)
 axis = vc.grid_axis(n, extent, spacing).numpy()
 limit = max(4.0, abs(float(axis[0])) + 1.0)
@@ -65,8 +77,9 @@ limit = max(4.0, abs(float(axis[0])) + 1.0)
 def explorer() -> None:
     left, right = st.columns([2, 3])
     with left:
-        z1 = st.slider(f"z{dims[0] + 1}", -limit, limit, 0.0, 0.05, key=Key.Z_X, persist_state="session")
-        z2 = st.slider(f"z{dims[1] + 1}", -limit, limit, 0.0, 0.05, key=Key.Z_Y, persist_state="session")
+        step = 0.01 if fine else 0.1
+        z1 = st.slider(f"z{dims[0] + 1}", -limit, limit, 0.0, step, key=Key.Z_X, persist_state="session")
+        z2 = st.slider(f"z{dims[1] + 1}", -limit, limit, 0.0, step, key=Key.Z_Y, persist_state="session")
         z = torch.zeros(model.latent_dim) if base is None else torch.tensor(base)
         z[dims[0]], z[dims[1]] = z1, z2
         image = to_uint8(vc.decode(model, z[None])[0])
@@ -83,9 +96,10 @@ def explorer() -> None:
             )
     with right:
         row, col, inside = nearest_cell(axis, z1, z2)
+        where = "the slider point" if inside else "the cell nearest the slider point, which is off the grid"
         st.image(
-            png_uri(mark_cell(grid, row, col) if inside else np.repeat(grid[..., None], 3, axis=2)),
-            caption=f"{n} x {n} manifold; the red square is the slider point",
+            png_uri(mark_cell(grid, row, col)),
+            caption=f"{n} x {n} manifold; the red square is {where}",
             width=min(560, 28 * n),
         )
 

@@ -8,7 +8,7 @@ import torch
 import vae_core as vc
 from ui import derived, models, widgets
 from ui.charts import LEGEND_ABOVE, scatter_figure
-from ui.images import enlarge, gif_bytes, png_bytes, png_uri, to_uint8
+from ui.images import EXPORT_SIDES, enlarge, for_export, gif_bytes, png_bytes, png_uri, to_uint8
 from ui.notes import explain
 from ui.state import Key
 
@@ -40,7 +40,9 @@ else:
     with c2:
         b = widgets.pick_test_digit(active, "To", Key.INTERP_TO, default_class=1)
     ends = list(vc.prepare_inputs(model, derived.test_set(active)[0][[a, b]]))
-steps = st.slider("Steps", 3, 20, 10, key=Key.INTERP_STEPS, persist_state="session")
+c1, c2 = st.columns([3, 1])
+steps = c1.slider("Steps", 3, 20, 10, key=Key.INTERP_STEPS, persist_state="session")
+side = c2.select_slider("Download size (px high)", EXPORT_SIDES, 512, key=Key.INTERP_EXPORT, persist_state="session")
 
 with torch.inference_mode():
     za, zb = (model.encode(x[None])[0][0] for x in ends)
@@ -51,10 +53,16 @@ for name, images in strips.items():
     strip = to_uint8(vc.tile(images, steps, pad=2))
     st.image(png_uri(enlarge(strip, 2)), caption=f"{name} interpolation", width="stretch")
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(f"{name} strip (PNG)", png_bytes(strip), f"interpolation-{name}.png", "image/png")
+    # Made when clicked, not on every rerun: a 512-px strip of 20 steps is 6 megapixels.
+    c1.download_button(
+        f"{name} strip (PNG)",
+        lambda strip=strip: png_bytes(for_export(strip, side)),
+        f"interpolation-{name}.png",
+        "image/png",
+    )
     c2.download_button(
         f"{name} walk (GIF)",
-        gif_bytes([enlarge(to_uint8(i), 4) for i in images]),
+        lambda images=images: gif_bytes([for_export(to_uint8(i), side) for i in images]),
         f"interpolation-{name}.gif",
         "image/gif",
     )
@@ -65,19 +73,34 @@ with left:
     fig = scatter_figure(
         coords, labels[indices], indices, active.class_names, title="Path over the latent scatter", height=480
     )
+    # WebGL traces, drawn after the points: an SVG trace would sit under the 10,000 WebGL points.
     for (name, z), colour in zip(paths.items(), ("#000000", "#e6194b"), strict=True):
         xy = z.numpy() if pca is None else pca.transform(z.numpy())
         fig.add_trace(
-            go.Scatter(
+            go.Scattergl(
                 x=xy[:, 0],
                 y=xy[:, 1],
                 mode="lines+markers",
                 name=name,
-                line=dict(color=colour, width=3),
-                marker=dict(size=7),
+                line=dict(color=colour, width=5),
+                marker=dict(size=8),
             )
         )
-    fig.update_layout(showlegend=True, legend=LEGEND_ABOVE)
+    ends = paths["linear"][[0, -1]].numpy()
+    ends = ends if pca is None else pca.transform(ends)
+    fig.add_trace(
+        go.Scattergl(
+            x=ends[:, 0],
+            y=ends[:, 1],
+            mode="markers+text",
+            text=["from", "to"],
+            textposition="top center",
+            textfont=dict(size=15, color="black"),
+            marker=dict(symbol="diamond", size=18, color="gold", line=dict(color="black", width=2)),
+            name="the two digits",
+        )
+    )
+    fig.update_layout(showlegend=True, legend=LEGEND_ABOVE, margin=dict(t=80))  # the legend below the title
     st.plotly_chart(fig, key=Key.INTERP_SCATTER)
 with right:
     fig = go.Figure()

@@ -1,5 +1,7 @@
 """Reconstruct your image: upload or draw a digit; see it prepared like MNIST, reconstructed and placed."""
 
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -7,10 +9,12 @@ import torch
 
 import vae_core as vc
 from ui import derived, models, widgets
-from ui.charts import ellipse, scatter_figure
+from ui.charts import LEGEND_ABOVE, ellipse, scatter_figure
 from ui.images import heatmap, png_uri, square, to_uint8
 from ui.notes import explain
 from ui.state import Key
+
+ATYPICAL_PERCENTILE = 99  # as atypical as the least typical 1 % of test digits: perhaps not a digit
 
 active = models.active()
 model = active.model
@@ -25,8 +29,114 @@ def maths_panel() -> None:
     )
 
 
+@dataclass(frozen=True)
+class Result:
+    """One input as the model sees it."""
+
+    steps: vc.PreprocessSteps
+    x: torch.Tensor  # the model's input, 1 x 1 x 28 x 28
+    recon: np.ndarray
+    mean: np.ndarray
+    logvar: np.ndarray
+    terms: vc.ELBOTerms
+    percentile: float  # share of test digits with a lower -ELBO
+
+
+def analyse(data: bytes) -> Result:
+    steps = vc.preprocess_steps(data)
+    x = vc.prepare_inputs(model, steps.tensor[None])
+    terms = vc.elbo_per_image(model, x, torch.Generator().manual_seed(0))
+    reference = derived.test_negative_elbos(active.key, active)
+    return Result(
+        steps=steps,
+        x=x,
+        recon=vc.reconstruct(model, x)[0].numpy(),
+        mean=terms.mean[0].numpy(),
+        logvar=terms.logvar[0].numpy(),
+        terms=terms,
+        percentile=float((reference < float(terms.negative_elbo)).mean() * 100),
+    )
+
+
+def typicality(result: Result) -> None:
+    """The percentile, and a warning when the input is as atypical as the least typical 1 %."""
+    st.metric("Less typical than", f"{result.percentile:.0f}% of test digits")
+    if result.percentile >= ATYPICAL_PERCENTILE:
+        st.warning(
+            "As atypical as the least typical 1 % of test digits: this may not be a digit, "
+            "or not one drawn the way MNIST's were."
+        )
+
+
+def show(name: str, result: Result, k: int, number: int) -> None:
+    """Every preprocessing stage, the reconstruction, the figures, and where the input lands."""
+    st.subheader(name)
+    steps = result.steps
+    stages = [
+        ("as uploaded", steps.grey),
+        ("light on dark" + (" (inverted)" if steps.inverted else ""), steps.normalised),
+        ("cropped to the ink", steps.cropped),
+        ("fit in 20 x 20", steps.fitted),
+        ("centred, 28 x 28", steps.centred),
+        ("reconstruction", result.recon),
+    ]
+    cols = st.columns(7)
+    for col, (caption, image) in zip(cols[:6], stages, strict=True):
+        col.image(png_uri(square(to_uint8(image))), caption=caption, width="stretch")
+    cols[6].image(png_uri(heatmap(np.abs(steps.centred - result.recon))), caption="|error|", width="stretch")
+
+    iwae = -float(vc.iwae_log_likelihood(model, result.x, k, generator=torch.Generator().manual_seed(0))[0])
+    terms = result.terms
+    c1, c2, c3 = st.columns(3)
+    parts = f"reconstruction {float(terms.reconstruction):.1f} + KL {float(terms.kl):.1f}"
+    c1.metric("-ELBO (nats)", f"{float(terms.negative_elbo):.1f}", help=parts)
+    c2.metric(f"-log p(x), IWAE k={k}", f"{iwae:.1f}")
+    with c3:
+        typicality(result)
+    placement(name, result, number)
+
+
+def placement(name: str, result: Result, number: int) -> None:
+    """The posterior mean and its 1σ ellipse over the test digits, and zoomed in on the ellipse."""
+    mu, cov = result.mean, np.diag(np.exp(result.logvar))
+    if pca is not None:
+        mu, cov = pca.transform(mu[None])[0], pca.components_ @ cov @ pca.components_.T
+    outline = ellipse(mu, cov)
+    spread = max(4 * float(np.sqrt(np.linalg.eigvalsh(cov).max())), 0.25)  # zoom: 4σ, at least ±0.25
+    axes = ("z1", "z2") if pca is None else ("principal component 1", "principal component 2")
+    left, right = st.columns([3, 2])
+    for column, zoomed in ((left, False), (right, True)):
+        title = "Zoomed in on the 1σ ellipse" if zoomed else "Where it lands: posterior mean and 1σ ellipse"
+        fig = scatter_figure(coords, labels[indices], indices, active.class_names, title, 420, axes)
+        # WebGL, added after the points: an SVG trace would be drawn under the WebGL layer and hidden.
+        fig.add_trace(
+            go.Scattergl(x=outline[:, 0], y=outline[:, 1], mode="lines", line=dict(color="black", width=3), name="1σ")
+        )
+        fig.add_trace(
+            go.Scattergl(
+                x=[mu[0]],
+                y=[mu[1]],
+                mode="markers",
+                name=name,
+                marker=dict(symbol="star", size=22, color="gold", line=dict(color="black", width=1.5)),
+            )
+        )
+        fig.update_layout(showlegend=True, legend=LEGEND_ABOVE, margin=dict(t=70))
+        if zoomed:
+            fig.update_xaxes(range=[mu[0] - spread, mu[0] + spread])
+            fig.update_yaxes(range=[mu[1] - spread, mu[1] + spread])
+            fig.update_traces(marker=dict(size=9), selector=dict(name="test digits"))
+        column.plotly_chart(fig, key=f"{Key.RECON_SCATTER}_{number}_{int(zoomed)}")
+
+
 upload_tab, draw_tab = st.tabs(["Upload images", "Draw a digit"])
 inputs: list[tuple[str, bytes]] = []
+with draw_tab:
+    pad, beside = st.columns([1, 2])
+    with pad:
+        drawn = widgets.drawing_pad(Key.RECON_PAD)
+    if drawn:
+        inputs.append(("your drawing", drawn))
 with upload_tab:
     files = st.file_uploader(
         f"Images of digits (PNG, JPEG, GIF, BMP, TIFF, WebP; up to {widgets.UPLOAD_LIMIT_MB} MB each)",
@@ -35,82 +145,30 @@ with upload_tab:
         max_upload_size=widgets.UPLOAD_LIMIT_MB,
     )
     inputs += [(f.name, f.getvalue()) for f in files or []]
-with draw_tab:
-    drawn = widgets.drawing_pad(Key.RECON_PAD)
-    if drawn:
-        inputs.append(("your drawing", drawn))
 if not inputs:
+    with beside:
+        st.info("Draw a digit with the mouse or a finger: its reconstruction appears here.")
     st.info("Upload one or more images, or draw a digit, to see how the model sees it.")
     maths_panel()
     st.stop()
 
 means, logvars, labels = derived.encoded_test(active.key, active)
 coords, indices, pca = derived.projection(active.key, active, "PCA", len(means))
-reference = derived.test_negative_elbos(active.key, active)
 k = st.select_slider("IWAE samples k", [100, 1000, 5000], 1000, key=Key.RECON_K, persist_state="session")
 
 for number, (name, data) in enumerate(inputs[:12]):
-    st.subheader(name)
     try:
-        steps = vc.preprocess_steps(data)
+        result = analyse(data)
     except vc.ImageError as exc:
         st.error(f"{name}: {exc}")
         continue
-    x = vc.prepare_inputs(model, steps.tensor[None])
-    with torch.inference_mode():
-        mean, logvar = model.encode(x)
-    recon = vc.reconstruct(model, x)[0].numpy()
-    cols = st.columns(7)
-    stages = [
-        ("as uploaded", steps.grey),
-        ("light on dark" + (" (inverted)" if steps.inverted else ""), steps.normalised),
-        ("cropped to the ink", steps.cropped),
-        ("fit in 20 x 20", steps.fitted),
-        ("centred, 28 x 28", steps.centred),
-        ("reconstruction", recon),
-    ]
-    for col, (caption, image) in zip(cols[:6], stages, strict=True):
-        col.image(png_uri(square(to_uint8(image))), caption=caption, width="stretch")
-    cols[6].image(png_uri(heatmap(np.abs(steps.centred - recon))), caption="|error|", width="stretch")
-
-    terms = vc.elbo_per_image(model, x, torch.Generator().manual_seed(0))
-    nelbo = float(terms.negative_elbo)
-    iwae = -float(vc.iwae_log_likelihood(model, x, k, generator=torch.Generator().manual_seed(0))[0])
-    percentile = float((reference < nelbo).mean() * 100)
-    c1, c2, c3 = st.columns(3)
-    c1.metric(
-        "-ELBO (nats)",
-        f"{nelbo:.1f}",
-        help=f"reconstruction {float(terms.reconstruction):.1f} + KL {float(terms.kl):.1f}",
-    )
-    c2.metric(f"-log p(x), IWAE k={k}", f"{iwae:.1f}")
-    c3.metric("Less typical than", f"{percentile:.0f}% of test digits")
-
-    mu = mean[0].numpy()
-    cov = np.diag(np.exp(logvar[0].numpy()))
-    if pca is not None:
-        mu, cov = pca.transform(mu[None])[0], pca.components_ @ cov @ pca.components_.T
-    fig = scatter_figure(
-        coords,
-        labels[indices],
-        indices,
-        active.class_names,
-        height=420,
-        title="Where it lands: posterior mean and 1σ ellipse" + (" (PCA)" if pca is not None else ""),
-    )
-    outline = ellipse(mu, cov)
-    fig.add_trace(
-        go.Scatter(x=outline[:, 0], y=outline[:, 1], mode="lines", line=dict(color="black", width=2), name="1σ")
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=[mu[0]],
-            y=[mu[1]],
-            mode="markers",
-            name=name,
-            marker=dict(symbol="star", size=18, color="gold", line=dict(color="black", width=1)),
-        )
-    )
-    st.plotly_chart(fig, key=f"{Key.RECON_SCATTER}_{number}")
+    if name == "your drawing":  # the newest result, beside the pad that made it
+        with beside:
+            c1, c2 = st.columns(2)
+            c1.image(png_uri(to_uint8(result.steps.centred)), caption="as the model sees it", width=168)
+            c2.image(png_uri(to_uint8(result.recon)), caption="reconstruction", width=168)
+            st.metric("-ELBO (nats)", f"{float(result.terms.negative_elbo):.1f}")
+            typicality(result)
+    show(name, result, k, number)
 
 maths_panel()

@@ -1,14 +1,17 @@
 """Samples: a grid of images decoded from z ~ p(z), the model's prior."""
 
 import streamlit as st
+import torch
 
 import vae_core as vc
 from ui import models
-from ui.images import enlarge, png_bytes, png_uri, to_uint8
+from ui.images import EXPORT_SIDES, enlarge, for_export, png_bytes, png_uri, to_uint8
 from ui.notes import explain
 from ui.state import Key
 
 active = models.active()
+model = active.model
+MEAN, DRAW = "E[x | z], the decoder's mean", "x ~ p(x | z), sampled pixels"
 
 
 @st.fragment
@@ -17,19 +20,29 @@ def samples() -> None:
     n = c1.slider("Grid side", 3, 12, 7, key=Key.SAMPLES_N, persist_state="session")
     seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key=Key.SAMPLES_SEED, persist_state="session")
     temperature = c3.slider("Temperature", 0.1, 2.0, 1.0, 0.05, key=Key.SAMPLES_T, persist_state="session")
-    images = vc.sample_prior(active.model, n * n, int(seed), temperature)
+    c1, c2 = st.columns([2, 1])
+    show = c1.radio("Show", [MEAN, DRAW], horizontal=True, key=Key.SAMPLES_PIXELS, persist_state="session")
+    side = c2.select_slider("Download size (px)", EXPORT_SIDES, 512, key=Key.SAMPLES_EXPORT, persist_state="session")
+    images = vc.sample_prior(model, n * n, int(seed), temperature)
+    if show == DRAW:
+        images = vc.sample_pixels(model, images, torch.Generator().manual_seed(int(seed)))
     grid = to_uint8(vc.tile(images, n, pad=2))
+    prior = "N(0, I)" if model.prior.standard_normal else f"the {model.config.prior} prior"
     st.image(
         png_uri(enlarge(grid, 2)),
-        caption=f"{n * n} samples, z ~ N(0, {temperature:.2f}² I), seed {seed}",
+        caption=f"{n * n} samples, z from {prior} with its spread × {temperature:.2f}, seed {seed}",
         width=min(700, 56 * n),
     )
-    st.download_button("Download PNG", png_bytes(grid), f"samples-seed{seed}.png", "image/png")
+    st.download_button(
+        "Download PNG", lambda: png_bytes(for_export(grid, side)), f"samples-seed{seed}.png", "image/png"
+    )
 
 
 samples()
 explain(
     "elbo",
-    intro=r"Each image is $\mathbb E[x\mid z]$ for $z = T\,\varepsilon$, $\varepsilon\sim\mathcal N(0,I)$. "
+    "pixels",
+    intro=r"Each image is decoded from $z = T\,\varepsilon$, $\varepsilon\sim\mathcal N(0,I)$, for the standard "
+    r"normal prior (for a mixture prior: a component's mean plus $T$ times its spread). "
     "A temperature below 1 stays near the centre of the prior: more typical, less varied digits.",
 )

@@ -30,6 +30,8 @@ if model.latent_dim > 2:
             persist_state="session",
         )
 coords, indices, _ = derived.projection(active.key, active, method, points)
+axis_titles = {"PCA": ("principal component 1", "principal component 2"), "t-SNE": ("t-SNE 1", "t-SNE 2")}
+axes = ("z1", "z2") if model.latent_dim == 2 else axis_titles[method]
 show_grid = model.latent_dim == 2 and st.toggle(
     "Lay the decoded grid under the points", key=Key.GRID_UNDER, persist_state="session"
 )
@@ -43,6 +45,7 @@ def scatter() -> None:
         indices,
         active.class_names,
         title=f"{len(indices):,} test digits: encoder means" + ("" if model.latent_dim == 2 else f" ({method})"),
+        axis_titles=axes,
     )
     if show_grid:
         extent = float(np.ceil(np.abs(coords).max()))
@@ -60,6 +63,8 @@ def scatter() -> None:
             opacity=0.9,
         )
         fig.update_layout(plot_bgcolor="black")
+        fig.update_xaxes(showgrid=False, zeroline=False)  # white lines would cut through the digits
+        fig.update_yaxes(showgrid=False, zeroline=False)
     event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key=Key.SCATTER_CHART)
     chosen = [int(indices[p["point_index"]]) for p in event.selection.get("points", []) if "point_index" in p]
     if not chosen:
@@ -68,15 +73,19 @@ def scatter() -> None:
             "pick the box or lasso tool above the chart to select several."
         )
         return
-    chosen = chosen[:24]
-    images = derived.test_set(active)[0][chosen]
+    shown = chosen[:24]
+    images = derived.test_set(active)[0][shown]
     x = vc.prepare_inputs(model, images)
     recon = vc.reconstruct(model, x)
-    st.write(f"**{len(chosen)} selected** (first 24 shown): top row the test digit, bottom row its reconstruction")
-    cols = st.columns(min(len(chosen), 12))
-    for i, index in enumerate(chosen):
+    scores = derived.test_negative_elbos(active.key, active)
+    more = f" (first {len(shown)} shown)" if len(chosen) > len(shown) else ""
+    st.write(f"**{len(chosen):,} selected**{more}: top row the test digit, bottom row its reconstruction")
+    cols = st.columns(min(len(shown), 12))
+    for i, index in enumerate(shown):
         with cols[i % len(cols)]:
-            caption = f"#{index} ({active.class_names[labels[index]]})"
+            caption = f"#{index} ({active.class_names[labels[index]]}) · −ELBO {scores[index]:.0f}"
+            if model.latent_dim == 2:
+                caption += f" · z = ({means[index, 0]:.2f}, {means[index, 1]:.2f})"
             st.image(png_uri(enlarge(to_uint8(x[i, 0]), 3)), caption=caption)
             st.image(png_uri(enlarge(to_uint8(recon[i]), 3)))
 

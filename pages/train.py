@@ -85,18 +85,21 @@ def progress() -> None:
     job: TrainingJob | None = st.session_state.get(Key.TRAINING_JOB)
     if job is None:
         st.info(
-            "Set the options and press **Start training**. The defaults give a good 2-D MNIST model in about a minute."
+            "Set the options and press **Start training**. Once it runs, the time left is estimated from the "
+            "measured speed; the last three runs of this session stay in the sidebar's model list to compare."
         )
         return
     p = job.progress
     if job.running and st.button("Stop", type="secondary"):
         job.stop()
     if p is not None:
+        left = (p.total_steps - p.step) * job.train_config.batch_size / max(p.images_per_second, 1e-9)
         st.progress(
             p.step / p.total_steps,
             text=f"epoch {p.epoch:.2f} of {job.train_config.epochs} · step {p.step}/{p.total_steps} · "
             f"loss {p.loss:.1f} nats (reconstruction {p.reconstruction:.1f} + {p.kl_weight:.2f} × KL {p.kl:.2f}) · "
-            f"{p.images_per_second:,.0f} images/s",
+            f"{p.images_per_second:,.0f} images/s"
+            + (f" · about {left:.0f} s left" if job.running and p.step >= 20 else ""),
         )
     left, right = st.columns(2)
     curve = list(job.curve)
@@ -141,9 +144,9 @@ def progress() -> None:
         + (" (stopped early)" if result.stopped_early else "")
         + ". The model is now the active model: explore it on the other pages."
     )
-    if st.session_state.get(Key.TRAINED_MODEL, (None, None))[1] != job.serial:
-        st.session_state[Key.TRAINED_MODEL] = (result.model, job.serial)
-        models.request("trained")
+    if not job.kept:  # once: the run then stays in the sidebar's list until three newer runs push it out
+        job.kept = True
+        models.request(models.keep_trained(job.serial, job.name, result.model))
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download checkpoint (.safetensors)",

@@ -92,13 +92,15 @@ SHOTS = ROOT / "artifacts" / "browser"
 @pytest.fixture
 def page(browser, app_url, request) -> Iterator[Any]:
     """A fresh browser tab at 1400 x 1000 on the app. Afterwards: a full-page screenshot in
-    artifacts/browser/, and the test fails on any exception box, console error or page error."""
+    artifacts/browser/, and the test fails on any exception box, console error or page error, except
+    those a test expects (tab.expected_console_errors: substrings)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: errors.append(str(e)))
     tab.app_url = app_url
+    tab.expected_console_errors = []
     yield tab
     SHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
@@ -106,5 +108,5 @@ def page(browser, app_url, request) -> Iterator[Any]:
     context.close()
     assert not exceptions, exceptions
     # Streamlit probes two optional endpoints that answer 404 by design; nothing else may fail.
-    real = [e for e in errors if "404" not in e]
+    real = [e for e in errors if "404" not in e and not any(x in e for x in tab.expected_console_errors)]
     assert not real, real

@@ -137,8 +137,15 @@ def test_training_runs_shows_progress_and_becomes_the_active_model():
     at.number_input(key="t_epochs").set_value(2)
     at.button[0].click().run()  # the form's submit button
     _wait_for(at, lambda at: any("Finished" in s.value for s in at.success))
-    assert at.sidebar.selectbox(key="model_key").value == "trained"
+    first = at.sidebar.selectbox(key="model_key").value
+    assert first.startswith("trained:")
     assert at.get("plotly_chart"), "loss curves and the live scatter are shown"
+    # A second run with another beta: both stay in the model list, to be compared.
+    at.number_input(key="t_beta").set_value(4.0)
+    at.button[0].click().run()
+    _wait_for(at, lambda at: at.sidebar.selectbox(key="model_key").value not in (first,))
+    trained = [o for o in at.sidebar.selectbox(key="model_key").options if "trained here" in o]
+    assert len(trained) == 2 and any("β 4" in o for o in trained) and any("β 1" in o for o in trained)
     at.switch_page(page_path("explorer.py")).run()
     assert not at.exception and images_of(at)
 
@@ -148,6 +155,84 @@ def test_training_can_be_stopped():
     at.select_slider(key="t_subset").set_value(5000)
     at.number_input(key="t_epochs").set_value(100)
     at.button[0].click().run()
-    _wait_for(at, lambda at: any(b.label == "Stop" for b in at.button) and at.get("progress"))
+
+    def estimating(at: AppTest) -> bool:  # running, with the time left estimated from the measured speed
+        return any(b.label == "Stop" for b in at.button) and any("s left" in p.text for p in at.get("progress"))
+
+    _wait_for(at, estimating)
     next(b for b in at.button if b.label == "Stop").click().run()
     _wait_for(at, lambda at: any("stopped early" in s.value for s in at.success), timeout=30)
+
+
+def test_the_grid_marks_the_point_on_the_inverse_cdf_grid_too():
+    """At z = (2.55, 3.15) the even grid marked the edge cell and the inverse-CDF grid showed nothing."""
+    at = app()
+    at.slider(key="z_x").set_value(2.55).run()
+    at.slider(key="z_y").set_value(3.15).run()
+    for spacing, where in (("linear", "the slider point"), ("normal", "off the grid")):
+        at.radio(key="grid_spacing").set_value(spacing).run()
+        grid = np.asarray(Image.open(io.BytesIO(base64.b64decode(images_of(at)[1].split(",", 1)[1]))))
+        red = (grid[..., 0] > 200) & (grid[..., 1] < 60) & (grid[..., 2] < 60)
+        assert red.sum() >= 4 * 28, f"no red square on the {spacing} grid"
+        assert where in at.get("image")[1].captions[0]
+
+
+def test_the_explorer_steps_by_a_tenth_with_a_finer_step_on_request():
+    at = app()
+    assert at.slider(key="z_x").step == 0.1
+    at.toggle(key="fine_steps").set_value(True).run()
+    assert at.slider(key="z_x").step == 0.01 and at.slider(key="z_y").step == 0.01
+
+
+@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
+def test_dimensions_are_numbered_from_one_everywhere_and_the_most_used_come_first():
+    at = app()
+    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    model = vc.load_checkpoint(SHIPPED_32D)
+    means, logvars = vc.encode_dataset(model, vc.load_dataset("mnist", False)[0])
+    kl = (0.5 * (means**2 + logvars.exp() - 1 - logvars)).mean(0)
+    most = kl.argsort(descending=True)[:2].tolist()
+    assert [at.selectbox(key="dim_x").value, at.selectbox(key="dim_y").value] == most
+    assert at.slider(key="z_x").label == f"z{most[0] + 1}" and at.slider(key="z_y").label == f"z{most[1] + 1}"
+    picked = at.selectbox(key="dim_x").options[5]  # as shown: "zN (KL ...)"
+    at.selectbox(key="dim_x").set_value(int(picked.split()[0][1:]) - 1).run()
+    assert at.slider(key="z_x").label == picked.split()[0]
+
+
+def test_sampled_pixels_are_bernoulli_draws():
+    at = app("samples.py")
+    means = images_of(at)[0]
+    at.radio(key="samples_pixels").set_value(at.radio(key="samples_pixels").options[1]).run()
+    drawn = images_of(at)[0]
+    assert drawn != means
+    grid = np.asarray(Image.open(io.BytesIO(base64.b64decode(drawn.split(",", 1)[1]))))
+    assert set(np.unique(grid)) <= {0, 255}, "each pixel is a Bernoulli draw: black or white"
+
+
+def test_an_input_as_atypical_as_the_least_typical_test_digits_is_flagged():
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8))
+    buffer = io.BytesIO()
+    noise.save(buffer, "PNG")
+    at = app("reconstruct.py")
+    at.file_uploader(key="recon_files").set_value([("noise.png", buffer.getvalue(), "image/png")]).run()
+    assert any("may not be a digit" in w.value for w in at.warning)
+    at.file_uploader(key="recon_files").set_value([("seven.png", digit_png(0), "image/png")]).run()
+    assert not any("may not be a digit" in w.value for w in at.warning)
+
+
+@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
+def test_projected_scatter_axes_are_named_as_components():
+    at = app("scatter.py")
+    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    assert "principal component 1" in at.get("plotly_chart")[0].proto.spec
+
+
+def test_the_interpolation_path_is_drawn_over_the_points_with_its_ends_marked():
+    import json
+
+    at = app("interpolation.py")
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert traces[0]["name"] == "test digits"
+    above = {t["name"]: t["type"] for t in traces[1:]}  # later WebGL traces are drawn on top
+    assert above == {"linear": "scattergl", "spherical": "scattergl", "the two digits": "scattergl"}
+    assert traces[-1]["text"] == ["from", "to"]

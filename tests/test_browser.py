@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import re
+
+import numpy as np
 import pytest
+from PIL import Image
 
 from tests.conftest import digit_png
 from tests.support.browser import OUTER_POINT_JS, require_chromium, wait_ready
@@ -75,6 +80,40 @@ def test_scatter_click_shows_the_digit(page):
     assert len(image_sources(page)) == 2  # the digit and its reconstruction
 
 
+# The page position of a data point on the index-th plotly chart, as plotly itself maps it.
+DATA_TO_PAGE_JS = """([chart, x, y]) => {
+    const gd = document.querySelectorAll('.js-plotly-plot')[chart];
+    const L = gd._fullLayout, box = gd.getBoundingClientRect();
+    return [box.left + L._size.l + L.xaxis.d2p(x), box.top + L._size.t + L.yaxis.d2p(y)];
+}"""
+
+
+def test_a_box_selection_counts_every_point_it_holds(page):
+    """The count was taken after the list was cut to the 24 shown (982 selected read as 24)."""
+    open_page(page, "scatter")
+    page.wait_for_selector(".js-plotly-plot")
+    page.locator(".js-plotly-plot").hover()
+    page.locator('.modebar-btn[data-title="Box Select"]').click()
+    (x0, y0), (x1, y1) = (page.evaluate(DATA_TO_PAGE_JS, [0, *corner]) for corner in ((-0.6, -0.6), (1.4, 1.4)))
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    page.wait_for_selector("text=selected", timeout=20_000)
+    wait_ready(page)
+    inside = page.evaluate(
+        """() => { const gd = document.querySelector('.js-plotly-plot'), t = gd._fullData[0];
+        const box = gd.layout.selections[0];  // the box as plotly recorded it, in data units
+        const [xa, xb] = [box.x0, box.x1].sort((a, b) => a - b), [ya, yb] = [box.y0, box.y1].sort((a, b) => a - b);
+        return [...t.x.keys()].filter((i) => t.x[i] >= xa && t.x[i] <= xb && t.y[i] >= ya && t.y[i] <= yb).length; }"""
+    )
+    assert inside > 24
+    shown = re.search(r"[\d,]+ selected.*shown\)", main(page).inner_text())
+    assert shown and shown.group(0) == f"{inside:,} selected (first 24 shown)", shown
+    assert len(image_sources(page)) == 48  # the 24 digits shown and their reconstructions
+
+
 def test_reconstruct_upload_and_bad_file(page):
     open_page(page, "reconstruct")
     main(page).locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
@@ -88,6 +127,18 @@ def test_reconstruct_upload_and_bad_file(page):
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "reconstruction" in text and "of test digits" in text
     assert "broken.png" in page.locator('[data-testid="stAlertContentError"]').inner_text()
+    # The star that marks where it lands is drawn on top of the 10,000 WebGL points (it was an SVG
+    # trace under them, invisible): gold pixels at its position in the first chart.
+    star = page.evaluate(
+        """() => { const gd = document.querySelectorAll('.js-plotly-plot')[0];
+        const t = gd._fullData.find((d) => d.name === 'two.png'); return [t.type, t.x[0], t.y[0]]; }"""
+    )
+    assert star[0] == "scattergl"
+    x, y = page.evaluate(DATA_TO_PAGE_JS, [0, star[1], star[2]])
+    shot = Image.open(io.BytesIO(page.screenshot(clip={"x": x - 6, "y": y - 6, "width": 12, "height": 12})))
+    pixels = np.asarray(shot.convert("RGB")).reshape(-1, 3).astype(int)
+    gold = (pixels[:, 0] > 200) & (pixels[:, 1] > 150) & (pixels[:, 2] < 90)
+    assert gold.sum() >= 20, "the star is not visible"
 
 
 def test_reconstruct_draw_a_digit(page):
@@ -104,6 +155,10 @@ def test_reconstruct_draw_a_digit(page):
     page.wait_for_selector("text=your drawing", timeout=30_000)
     page.wait_for_selector("text=-ELBO (nats)", timeout=30_000)
     wait_ready(page)
+    # The newest result sits beside the pad that made it, not below earlier uploads.
+    beside = page.get_by_text("as the model sees it")
+    assert beside.is_visible()
+    assert abs(beside.bounding_box()["y"] - box["y"]) < 300 and beside.bounding_box()["x"] > box["x"] + box["width"]
 
 
 def test_train_shows_moving_curves_and_stops(page):

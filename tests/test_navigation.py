@@ -53,3 +53,29 @@ def test_every_maths_panel_renders(page, screen):
         text = panel.evaluate(TEXT_OUTSIDE_MATHS_JS)
         assert "$" not in text, f"raw maths delimiters left: {text!r}"
         assert "\\" not in text, f"raw TeX left: {text!r}"
+
+
+@pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
+def test_nothing_overflows_a_phone_screen(browser, app_url, screen):
+    """At 390 px (a phone) nothing may make the page scroll sideways: the 420 px manifold once did."""
+    tab = browser.new_page(viewport={"width": 390, "height": 844})
+    tab.goto(f"{app_url}/{screen.url_path}")
+    wait_ready(tab, title=screen.heading)
+    widths = tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    wide = tab.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMain"] img, [data-testid="stMain"] canvas')]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    tab.close()
+    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on a {widths[1]} px screen"
+    assert not wide, wide
+
+
+def test_an_unknown_address_says_so_and_links_every_page(page):
+    page.expected_console_errors = ["The page that you have requested does not seem to exist"]
+    page.goto(f"{page.app_url}/no-such-page")
+    wait_ready(page, title="No such page")
+    main = page.locator('[data-testid="stMain"]')
+    assert "There is no page at /no-such-page" in main.inner_text()
+    links = main.locator('[data-testid="stPageLink"] [data-testid="stMarkdownContainer"]').all_inner_texts()
+    assert links == [s.title for s in registry.SCREENS]

@@ -10,7 +10,7 @@ from PIL import Image
 from tests.conftest import ROOT
 from ui import registry
 from ui.charts import ellipse
-from ui.images import enlarge, gif_bytes, heatmap, square, to_uint8
+from ui.images import enlarge, for_export, gif_bytes, heatmap, mark_cell, nearest_cell, square, to_uint8
 
 
 def test_square_pads_a_thin_crop_without_stretching_it():
@@ -88,3 +88,26 @@ print(warmed, len(calls), "plotly.graph_objects" in sys.modules)
         [sys.executable, "-c", code, str(registry.NAVIGATION)], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["2", "2", "True"]
+
+
+def test_nearest_cell_and_whether_the_point_is_on_the_grid():
+    axis = np.linspace(-3, 3, 7)  # centres 1 apart: the grid covers [-3.5, 3.5]
+    assert nearest_cell(axis, 0.2, 0.0) == (3, 3, True)
+    assert nearest_cell(axis, -3.4, 3.4) == (0, 0, True)  # row 0 is the top: the largest z2
+    assert nearest_cell(axis, 2.55, 3.6) == (0, 6, False)  # off the grid: the nearest cell all the same
+    uneven = np.array([-1.5, -0.5, 0.0, 0.5, 1.5])  # inverse-CDF-like: outer cells are wider
+    assert nearest_cell(uneven, 1.9, 0.1) == (2, 4, True) and nearest_cell(uneven, 2.1, 0.1)[2] is False
+
+
+def test_mark_cell_frames_exactly_one_cell():
+    grid = np.zeros((56, 84), np.uint8)
+    marked = mark_cell(grid, 1, 2)
+    red = np.argwhere(marked[..., 0] == 230)
+    assert red[:, 0].min() == 28 and red[:, 0].max() == 55 and red[:, 1].min() == 56 and red[:, 1].max() == 83
+
+
+def test_exports_are_at_least_the_chosen_size_in_whole_pixels():
+    strip = np.arange(28 * 298, dtype=np.uint8).reshape(28, 298)
+    big = for_export(strip, 512)
+    assert big.shape == (28 * 19, 298 * 19)  # 19 = the smallest factor giving >= 512 px
+    np.testing.assert_array_equal(big[::19, ::19], strip)

@@ -77,3 +77,14 @@ def projection(key: str, _active: ActiveModel, method: str, points: int) -> tupl
         return pca.transform(means[idx]), idx, pca
     coords = TSNE(n_components=2, init="pca", random_state=0, perplexity=30).fit_transform(means[idx])
     return coords, idx, None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def dimension_usage(key: str, _active: ActiveModel) -> tuple[np.ndarray, str]:
+    """How much each latent dimension is used, and what the figure is: for the standard normal prior
+    the closed-form KL of q(z_d|x) to N(0, 1) averaged over the test set (nats), else Burda et al.'s
+    activity Cov_x(E_q[z_d]) (the KL of one dimension is not defined against a joint prior)."""
+    means, logvars, _ = encoded_test(key, _active)
+    if _active.model.prior.standard_normal:
+        return (0.5 * (means**2 + np.exp(logvars) - 1 - logvars)).mean(0), "KL"
+    return means.var(0), "Var μ"

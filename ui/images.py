@@ -86,3 +86,12 @@ def nearest_cell(axis: np.ndarray, z1: float, z2: float) -> tuple[int, int, bool
     first, last = axis[1] - axis[0], axis[-1] - axis[-2]
     low, high = axis[0] - first / 2, axis[-1] + last / 2
     return row, col, bool(low <= z1 <= high and low <= z2 <= high)
+
+
+EXPORT_SIDES = (256, 512, 1024)  # px offered for downloads: a projector wants 512 or more
+
+
+def for_export(image: np.ndarray, side: int) -> np.ndarray:
+    """Enlarged by the smallest whole factor that makes its height at least ``side`` pixels, with
+    crisp nearest-neighbour pixels (a strip's height, a square grid's side)."""
+    return enlarge(image, max(1, -(-side // image.shape[0])))

@@ -20,6 +20,7 @@ from ui.state import Key
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
 DEFAULT_CHECKPOINT = "mnist-2d"
 UPLOADS_PER_SESSION = 4  # older uploads are forgotten, so one session cannot hoard memory
+TRAINED_PER_SESSION = 3  # the last runs stay selectable, to compare two settings (two values of β)
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,19 @@ def _options() -> dict[str, str]:
     """Picker value -> label, in the order shown."""
     options = {f"shipped:{name}": name for name in shipped_checkpoints()}
     options |= {key: f"uploaded: {name}" for key, (name, _) in st.session_state.get(Key.UPLOADED_MODELS, {}).items()}
-    if Key.TRAINED_MODEL in st.session_state:
-        options["trained"] = "trained in this session"
+    options |= {key: f"trained here: {name}" for key, (name, _) in st.session_state.get(Key.TRAINED_MODELS, {}).items()}
     return options
+
+
+def keep_trained(serial: str, name: str, model: vc.VAE) -> str:
+    """Keep a model trained in this session (the last few stay) and make it the active one; returns
+    its picker key."""
+    trained = st.session_state.setdefault(Key.TRAINED_MODELS, {})
+    key = f"trained:{serial}"
+    trained[key] = (name, model)
+    while len(trained) > TRAINED_PER_SESSION:
+        del trained[next(iter(trained))]
+    return key
 
 
 def _read_checkpoint_upload() -> None:
@@ -109,9 +120,8 @@ def _read_checkpoint_upload() -> None:
 
 
 def _resolve(key: str, label: str) -> ActiveModel:
-    if key == "trained":
-        model, serial = st.session_state[Key.TRAINED_MODEL]
-        return ActiveModel(f"trained:{serial}", label, model)
+    if key.startswith("trained:"):
+        return ActiveModel(key, label, st.session_state[Key.TRAINED_MODELS][key][1])
     if key.startswith("upload:"):
         name, data = st.session_state[Key.UPLOADED_MODELS][key]
         return ActiveModel(key, name, _load_uploaded(key.split(":", 1)[1], data))

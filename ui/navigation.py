@@ -8,12 +8,23 @@ in ui/, the top-level pages/ folder is just a folder.
 """
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 import streamlit as st
 
 from ui import models, registry
 
 HERE = Path(__file__).parent
+
+
+def unknown_path(chosen: st.Page) -> str | None:
+    """The path a person asked for when no page has it (Streamlit then runs the default page)."""
+    if chosen is not pages[registry.DEFAULT] or not st.context.url:
+        return None
+    path = urlparse(st.context.url).path.strip("/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return path.removeprefix(base).strip("/") or None
+
 
 st.set_page_config(page_title="VAE Latent Explorer", page_icon=str(HERE / "icon.png"), layout="wide")
 pages = {
@@ -32,5 +43,11 @@ for screen, page in pages.items():
 chosen = st.navigation(sections)
 st.html(f"<style>{(HERE / 'style.css').read_text()}</style>")
 models.draw_picker()
+if lost := unknown_path(chosen):
+    st.title("No such page")
+    st.warning(f"There is no page at /{lost}. The app's pages are:")
+    for page in pages.values():
+        st.page_link(page)
+    st.stop()
 st.title(next(screen for screen, page in pages.items() if page is chosen).heading)
 chosen.run()

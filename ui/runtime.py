@@ -25,13 +25,18 @@ def use_all_cores() -> None:
 
 
 def warm_up() -> None:
-    """Compute what the default first page shows, once, at server start (app.py runs this in a thread)
-    and import plotly for the chart pages, so neither the first visitor nor a page switch waits."""
+    """Compute what the default first page shows, once, at server start (app.py runs this in a thread),
+    then import plotly for the chart pages and score the test digits (a click on the scatter shows a
+    digit's -ELBO), so neither the first visitor, nor a page switch, nor a first click waits."""
     from ui import derived, models
 
     use_all_cores()
-    if models.DEFAULT_CHECKPOINT in models.shipped_checkpoints():
-        active = models.shipped(models.DEFAULT_CHECKPOINT)
+    default = models.DEFAULT_CHECKPOINT in models.shipped_checkpoints()
+    active = models.shipped(models.DEFAULT_CHECKPOINT) if default else None
+    if active is not None:
         derived.encoded_test(active.key, active)
         derived.manifold(active.key, active, derived.GRID_SIZE, derived.GRID_EXTENT, "linear", (0, 1), None)
     import plotly.graph_objects  # noqa: F401
+
+    if active is not None:
+        derived.test_negative_elbos(active.key, active)

@@ -8,12 +8,12 @@ from enum import StrEnum
 
 class Key(StrEnum):
     # The model picker (drawn by the navigation script for every page) and the models it offers.
-    MODEL = "model_key"  # the picker widget's value: "shipped:NAME", "upload:DIGEST" or "trained"
+    MODEL = "model_key"  # the picker widget's value: "shipped:NAME", "upload:DIGEST" or "trained:SERIAL"
     MODEL_REQUEST = "model_request"  # a page asks for another model; applied before the picker is drawn
     ACTIVE_MODEL = "active_model"  # what the picker resolved for this run (an ActiveModel)
     UPLOADED_MODELS = "uploaded_models"  # digest key -> (file name, bytes), this session's uploads
     CHECKPOINT_UPLOAD = "ckpt_upload"
-    TRAINED_MODEL = "trained_model"  # (model, serial) of this session's latest finished training
+    TRAINED_MODELS = "trained_models"  # picker key -> (name, model): this session's last few trainings
     TRAINING_JOB = "training_job"
 
     # Latent explorer
@@ -24,6 +24,7 @@ class Key(StrEnum):
     DIM_Y = "dim_y"
     HOLD = "hold"
     HOLD_DIGIT = "hold_digit"
+    FINE_STEPS = "fine_steps"
     Z_X = "z_x"
     Z_Y = "z_y"
 
@@ -34,6 +35,7 @@ class Key(StrEnum):
     INTERP_FROM = "interp_a"
     INTERP_TO = "interp_b"
     INTERP_STEPS = "interp_steps"
+    INTERP_EXPORT = "interp_export"
     INTERP_SCATTER = "interp_scatter"
     INTERP_ELBO = "interp_elbo"
 
@@ -53,6 +55,8 @@ class Key(StrEnum):
     SAMPLES_N = "samples_n"
     SAMPLES_SEED = "samples_seed"
     SAMPLES_T = "samples_t"
+    SAMPLES_PIXELS = "samples_pixels"
+    SAMPLES_EXPORT = "samples_export"
 
     # Train
     T_DATASET = "t_dataset"

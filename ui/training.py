@@ -33,6 +33,7 @@ class TrainingJob:
         self.latents: np.ndarray | None = None  # the probe digits' means, for the live scatter
         self.result: vc.TrainResult | None = None
         self.error: str | None = None
+        self.kept = False  # whether the page has put the result in the session's model list
         self._test_images = test_images
         self._probe = test_images[:PROBE_DIGITS] if model_config.latent_dim == 2 else None
         self._stop = threading.Event()
@@ -71,6 +72,12 @@ class TrainingJob:
             self.curve.append((p.epoch, p.reconstruction, p.kl))
         if self._probe is not None and (p.step % 100 == 0 or p.step == p.total_steps):
             self.latents = vc.encode_dataset(self.model, self._probe)[0].numpy()
+
+    @property
+    def name(self) -> str:
+        """How the run is listed among the session's models."""
+        c, t = self.model_config, self.train_config
+        return f"latent {c.latent_dim}, {c.likelihood}, β {t.beta:g}, {t.epochs} epochs ({self.serial[:4]})"
 
     def stop(self) -> None:
         self._stop.set()

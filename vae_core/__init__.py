@@ -25,10 +25,12 @@ from .inference import (
     grid_points,
     lerp,
     reconstruct,
+    sample_pixels,
     sample_prior,
     slerp,
     tile,
 )
+from .losses import ELBOTerms
 from .model import VAE
 from .preprocess import ImageError, PreprocessSteps, preprocess_image, preprocess_steps
 from .priors import MixturePrior, Prior, StandardNormal, VampPrior
@@ -40,6 +42,7 @@ __all__ = [
     "VAE",
     "CheckpointError",
     "DatasetUnavailable",
+    "ELBOTerms",
     "Evaluation",
     "ImageError",
     "MixturePrior",
@@ -76,6 +79,7 @@ __all__ = [
     "preprocess_image",
     "preprocess_steps",
     "reconstruct",
+    "sample_pixels",
     "sample_prior",
     "save_checkpoint",
     "slerp",

@@ -23,6 +23,16 @@ def sample_prior(model: VAE, n: int, seed: int = 0, temperature: float = 1.0) ->
     return decode(model, z)
 
 
+def sample_pixels(model: VAE, means: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """x ~ p(x|z) given the decoder's pixel means E[x|z]: under the Bernoulli likelihood each pixel is
+    1 with probability its mean; under the Gaussian one it is mean + sigma * eps, clipped to [0, 1] to
+    be shown. Figures show means because these draws are mostly the likelihood's own noise."""
+    if model.config.likelihood == "bernoulli":
+        return torch.bernoulli(means, generator=generator)
+    noise = torch.randn(means.shape, generator=generator)
+    return (means + model.config.gaussian_sigma * noise).clamp(0, 1)
+
+
 def grid_axis(n: int, extent: float = 3.0, spacing: str = "linear") -> Tensor:
     """n coordinates along one latent axis.
 

@@ -108,7 +108,7 @@ async def trainer(page: Page, url: str, seconds: float, report: SessionReport) -
     await page.get_by_role("button", name="Stop").click()
     await page.wait_for_selector("text=stopped early")
     model = await page.get_by_role("combobox", name="Model").input_value()
-    if "trained in this session" not in model:
+    if "trained here" not in model:
         report.leaks.append("the trainer's sidebar does not show its own trained model")
 
 

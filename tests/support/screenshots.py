@@ -47,8 +47,13 @@ def main() -> None:
                 for summary in page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all():
                     summary.click()
             wait_ready(page)
+            if args.phone or args.maths:  # the whole page: Streamlit scrolls inside its own container
+                tall = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                page.set_viewport_size({"width": width, "height": min(max(tall, height), 8000)})
+                wait_ready(page)
             name = Path(screen.file).stem + ("-phone" if args.phone else "") + ("-maths" if args.maths else "")
-            page.screenshot(path=str(out / f"{name}.png"), full_page=args.phone or args.maths)
+            page.screenshot(path=str(out / f"{name}.png"))
+            page.set_viewport_size({"width": width, "height": height})
             print("wrote", out / f"{name}.png")
         browser.close()
 
