@@ -5,7 +5,7 @@ import streamlit as st
 import torch
 
 import vae_core as vc
-from ui import derived, models, widgets
+from ui import derived, links, models, widgets
 from ui.images import mark_cell, nearest_cell, png_uri, to_uint8
 from ui.notes import explain
 from ui.state import Key
@@ -24,7 +24,7 @@ with st.sidebar:
     n = st.slider("Grid size (N x N)", 5, 30, derived.GRID_SIZE, key=Key.GRID_N, persist_state="session")
     spacing = st.radio(
         "Spacing",
-        ["linear", "normal"],
+        links.options(Key.GRID_SPACING),
         key=Key.GRID_SPACING,
         persist_state="session",
         format_func={"linear": "even in z", "normal": "inverse normal CDF"}.get,
@@ -59,9 +59,7 @@ with st.sidebar:
             persist_state="session",
         )
         dims = (int(d1), int(d2))
-        hold = st.radio(
-            "Other dimensions held at", ["0", "an encoded test digit"], key=Key.HOLD, persist_state="session"
-        )
+        hold = st.radio("Other dimensions held at", links.options(Key.HOLD), key=Key.HOLD, persist_state="session")
         if hold != "0":
             index = widgets.pick_test_digit(active, "Digit", Key.HOLD_DIGIT)
             base = tuple(float(v) for v in means[index])
@@ -78,6 +76,9 @@ def explorer() -> None:
     left, right = st.columns([2, 3])
     with left:
         step = 0.01 if fine else 0.1
+        for key in (Key.Z_X, Key.Z_Y):  # a link or a wider grid may have left z beyond this grid's sliders
+            if abs(st.session_state.get(key, 0.0)) > limit:
+                st.session_state[key] = float(np.clip(st.session_state[key], -limit, limit))
         z1 = st.slider(f"z{dims[0] + 1}", -limit, limit, 0.0, step, key=Key.Z_X, persist_state="session")
         z2 = st.slider(f"z{dims[1] + 1}", -limit, limit, 0.0, step, key=Key.Z_Y, persist_state="session")
         z = torch.zeros(model.latent_dim) if base is None else torch.tensor(base)
@@ -102,6 +103,7 @@ def explorer() -> None:
             caption=f"{n} x {n} manifold; the red square is {where}",
             width=min(560, 28 * n),
         )
+    links.publish()
 
 
 explorer()

@@ -6,7 +6,7 @@ import streamlit as st
 import torch
 
 import vae_core as vc
-from ui import derived, models, widgets
+from ui import derived, links, models, widgets
 from ui.charts import LEGEND_ABOVE, scatter_figure
 from ui.images import EXPORT_SIDES, enlarge, for_export, gif_bytes, png_bytes, png_uri, to_uint8
 from ui.notes import explain
@@ -18,20 +18,23 @@ means, _, labels = derived.encoded_test(active.key, active)
 
 source = st.segmented_control(
     "Choose the two digits",
-    ["By class and index", "Random pair", "Upload two images"],
-    default="By class and index",
+    links.options(Key.INTERP_SOURCE),
+    default=links.options(Key.INTERP_SOURCE)[0],
     key=Key.INTERP_SOURCE,
     persist_state="session",
 )
-if source == "Random pair":
+RANDOM, UPLOAD = links.options(Key.INTERP_SOURCE)[1:]
+if source == RANDOM:
     if st.button("New random pair") or Key.INTERP_PAIR not in st.session_state:
         st.session_state[Key.INTERP_PAIR] = np.random.default_rng().choice(len(means), 2, replace=False).tolist()
     ends = list(vc.prepare_inputs(model, derived.test_set(active)[0][st.session_state[Key.INTERP_PAIR]]))
-elif source == "Upload two images":
+elif source == UPLOAD:
     files = st.file_uploader("Two images of digits", type=None, accept_multiple_files=True, key=Key.INTERP_FILES)
     ends = [x for x in (widgets.read_upload(f) for f in (files or [])[:2]) if x is not None]
     if len(ends) < 2:
-        st.info("Upload two images (PNG, JPEG, ...) to interpolate between them.")
+        st.info(
+            "Upload two images (PNG, JPEG, ...) to interpolate between them. A link to this view cannot carry them."
+        )
         st.stop()
 else:
     c1, c2 = st.columns(2)

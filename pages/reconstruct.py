@@ -8,7 +8,7 @@ import streamlit as st
 import torch
 
 import vae_core as vc
-from ui import derived, models, widgets
+from ui import derived, links, models, widgets
 from ui.charts import LEGEND_ABOVE, ellipse, scatter_figure
 from ui.images import heatmap, png_uri, square, to_uint8
 from ui.notes import explain
@@ -154,7 +154,7 @@ if not inputs:
 
 means, logvars, labels = derived.encoded_test(active.key, active)
 coords, indices, pca = derived.projection(active.key, active, "PCA", len(means))
-k = st.select_slider("IWAE samples k", [100, 1000, 5000], 1000, key=Key.RECON_K, persist_state="session")
+k = st.select_slider("IWAE samples k", links.options(Key.RECON_K), 1000, key=Key.RECON_K, persist_state="session")
 
 for number, (name, data) in enumerate(inputs[:12]):
     try:

@@ -4,14 +4,14 @@ import streamlit as st
 import torch
 
 import vae_core as vc
-from ui import models
+from ui import links, models
 from ui.images import EXPORT_SIDES, enlarge, for_export, png_bytes, png_uri, to_uint8
 from ui.notes import explain
 from ui.state import Key
 
 active = models.active()
 model = active.model
-MEAN, DRAW = "E[x | z], the decoder's mean", "x ~ p(x | z), sampled pixels"
+MEAN, DRAW = links.options(Key.SAMPLES_PIXELS)
 
 
 @st.fragment
@@ -36,6 +36,7 @@ def samples() -> None:
     st.download_button(
         "Download PNG", lambda: png_bytes(for_export(grid, side)), f"samples-seed{seed}.png", "image/png"
     )
+    links.publish()
 
 
 samples()

@@ -5,10 +5,11 @@ import streamlit as st
 from PIL import Image
 
 import vae_core as vc
-from ui import derived, models
+from ui import derived, links, models
 from ui.charts import scatter_figure
 from ui.images import enlarge, png_uri, to_uint8
 from ui.notes import explain
+from ui.selection import Selection
 from ui.state import Key
 
 active = models.active()
@@ -19,12 +20,12 @@ method, points = "PCA", len(means)
 if model.latent_dim > 2:
     c1, c2 = st.columns(2)
     method = c1.radio(
-        "Projection to 2-D", ["PCA", "t-SNE"], horizontal=True, key=Key.PROJECTION, persist_state="session"
+        "Projection to 2-D", links.options(Key.PROJECTION), horizontal=True, key=Key.PROJECTION, persist_state="session"
     )
     if method == "t-SNE":
         points = c2.select_slider(
             "Points (t-SNE takes about a second per 200)",
-            [1000, 2000, 3000, 5000, 10000],
+            links.options(Key.TSNE_POINTS),
             2000,
             key=Key.TSNE_POINTS,
             persist_state="session",
@@ -35,6 +36,13 @@ axes = ("z1", "z2") if model.latent_dim == 2 else axis_titles[method]
 show_grid = model.latent_dim == 2 and st.toggle(
     "Lay the decoded grid under the points", key=Key.GRID_UNDER, persist_state="session"
 )
+
+
+def remember() -> None:
+    """Keep what was selected as a region (or the points clicked): a link can carry it, and opening
+    that link finds the very same digits (ui.selection)."""
+    event = st.session_state[Key.SCATTER_CHART]
+    st.session_state[Key.SCATTER_SELECTION] = Selection.from_event(event.selection, indices)
 
 
 @st.fragment
@@ -65,8 +73,13 @@ def scatter() -> None:
         fig.update_layout(plot_bgcolor="black")
         fig.update_xaxes(showgrid=False, zeroline=False)  # white lines would cut through the digits
         fig.update_yaxes(showgrid=False, zeroline=False)
-    event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key=Key.SCATTER_CHART)
-    chosen = [int(indices[p["point_index"]]) for p in event.selection.get("points", []) if "point_index" in p]
+    selection: Selection | None = st.session_state.get(Key.SCATTER_SELECTION)
+    chosen = selection.chosen(coords, indices) if selection else []
+    if chosen:  # show the selection (a link's too) as plotly shows its own: the rest dimmed
+        position = {int(index): i for i, index in enumerate(indices)}
+        fig.update_traces(selectedpoints=[position[i] for i in chosen], selector=dict(name="test digits"))
+    st.plotly_chart(fig, on_select=remember, selection_mode=("points", "box", "lasso"), key=Key.SCATTER_CHART)
+    links.publish()
     if not chosen:
         st.info(
             "Click a point to see its digit and reconstruction; "

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import vae_core as vc
-from ui import derived, models
+from ui import derived, links, models
 from ui.charts import LEGEND_ABOVE, scatter_figure
 from ui.notes import explain
 from ui.state import Key
@@ -19,7 +19,7 @@ with st.form("train_form"):
     c1, c2, c3, c4 = st.columns(4)
     dataset = c1.selectbox(
         "Dataset",
-        vc.DATASETS,
+        links.options(Key.T_DATASET),
         key=Key.T_DATASET,
         persist_state="session",
         help="MNIST ships with the app; the others download through torchvision",
@@ -27,7 +27,7 @@ with st.form("train_form"):
     latent = c2.number_input("Latent size", 1, 64, 2, key=Key.T_LATENT, persist_state="session")
     likelihood = c3.selectbox(
         "Likelihood",
-        vc.options(vc.config.Likelihood),
+        links.options(Key.T_LIKELIHOOD),
         key=Key.T_LIKELIHOOD,
         persist_state="session",
         help="Bernoulli: cross-entropy; Gaussian with fixed σ²=½: sum of squared errors",
@@ -45,13 +45,13 @@ with st.form("train_form"):
         persist_state="session",
         help="3 epochs of MNIST take about a minute on a laptop CPU",
     )
-    batch = c4.select_slider("Batch size", [32, 64, 128, 256, 512], 128, key=Key.T_BATCH, persist_state="session")
+    batch = c4.select_slider("Batch size", links.options(Key.T_BATCH), 128, key=Key.T_BATCH, persist_state="session")
     c1, c2, c3, _ = st.columns(4)
     lr = c1.number_input("Learning rate", 1e-5, 1e-1, 1e-3, format="%.0e", key=Key.T_LR, persist_state="session")
     seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key=Key.T_SEED, persist_state="session")
     subset = c3.select_slider(
         "Training images",
-        [1000, 5000, 10000, 30000, "all"],
+        links.options(Key.T_SUBSET),
         "all",
         key=Key.T_SUBSET,
         persist_state="session",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
@@ -44,7 +45,7 @@ def test_explorer_slider_key_press_redraws_the_digit(page):
         timeout=10_000,
     )
     wait_ready(page)
-    assert "z = (0.50, 0.00)" in page.locator('[data-testid="stMain"]').inner_text()
+    assert "z = (1.00, 0.00)" in page.locator('[data-testid="stMain"]').inner_text()
 
 
 def test_interpolation_strip_follows_the_steps_slider(page):
@@ -102,11 +103,14 @@ def test_a_box_selection_counts_every_point_it_holds(page):
     page.mouse.up()
     page.wait_for_selector("text=selected", timeout=20_000)
     wait_ready(page)
+    # The box as the page keeps it (in its link, in data units): count the points inside it here.
+    box = parse_qs(urlparse(page.url).query)["sel"][0]
+    assert box.startswith("box:")
+    x0, x1, y0, y1 = map(float, box.removeprefix("box:").split(","))
     inside = page.evaluate(
-        """() => { const gd = document.querySelector('.js-plotly-plot'), t = gd._fullData[0];
-        const box = gd.layout.selections[0];  // the box as plotly recorded it, in data units
-        const [xa, xb] = [box.x0, box.x1].sort((a, b) => a - b), [ya, yb] = [box.y0, box.y1].sort((a, b) => a - b);
-        return [...t.x.keys()].filter((i) => t.x[i] >= xa && t.x[i] <= xb && t.y[i] >= ya && t.y[i] <= yb).length; }"""
+        """([xa, xb, ya, yb]) => { const t = document.querySelector('.js-plotly-plot')._fullData[0];
+        return [...t.x.keys()].filter((i) => t.x[i] >= xa && t.x[i] <= xb && t.y[i] >= ya && t.y[i] <= yb).length; }""",
+        [min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)],
     )
     assert inside > 24
     shown = re.search(r"[\d,]+ selected.*shown\)", main(page).inner_text())

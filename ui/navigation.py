@@ -1,5 +1,6 @@
-"""The script every browser session runs (app.py names it): page config, the model picker in the
-sidebar, then the page chosen in the navigation, under its heading.
+"""The script every browser session runs (app.py names it): page config, the link the session was
+opened with, the model picker in the sidebar, then the page chosen in the navigation, under its
+heading; afterwards the view's state goes back into the address bar.
 
 It lives here, one folder below app.py, on purpose: Streamlit treats a folder named pages/ beside
 the main script as a file-name multipage app until st.navigation first runs, so a deep link such as
@@ -12,7 +13,8 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from ui import models, registry
+from ui import links, models, registry, widgets
+from ui.state import Key
 
 HERE = Path(__file__).parent
 
@@ -24,6 +26,18 @@ def unknown_path(chosen: st.Page) -> str | None:
     path = urlparse(st.context.url).path.strip("/")
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     return path.removeprefix(base).strip("/") or None
+
+
+def sharing() -> None:
+    """The sidebar's link control, and what a link cannot carry."""
+    widgets.copy_link()
+    active = st.session_state.get(Key.ACTIVE_MODEL)
+    if active is not None and not active.shipped:
+        st.caption(
+            f"'{active.name}' exists only in this session: a link to this view opens "
+            f"{models.DEFAULT_CHECKPOINT} instead."
+        )
+    st.toggle("Presentation mode", key=Key.PRESENT, help="Large type and images for a projector; no sidebar.")
 
 
 st.set_page_config(page_title="VAE Latent Explorer", page_icon=str(HERE / "icon.png"), layout="wide")
@@ -41,13 +55,40 @@ sections: dict[str, list[st.Page]] = {}
 for screen, page in pages.items():
     sections.setdefault(screen.section, []).append(page)
 chosen = st.navigation(sections)
+screen = next(screen for screen, page in pages.items() if page is chosen)
 st.html(f"<style>{(HERE / 'style.css').read_text()}</style>")
+
+notices: list[str] = []
+if not st.session_state.get(Key.LINK_READ):  # a fresh browser session: set up the view its link describes
+    st.session_state[Key.LINK_READ] = True
+    st.session_state[Key.PRESENT] = st.query_params.get(links.PRESENT) == "1"
+    if screen.file == "lesson.py":  # the lesson page follows a link to one of its steps itself
+        st.session_state[Key.OPENED_WITH] = dict(st.query_params)
+    else:
+        notices = links.apply(screen.file, dict(st.query_params))
+st.session_state[Key.VIEW], st.session_state[Key.VIEW_EXTRA] = screen.file, {}
+
 models.draw_picker()
+with st.sidebar:
+    sharing()
+presenting = bool(st.session_state.get(Key.PRESENT))
+if presenting:
+    st.html(f"<style>{(HERE / 'presentation.css').read_text()}</style>")
+    if screen.file != "lesson.py":  # the lesson puts it beside its step controls
+        widgets.leave_presentation()
+
 if lost := unknown_path(chosen):
     st.title("No such page")
     st.warning(f"There is no page at /{lost}. The app's pages are:")
     for page in pages.values():
         st.page_link(page)
     st.stop()
-st.title(next(screen for screen, page in pages.items() if page is chosen).heading)
-chosen.run()
+if not (presenting and screen.file == "lesson.py"):  # a lesson on a projector: its step title suffices
+    st.title(screen.heading)
+if notices:
+    st.warning("Parts of the link you opened were ignored: " + "; ".join(notices) + ".")
+links.publish()  # now too: a page that stops early (st.stop) ends the run before the finally's can be sent
+try:
+    chosen.run()
+finally:
+    links.publish()

@@ -73,6 +73,14 @@ SCREENS: tuple[Screen, ...] = (
         url_path="train",
         section="Your data",
     ),
+    Screen(
+        file="lesson.py",
+        title="Lesson",
+        heading="Lesson",
+        icon=":material/school:",
+        url_path="lesson",
+        section="Teach",
+    ),
 )
 DEFAULT = SCREENS[0]
 

@@ -16,6 +16,23 @@ class Key(StrEnum):
     TRAINED_MODELS = "trained_models"  # picker key -> (name, model): this session's last few trainings
     TRAINING_JOB = "training_job"
 
+    # Links and teaching
+    LINK_READ = "link_read"  # the link this session was opened with has been applied
+    VIEW = "view"  # the page (file in pages/) whose state makes the view's link
+    VIEW_EXTRA = "view_extra"  # link parameters the navigation adds (a lesson and its step)
+    PRESENT = "present"  # presentation mode: large type and images, no sidebar
+    LEAVE_PRESENTATION = "leave_presentation"
+    COPY_LINK = "copy_link"
+    OPENED_WITH = "opened_with"  # the query string this session's first run was opened with
+    LESSON = "lesson"  # the lesson shown (its file's stem)
+    LESSON_STEP = "lesson_step"  # its step, from 0
+    LESSON_ENTERED = "lesson_entered"  # (lesson, step) whose view has been preset
+    LESSON_NOTICES = "lesson_notices"  # what in the step's view could not be used
+    LESSON_PICKER = "lesson_picker"
+    LESSON_BACK = "lesson_back"
+    LESSON_NEXT = "lesson_next"
+    STEP_KEYS = "step_keys"
+
     # Latent explorer
     GRID_N = "grid_n"
     GRID_SPACING = "grid_spacing"
@@ -44,6 +61,7 @@ class Key(StrEnum):
     TSNE_POINTS = "tsne_points"
     GRID_UNDER = "under"
     SCATTER_CHART = "scatter_chart"
+    SCATTER_SELECTION = "scatter_selection"  # a ui.selection.Selection: what the view shows as selected
 
     # Reconstruct your image
     RECON_FILES = "recon_files"

@@ -13,6 +13,7 @@ import torch
 import vae_core as vc
 from ui.derived import test_set
 from ui.models import ActiveModel
+from ui.state import Key
 
 COMPONENTS = Path(__file__).with_name("components")
 UPLOAD_LIMIT_MB = 10
@@ -53,6 +54,8 @@ def _component(name: str) -> Any:
 
 
 _pad = _component("drawing_pad")
+_copy_link = _component("copy_link")
+_step_keys = _component("step_keys")
 
 
 def drawing_pad(key: str) -> bytes | None:
@@ -62,3 +65,34 @@ def drawing_pad(key: str) -> bytes | None:
     if not data or not isinstance(data, str) or not data.startswith("data:image/png;base64,"):
         return None
     return base64.b64decode(data.split(",", 1)[1])
+
+
+def copy_link() -> None:
+    """A button that copies the address bar's link to this view."""
+    _copy_link(key=Key.COPY_LINK)
+
+
+def step_keys(on_key: Any) -> None:
+    """Listen for the keys that move a lesson on (Right, Page Down, Space) or back (Left, Page Up);
+    ``on_key(direction)`` is called with +1 or -1, as a callback: before the app reruns."""
+
+    def pressed() -> None:
+        step = _component_value(Key.STEP_KEYS, "step")
+        if step in ("next", "back"):
+            on_key(1 if step == "next" else -1)
+
+    _step_keys(key=Key.STEP_KEYS, on_step_change=pressed)
+
+
+def _component_value(key: str, name: str) -> Any:
+    state = st.session_state.get(key)
+    return state.get(name) if isinstance(state, dict) else getattr(state, name, None)
+
+
+def leave_presentation() -> None:
+    """A button out of presentation mode (which hides the sidebar and its toggle)."""
+    st.button("Leave presentation mode", on_click=_stop_presenting, key=Key.LEAVE_PRESENTATION)
+
+
+def _stop_presenting() -> None:
+    st.session_state[Key.PRESENT] = False

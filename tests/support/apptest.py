@@ -29,3 +29,14 @@ def app(file: str = registry.DEFAULT.file) -> AppTest:
 def images_of(at: AppTest) -> list[str]:
     """Every image URL the run shows, in order."""
     return [url for image in at.get("image") for url in image.value]
+
+
+def opened(query: dict[str, str], file: str = registry.DEFAULT.file) -> AppTest:
+    """A fresh session opened with a link to ``file`` carrying ``query``."""
+    at = AppTest.from_file(NAVIGATION, default_timeout=120)
+    if file != registry.DEFAULT.file:
+        at.switch_page(page_path(file))
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -1,0 +1,83 @@
+"""Lessons are files: the default lesson, walking it, a step's own link, and malformed lesson files."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.apptest import app, opened
+from ui import lessons, registry
+
+DEFAULT = lessons.FOLDER / f"{lessons.DEFAULT_LESSON}.toml"
+
+
+def test_the_default_lesson_has_at_least_eight_steps_each_on_a_real_page():
+    available, problems = lessons.load_all()
+    assert not problems, problems
+    lesson = available[0]
+    assert lesson.name == lessons.DEFAULT_LESSON and len(lesson.steps) >= 8
+    assert {step.screen.file for step in lesson.steps} <= {s.file for s in registry.SCREENS}
+
+
+def test_walking_the_default_lesson_from_first_to_last_step():
+    at = app("lesson.py")
+    lesson = lessons.load_all()[0][0]
+    for number, step in enumerate(lesson.steps, start=1):
+        assert [s.value for s in at.subheader][:1] == [step.title]
+        assert at.query_params["lesson"] == lesson.name and at.query_params["step"] == str(number)
+        for name, value in step.view.items():  # the step's view is what its file says (as URL text)
+            assert at.query_params[name] == value or float(at.query_params[name]) == float(value), name
+        if number < len(lesson.steps):
+            at.button(key="lesson_next").click().run()
+            assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="lesson_next").disabled and not at.button(key="lesson_back").disabled
+
+
+def test_a_steps_own_link_opens_that_step_with_its_view():
+    at = opened({"lesson": lessons.DEFAULT_LESSON, "step": "5"}, "lesson.py")
+    step = lessons.load_all()[0][0].steps[4]
+    assert [s.value for s in at.subheader][:1] == [step.title]
+    assert at.slider(key="interp_steps").value == int(step.view["steps"])
+
+
+GOOD_STEP = """
+[[step]]
+title = "A step"
+page = "samples"
+text = '''Some $z$.'''
+"""
+MALFORMED: dict[str, tuple[str, str]] = {
+    # file text: what the message must say (the line counted from 1)
+    "syntax": ('title = "x"\n[[step]\ntitle = "y"\n', "line 2: not valid TOML"),
+    "no title": (GOOD_STEP, "line 1: the lesson needs a title"),
+    "no steps": ('title = "x"\n', "the lesson has no steps"),
+    "unknown page": (
+        'title = "x"\n' + GOOD_STEP.replace('"samples"', '"scater"'),
+        "line 5: step 1: there is no page 'scater'",
+    ),
+    "bad view": ('title = "x"\n' + GOOD_STEP + "[step.view]\nseed = -3\n", "line 7: step 1: in its view, 'seed=-3'"),
+    "unknown control": (
+        'title = "x"\n' + GOOD_STEP + 'show = ["zoom"]\n',
+        "line 7: step 1: show names no control 'zoom'",
+    ),
+    "missing text": ('title = "x"\n[[step]]\ntitle = "a"\npage = "samples"\n', "line 2: step 1 needs text"),
+    "unknown model": ('title = "x"\n' + GOOD_STEP + '[step.view]\nmodel = "gpt"\n', "not on this server"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_lesson_names_the_file_the_line_and_the_problem(tmp_path, case):
+    text, message = MALFORMED[case]
+    (tmp_path / "broken.toml").write_text(text)
+    (tmp_path / "good.toml").write_text('title = "fine"\n' + GOOD_STEP)
+    available, problems = lessons.load_all(tmp_path)
+    assert [lesson.name for lesson in available] == ["good"], "the other lessons still load"
+    assert len(problems) == 1 and problems[0].startswith("broken.toml, ") and message in problems[0], problems
+
+
+def test_the_lesson_page_shows_what_is_wrong_with_a_file_and_goes_on(tmp_path, monkeypatch):
+    (tmp_path / "broken.toml").write_text(MALFORMED["unknown page"][0])
+    (tmp_path / f"{lessons.DEFAULT_LESSON}.toml").write_text(DEFAULT.read_text())
+    monkeypatch.setattr(lessons, "FOLDER", tmp_path)
+    at = app("lesson.py")
+    assert any("broken.toml, line 5" in e.value for e in at.error)
+    assert [s.value for s in at.subheader][:1] == ["Samples from the prior"]

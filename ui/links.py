@@ -1,0 +1,282 @@
+"""Every view is a link: a page's defining state in the URL's query string, and back.
+
+``PARAMS`` says, once, which pieces of state each page puts in its URL, under which name, and how
+the text is checked: the navigation script applies a link's parameters before the page draws its
+widgets (``apply``), and writes the view's current state back into the address bar as it changes
+(``publish``). Lessons preset their steps through the same table.
+
+Anything a link says is checked before it is used: an unknown model, a number that is not finite or
+out of range, a digit index past the end, junk: each is ignored with a notice, never a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+import vae_core as vc
+from ui import models
+from ui.selection import Selection
+from ui.state import Key
+
+MAX_PARAMETERS = 40
+Z_LIMIT = 7.0  # the explorer's sliders reach +-7 at the widest grid
+
+
+class LinkError(ValueError):
+    """A link's value that cannot be used; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One piece of a view's state: its ``name`` in the URL, the session keys it stands for, how URL
+    text becomes their values (``parse``, given the active model; raises LinkError) and back (``show``)."""
+
+    name: str
+    keys: tuple[str, ...]
+    parse: Callable[[str, vc.VAE], tuple[Any, ...]]
+    show: Callable[..., str]
+    longest: int = 200  # characters: a longer value is junk, whatever it says
+    options: tuple[Any, ...] = ()  # for a widget with a few options: all of them, in order
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise LinkError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise LinkError(f"{text} is not a finite number")
+    return value
+
+
+def number(name: str, key: str, low: float, high: float, integer: bool = False) -> Param:
+    def parse(text: str, _model: vc.VAE) -> tuple[Any, ...]:
+        value = _finite(text)
+        if not low <= value <= high:
+            raise LinkError(f"{value:g} is outside {low:g} to {high:g}")
+        if integer and value != int(value):
+            raise LinkError(f"{value:g} is not a whole number")
+        return (int(value) if integer else value,)
+
+    return Param(name, (key,), parse, lambda v: str(int(v)) if integer else f"{float(v):g}")
+
+
+def choice(name: str, key: str, tokens: Mapping[str, Any]) -> Param:
+    """A widget with a few options, each written in the URL as a short token."""
+    back = {value: token for token, value in tokens.items()}
+
+    def parse(text: str, _model: vc.VAE) -> tuple[Any, ...]:
+        if text not in tokens:
+            raise LinkError(f"{text!r} is not one of {', '.join(tokens)}")
+        return (tokens[text],)
+
+    return Param(name, (key,), parse, lambda v: back[v], options=tuple(tokens.values()))
+
+
+def dimension(name: str, key: str) -> Param:
+    """A latent dimension, numbered from 1 in the URL as on screen."""
+
+    def parse(text: str, model: vc.VAE) -> tuple[Any, ...]:
+        d = _finite(text)
+        if d != int(d) or not 1 <= d <= model.latent_dim:
+            raise LinkError(f"there is no dimension z{text} in a model with {model.latent_dim}")
+        return (int(d) - 1,)
+
+    return Param(name, (key,), parse, lambda v: str(v + 1))
+
+
+def test_digit(name: str, key: str) -> Param:
+    """A test digit as the digit picker chooses it: CLASS:INDEX-within-that-class."""
+
+    def parse(text: str, model: vc.VAE) -> tuple[Any, ...]:
+        cls, _, index = text.partition(":")
+        labels = vc.load_dataset(model.config.dataset, train=False)[1]
+        c, i = _finite(cls), _finite(index or "nan")
+        if c != int(c) or not 0 <= c < len(vc.CLASS_NAMES[model.config.dataset]):
+            raise LinkError(f"there is no class {cls!r}")
+        members = int((labels == int(c)).sum())
+        if i != int(i) or not 0 <= i < members:
+            raise LinkError(f"class {int(c)} has {members} test digits, numbered from 0")
+        return int(c), int(i)
+
+    return Param(name, (f"{key}_class", f"{key}_index"), parse, lambda c, i: f"{c}:{i}")
+
+
+def test_indices(name: str, key: str, most: int) -> Param:
+    """Up to ``most`` test-set indices, comma-separated."""
+
+    def parse(text: str, model: vc.VAE) -> tuple[Any, ...]:
+        size = len(vc.load_dataset(model.config.dataset, train=False)[1])
+        values = [_finite(part) for part in text.split(",")]
+        if not 1 <= len(values) <= most or any(v != int(v) or not 0 <= v < size for v in values):
+            raise LinkError(f"expected up to {most} test-digit numbers from 0 to {size - 1}")
+        return ([int(v) for v in values],)
+
+    return Param(name, (key,), parse, lambda v: ",".join(str(i) for i in v))
+
+
+def selection(name: str, key: str) -> Param:
+    """The scatter's selection: clicked points, or a box or lasso region (see ui.selection)."""
+
+    def parse(text: str, _model: vc.VAE) -> tuple[Any, ...]:
+        try:
+            return (Selection.from_text(text),)
+        except ValueError as exc:
+            raise LinkError(str(exc)) from None
+
+    return Param(name, (key,), parse, lambda s: s.to_text(), longest=4000)
+
+
+def flag(name: str, key: str) -> Param:
+    return choice(name, key, {"1": True, "0": False})
+
+
+PARAMS: dict[str, tuple[Param, ...]] = {
+    "explorer.py": (
+        number("z1", Key.Z_X, -Z_LIMIT, Z_LIMIT),
+        number("z2", Key.Z_Y, -Z_LIMIT, Z_LIMIT),
+        number("n", Key.GRID_N, 5, 30, integer=True),
+        choice("spacing", Key.GRID_SPACING, {"even": "linear", "cdf": "normal"}),
+        number("range", Key.GRID_EXTENT, 1, 6),
+        dimension("dx", Key.DIM_X),
+        dimension("dy", Key.DIM_Y),
+        choice("hold", Key.HOLD, {"zero": "0", "digit": "an encoded test digit"}),
+        test_digit("digit", Key.HOLD_DIGIT),
+        flag("fine", Key.FINE_STEPS),
+    ),
+    "interpolation.py": (
+        choice(
+            "pick",
+            Key.INTERP_SOURCE,
+            {"class": "By class and index", "random": "Random pair", "upload": "Upload two images"},
+        ),
+        test_digit("from", Key.INTERP_FROM),
+        test_digit("to", Key.INTERP_TO),
+        test_indices("pair", Key.INTERP_PAIR, most=2),
+        number("steps", Key.INTERP_STEPS, 3, 20, integer=True),
+    ),
+    "scatter.py": (
+        choice("projection", Key.PROJECTION, {"pca": "PCA", "tsne": "t-SNE"}),
+        choice("points", Key.TSNE_POINTS, {str(n): n for n in (1000, 2000, 3000, 5000, 10000)}),
+        flag("grid", Key.GRID_UNDER),
+        selection("sel", Key.SCATTER_SELECTION),
+    ),
+    "samples.py": (
+        number("n", Key.SAMPLES_N, 3, 12, integer=True),
+        number("seed", Key.SAMPLES_SEED, 0, 2**31 - 1, integer=True),
+        number("t", Key.SAMPLES_T, 0.1, 2.0),
+        choice(
+            "show", Key.SAMPLES_PIXELS, {"mean": "E[x | z], the decoder's mean", "draw": "x ~ p(x | z), sampled pixels"}
+        ),
+    ),
+    "reconstruct.py": (choice("k", Key.RECON_K, {"100": 100, "1000": 1000, "5000": 5000}),),
+    "train.py": (
+        choice("dataset", Key.T_DATASET, {d: d for d in vc.DATASETS}),
+        number("latent", Key.T_LATENT, 1, 64, integer=True),
+        choice("likelihood", Key.T_LIKELIHOOD, {x: x for x in vc.options(vc.config.Likelihood)}),
+        flag("binarize", Key.T_BINARIZE),
+        number("beta", Key.T_BETA, 0, 20),
+        number("warmup", Key.T_WARMUP, 0, 50),
+        number("epochs", Key.T_EPOCHS, 1, 200, integer=True),
+        choice("batch", Key.T_BATCH, {str(b): b for b in (32, 64, 128, 256, 512)}),
+        number("lr", Key.T_LR, 1e-5, 1e-1),
+        number("seed", Key.T_SEED, 0, 2**31 - 1, integer=True),
+        choice("images", Key.T_SUBSET, {str(n): n for n in (1000, 5000, 10000, 30000)} | {"all": "all"}),
+    ),
+}
+
+
+def options(key: str) -> list[Any]:
+    """The options of the widget under ``key``, as its link parameter lists them: one source for
+    the widget and the URL."""
+    return next(list(p.options) for params in PARAMS.values() for p in params if p.keys == (key,) and p.options)
+
+
+MODEL = "model"
+PRESENT = "present"
+
+
+def parse(page: str, query: Mapping[str, str], model: vc.VAE) -> tuple[dict[str, Any], list[str]]:
+    """The session values a page's link sets, and a notice for everything in it that was ignored."""
+    params = {p.name: p for p in PARAMS.get(page, ())}
+    values: dict[str, Any] = {}
+    notices: list[str] = []
+    for name, text in list(query.items())[:MAX_PARAMETERS]:
+        if name in (MODEL, PRESENT) or (name not in params and page == "lesson.py"):
+            continue
+        if name not in params:
+            notices.append(f"'{_short(name)}' means nothing on this page")
+        elif len(text) > params[name].longest:
+            notices.append(f"'{name}' is {len(text):,} characters long")
+        else:
+            try:
+                values |= dict(zip(params[name].keys, params[name].parse(text, model), strict=True))
+            except LinkError as exc:
+                notices.append(f"'{name}={_short(text)}': {exc}")
+    if len(query) > MAX_PARAMETERS:
+        notices.append(f"only the first {MAX_PARAMETERS} of its {len(query)} parameters were read")
+    return values, notices
+
+
+def _short(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else text[:most] + "…"
+
+
+def requested_model(query: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """(picker key of the link's model, or None; a notice if the link names a model that is not here)."""
+    name = query.get(MODEL)
+    if name is None:
+        return None, None
+    if name in models.shipped_checkpoints():
+        return f"shipped:{name}", None
+    return None, (
+        f"the model '{_short(name)}' is not on this server (uploaded and trained models live only in the "
+        f"session that made them): showing {models.DEFAULT_CHECKPOINT} instead"
+    )
+
+
+def apply(page: str, query: Mapping[str, str]) -> list[str]:
+    """Set the session state a link describes, before the page draws its widgets; returns a notice
+    for each part of the link that was ignored."""
+    model_key, notice = requested_model(query)
+    notices = [notice] if notice else []
+    if model_key is not None:
+        st.session_state[Key.MODEL_REQUEST] = model_key
+    name = (model_key or f"shipped:{models.DEFAULT_CHECKPOINT}").removeprefix("shipped:")
+    if name not in models.shipped_checkpoints():
+        return notices
+    values, ignored = parse(page, query, models.shipped(name).model)
+    st.session_state.update(values)
+    return notices + ignored
+
+
+def current() -> dict[str, str]:
+    """The query string of the view as it is now: the model (if linkable), the state of the page that
+    makes the view (``Key.VIEW``) and what the navigation adds (``Key.VIEW_EXTRA``: a lesson's step)."""
+    page = st.session_state.get(Key.VIEW, "")
+    query: dict[str, str] = dict(st.session_state.get(Key.VIEW_EXTRA, {}))
+    active = st.session_state.get(Key.ACTIVE_MODEL)
+    if active is not None and active.shipped:
+        query[MODEL] = active.name
+    for param in PARAMS.get(page, ()):
+        if all(key in st.session_state for key in param.keys):
+            try:
+                query[param.name] = param.show(*(st.session_state[key] for key in param.keys))
+            except (KeyError, TypeError, ValueError):
+                continue  # a value the URL cannot carry (say, an option from another model): leave it out
+    if st.session_state.get(Key.PRESENT):
+        query[PRESENT] = "1"
+    return query
+
+
+def publish() -> None:
+    """Write the view's state into the address bar (without a rerun), if it changed. The navigation
+    calls it after every run; a fragment that changes the view calls it at its end."""
+    query = current()
+    if dict(st.query_params) != query:
+        st.query_params.from_dict(query)

@@ -1,0 +1,80 @@
+"""A selection on the latent scatter: clicked points, a box or a lasso, as a value that fits in a link.
+
+A box or lasso is kept as its region, not as the points plotly reports inside it, and the points are
+found again from the region here: a link to a selection of 5,000 digits stays short, and the view it
+opens lists exactly the same digits as the view it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+Kind = Literal["points", "box", "lasso"]
+MOST_POINTS = 200  # clicked points a link carries
+
+
+@dataclass(frozen=True)
+class Selection:
+    kind: Kind
+    values: tuple[float, ...]  # test indices; or x0, x1, y0, y1; or the lasso's x1, y1, x2, y2, ...
+
+    def chosen(self, coords: np.ndarray, indices: np.ndarray) -> list[int]:
+        """The test indices selected, in order of their index, among points at ``coords``."""
+        if self.kind == "points":
+            shown = set(indices.tolist())
+            return sorted(int(i) for i in self.values if int(i) in shown)
+        x, y = coords[:, 0], coords[:, 1]
+        if self.kind == "box":
+            x0, x1, y0, y1 = self.values
+            inside = (x >= min(x0, x1)) & (x <= max(x0, x1)) & (y >= min(y0, y1)) & (y <= max(y0, y1))
+        else:
+            inside = inside_polygon(x, y, np.asarray(self.values).reshape(-1, 2))
+        return sorted(int(i) for i in indices[inside])
+
+    def to_text(self) -> str:
+        numbers = (str(int(v)) for v in self.values) if self.kind == "points" else (f"{v:.4g}" for v in self.values)
+        return f"{self.kind}:" + ",".join(numbers)
+
+    @classmethod
+    def from_text(cls, text: str) -> Selection:
+        """Parse ``points:1,2`` / ``box:x0,x1,y0,y1`` / ``lasso:x,y,x,y,...``; ValueError if malformed."""
+        kind, _, numbers = text.partition(":")
+        values = tuple(float(v) for v in numbers.split(","))
+        if not all(np.isfinite(values)):
+            raise ValueError("a selection's numbers must be finite")
+        if kind == "points" and 1 <= len(values) <= MOST_POINTS and all(v == int(v) and v >= 0 for v in values):
+            return cls("points", values)
+        if kind == "box" and len(values) == 4:
+            return cls("box", values)
+        if kind == "lasso" and len(values) >= 6 and len(values) % 2 == 0:
+            return cls("lasso", values)
+        raise ValueError("expected points:I,J,... or box:X0,X1,Y0,Y1 or lasso:X,Y,X,Y,...")
+
+    @classmethod
+    def from_event(cls, selection: Any, indices: np.ndarray) -> Selection | None:
+        """What a plotly selection event (st.plotly_chart's ``selection``) selected, or None."""
+        if not selection:
+            return None
+        if selection.get("box"):
+            box = selection["box"][0]
+            return cls("box", (*box["x"][:2], *box["y"][:2]))
+        if selection.get("lasso"):
+            lasso = selection["lasso"][0]
+            return cls("lasso", tuple(v for xy in zip(lasso["x"], lasso["y"], strict=True) for v in xy))
+        points = [int(indices[p["point_index"]]) for p in selection.get("points", []) if "point_index" in p]
+        return cls("points", tuple(points[:MOST_POINTS])) if points else None
+
+
+def inside_polygon(x: np.ndarray, y: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Whether each point (x, y) lies inside the polygon (its vertices in order), by the even-odd rule:
+    a ray to the right crosses its edges an odd number of times."""
+    inside = np.zeros(x.shape, dtype=bool)
+    for (xa, ya), (xb, yb) in zip(polygon, np.roll(polygon, -1, axis=0), strict=True):
+        crosses = (ya > y) != (yb > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = xa + (y - ya) * (xb - xa) / (yb - ya)
+        inside ^= crosses & (x < at)
+    return inside
