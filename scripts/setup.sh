@@ -19,12 +19,18 @@ fi
 # torchvision's compiled ops must match torch's build: fail here, loudly, if they do not.
 python -c "import torch, torchvision, torchvision.ops; print(f'torch {torch.__version__}, torchvision {torchvision.__version__}: import OK')"
 
-if [ "$want_browser" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+# The browser tests need Debian's Chromium, and the replica test (tests/test_replicas.py) its HAProxy.
+missing=()
+if [ "$want_browser" = "--browser" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
+  [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null || missing+=(haproxy)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium chromium-driver >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "Chromium is missing: install it with 'sudo apt-get install chromium chromium-driver' for the browser tests" >&2
+    echo "Missing for the browser tests: install them with 'sudo apt-get install ${missing[*]}'" >&2
   fi
 fi
