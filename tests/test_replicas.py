@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from deploy.replicas import Balanced, balanced_app, haproxy_path
-from tools.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 MISSING = [name for name, there in (("chromium", Path(CHROMIUM).exists()), ("haproxy", haproxy_path())) if not there]
@@ -30,7 +30,8 @@ if MISSING:
 
 from playwright.async_api import Browser, Page, async_playwright  # noqa: E402
 
-from tools.load import SessionReport, caption_z, ready, slider_round  # noqa: E402
+from tests.support.load import SessionReport, caption_z, ready, slider_round  # noqa: E402
+from ui import registry  # noqa: E402
 
 SESSIONS = 4
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36 replica-test-session-{}"
@@ -87,7 +88,7 @@ async def go_to(session: Session, name: str) -> None:
 async def back_to_explorer(session: Session) -> None:
     """Back on the explorer page (whose sliders were not on screen), note the point it shows."""
     page = session.page
-    await go_to(session, "Latent explorer")
+    await go_to(session, registry.DEFAULT.title)
     await page.wait_for_selector("text=decoded at z =")
     session.after.append(caption_z(await page.locator('[data-testid="stMain"]').inner_text()))
     # Every image on the page came back (a session's images live only in its replica's memory).
@@ -105,11 +106,11 @@ async def drive(app: Balanced) -> list[Session]:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         sessions = [await new_session(browser, i) for i in range(SESSIONS)]
         await asyncio.gather(*(open_and_move(s, app.url) for s in sessions))
-        await asyncio.gather(*(go_to(s, "Samples") for s in sessions))
+        await asyncio.gather(*(go_to(s, registry.screen("samples.py").title) for s in sessions))
         await asyncio.gather(*(back_to_explorer(s) for s in sessions))
         # Away from the explorer (its slider values now only in the server's session state), cut every
         # connection at the balancer, as a restart of HAProxy or a network blip would.
-        await asyncio.gather(*(go_to(s, "Samples") for s in sessions))
+        await asyncio.gather(*(go_to(s, registry.screen("samples.py").title) for s in sessions))
         for replica in app.replicas:
             app.command(f"shutdown sessions server replicas/{replica.name}")
         deadline = time.monotonic() + 30
