@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import vae_core as vc
-from ui import derived, links, models
+from ui import admission, derived, links, models
 from ui.charts import LEGEND_ABOVE, scatter_figure
 from ui.notes import explain
 from ui.state import Key
@@ -80,6 +80,10 @@ if start:
         job = st.session_state[Key.TRAINING_JOB] = TrainingJob(model_config, train_config, images, test_images)
 
 
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 @st.fragment(run_every=1.0)
 def progress() -> None:
     job: TrainingJob | None = st.session_state.get(Key.TRAINING_JOB)
@@ -92,6 +96,13 @@ def progress() -> None:
     p = job.progress
     if job.running and st.button("Stop", type="secondary"):
         job.stop()
+    if (place := job.place) is not None:
+        training, waiting = admission.SERVER.counts()
+        st.info(
+            f"Waiting for a turn: {ordinal(place[0])} in the queue, about {place[1]:.0f} s. This server trains "
+            f"{admission.slots()} model{'s' if admission.slots() > 1 else ''} at a time "
+            f"({training} training now, {waiting} waiting), so that every slider stays quick."
+        )
     if p is not None:
         left = (p.total_steps - p.step) * job.train_config.batch_size / max(p.images_per_second, 1e-9)
         st.progress(
@@ -136,6 +147,8 @@ def progress() -> None:
         return
     if job.error:
         st.error(job.error)
+    if job.stopped_because:
+        st.warning(f"The server stopped this run: {job.stopped_because}.")
     if job.result is None:
         return
     result = job.result

@@ -1,18 +1,24 @@
 """A training run in a background thread of its own, one per browser session: pages stay responsive,
-sessions never share state, and the page polls the run from a fragment."""
+sessions never share state, and the page polls the run from a fragment. Runs wait their turn with the
+server's admission (ui.admission): a few at a time, stopped when their browser is gone or they run too long."""
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import numpy as np
 import torch
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import vae_core as vc
+from ui import admission
 from ui.runtime import use_all_cores
 
+BROWSER_GONE = "its browser tab was closed"
 PROBE_DIGITS = 2000  # test digits re-encoded every 100 steps for the live scatter of 2-D models
+_speed = [3000.0]  # images per second of the last run on this server: how long queued runs will take
 
 
 class TrainingJob:
@@ -34,6 +40,10 @@ class TrainingJob:
         self.result: vc.TrainResult | None = None
         self.error: str | None = None
         self.kept = False  # whether the page has put the result in the session's model list
+        self.stopped_because: str | None = None  # why the server stopped it, if it did
+        context = get_script_run_ctx()
+        expected = len(images) * train_config.epochs / _speed[0]
+        self.ticket = admission.Ticket(expected, context.session_id if context else None)
         self._test_images = test_images
         self._probe = test_images[:PROBE_DIGITS] if model_config.latent_dim == 2 else None
         self._stop = threading.Event()
@@ -41,6 +51,9 @@ class TrainingJob:
         self._thread.start()
 
     def _run(self, images: torch.Tensor) -> None:
+        if not admission.SERVER.enter(self.ticket, self._give_up):
+            self._let_go()
+            return
         use_all_cores()
         try:
             self.result = vc.train(
@@ -49,12 +62,19 @@ class TrainingJob:
                 images,
                 model=self.model,
                 on_progress=self._on_progress,
-                should_stop=self._stop.is_set,
+                should_stop=self._should_stop,
             )
         except vc.TrainingDiverged as exc:
             self.result, self.error = exc.result, str(exc)
         except Exception as exc:  # shown to the person; the thread must not die silently
             self.error = f"training failed: {exc}"
+            return
+        finally:
+            admission.SERVER.leave(self.ticket)
+        if self.progress is not None:
+            _speed[0] = max(self.progress.images_per_second, 1.0)
+        if self.stopped_because == BROWSER_GONE:
+            self._let_go()
             return
         # The test figures the model picker shows, as for the shipped models (a few seconds).
         test = vc.evaluate(self.result.model, self._test_images)
@@ -79,9 +99,34 @@ class TrainingJob:
         c, t = self.model_config, self.train_config
         return f"latent {c.latent_dim}, {c.likelihood}, β {t.beta:g}, {t.epochs} epochs ({self.serial[:4]})"
 
+    def _should_stop(self) -> bool:
+        """Polled before every training step: a stop asked for, the browser gone, or too long."""
+        if self._give_up():
+            return True
+        if time.monotonic() - (self.ticket.started or time.monotonic()) > admission.max_seconds():
+            self.stopped_because = f"it reached this server's limit of {admission.max_seconds() / 60:g} minutes"
+            return True
+        return False
+
+    def _give_up(self) -> bool:
+        if self.ticket.abandoned():
+            self.stopped_because = BROWSER_GONE
+        return self._stop.is_set() or self.stopped_because == BROWSER_GONE
+
+    def _let_go(self) -> None:
+        """Nobody will look at this run again: free its model and data now, not when the session ends."""
+        self.model = self.result = self.latents = self._probe = None  # type: ignore[assignment]
+        self._test_images = None  # type: ignore[assignment]
+
     def stop(self) -> None:
         self._stop.set()
 
     @property
     def running(self) -> bool:
+        """Training or waiting for its turn."""
         return self._thread.is_alive()
+
+    @property
+    def place(self) -> tuple[int, float] | None:
+        """(place in the server's queue, about how many seconds until it starts), while it waits."""
+        return admission.SERVER.place(self.ticket)
