@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, Playwright
@@ -38,27 +39,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+    def rss_mb(self) -> float:
+        """The server process's resident memory, in MB (Linux /proc)."""
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
+
+
 @contextlib.contextmanager
-def running_app(port: int | None = None, timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on 127.0.0.1 and yield its URL once it answers its health check."""
+def running_server(
+    port: int | None = None,
+    timeout: float = 90.0,
+    env: dict[str, str] | None = None,
+    options: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """Start ``streamlit run app.py`` on 127.0.0.1 (with extra ``--server.*``-style ``options``) and
+    yield it once it answers its health check."""
     port = port or free_port()
+    flags = {"server.address": "127.0.0.1", "server.port": str(port), "server.headless": "true"}
+    flags |= {"browser.gatherUsageStats": "false"} | (options or {})
     log = open(ROOT / f".streamlit-{port}.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        [sys.executable, "-m", "streamlit", "run", "app.py", *(f"--{k}={v}" for k, v in flags.items())],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -77,7 +83,7 @@ def running_app(port: int | None = None, timeout: float = 90.0, env: dict[str, s
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start: {(ROOT / f'.streamlit-{port}.log').read_text()[-2000:]}")
             time.sleep(0.05)
-        yield url
+        yield Server(url, process.pid)
     finally:
         process.terminate()
         try:
@@ -86,6 +92,13 @@ def running_app(port: int | None = None, timeout: float = 90.0, env: dict[str, s
             process.kill()
         log.close()
         (ROOT / f".streamlit-{port}.log").unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def running_app(port: int | None = None, timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``streamlit run app.py`` on 127.0.0.1 and yield its URL once it answers its health check."""
+    with running_server(port, timeout, env) as server:
+        yield server.url
 
 
 def require_chromium() -> None:
