@@ -9,6 +9,7 @@ import streamlit as st
 import vae_core as vc
 from ui import admission, derived, links, models
 from ui.charts import LEGEND_ABOVE, scatter_figure
+from ui.images import png_uri
 from ui.notes import explain
 from ui.state import Key
 from ui.training import TrainingJob
@@ -112,7 +113,10 @@ def progress() -> None:
             f"{p.images_per_second:,.0f} images/s"
             + (f" · about {left:.0f} s left" if job.running and p.step >= 20 else ""),
         )
-    left, right = st.columns(2)
+    left, middle, right = st.columns([4, 3, 4])
+    if job.grid is not None:
+        drawn = "the decoded grid over [-2, 2]²" if job.model_config.latent_dim == 2 else "64 samples from the prior"
+        middle.image(png_uri(job.grid), caption=f"What it draws now: {drawn}", width="stretch")
     curve = list(job.curve)
     if curve:
         epochs_axis, rec, kl = zip(*curve, strict=True)

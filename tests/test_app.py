@@ -140,6 +140,7 @@ def test_training_runs_shows_progress_and_becomes_the_active_model():
     first = at.sidebar.selectbox(key="model_key").value
     assert first.startswith("trained:")
     assert at.get("plotly_chart"), "loss curves and the live scatter are shown"
+    assert any("What it draws now" in c for image in at.get("image") for c in image.captions)
     # A second run with another beta: both stay in the model list, to be compared.
     at.number_input(key="t_beta").set_value(4.0)
     at.button[0].click().run()

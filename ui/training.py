@@ -37,6 +37,7 @@ class TrainingJob:
         self.progress: vc.Progress | None = None
         self.curve: list[tuple[float, float, float]] = []  # (epoch, reconstruction, kl), appended only
         self.latents: np.ndarray | None = None  # the probe digits' means, for the live scatter
+        self.grid: np.ndarray | None = None  # what the decoder draws now: the manifold (2-D) or prior samples
         self.result: vc.TrainResult | None = None
         self.error: str | None = None
         self.kept = False  # whether the page has put the result in the session's model list
@@ -90,8 +91,23 @@ class TrainingJob:
         self.progress = p
         if p.step % 10 == 0 or p.step == p.total_steps:
             self.curve.append((p.epoch, p.reconstruction, p.kl))
-        if self._probe is not None and (p.step % 100 == 0 or p.step == p.total_steps):
-            self.latents = vc.encode_dataset(self.model, self._probe)[0].numpy()
+        if p.step % 100 == 0 or p.step == p.total_steps:
+            if self._probe is not None:
+                self.latents = vc.encode_dataset(self.model, self._probe)[0].numpy()
+            self.grid = self._drawing()
+
+    def _drawing(self) -> np.ndarray:
+        """An 8 x 8 grid of what the decoder draws at this point of training (a few ms): the 2-D manifold
+        over [-2, 2]^2, or samples from the prior (a fixed seed, so the grid changes only as the model does)."""
+        model = self.model
+        was_training = model.training
+        model.eval()
+        if model.latent_dim == 2:
+            images = vc.decode_grid(model, 8, 2.0)
+        else:
+            images = vc.tile(vc.sample_prior(model, 64, seed=0), 8)
+        model.train(was_training)
+        return (images.clamp(0, 1).numpy() * 255).round().astype(np.uint8)
 
     @property
     def name(self) -> str:
