@@ -29,7 +29,7 @@ class SessionReport:
     lost_presses: int = 0
 
 
-def _console_error(message: ConsoleMessage, report: SessionReport) -> None:
+def record_console_error(message: ConsoleMessage, report: SessionReport) -> None:
     # Streamlit probes two optional endpoints that answer 404 by design.
     if message.type == "error" and "404" not in message.text:
         report.errors.append(message.text)
@@ -123,7 +123,7 @@ async def run_load(url: str, seconds: float = 60.0, explorers: int = 4) -> list[
             # this test checks correctness under load, so it waits patiently rather than timing out.
             context.set_default_timeout(120_000)
             page = await context.new_page()
-            page.on("console", lambda m, r=report: _console_error(m, r))
+            page.on("console", lambda m, r=report: record_console_error(m, r))
             page.on("pageerror", lambda e, r=report: r.errors.append(str(e)))
             pages.append(page)
         tasks = [explorer(pages[i], url, i, seconds, reports[i]) for i in range(explorers)]

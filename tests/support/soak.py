@@ -1,0 +1,131 @@
+"""Sessions coming and going for a while: each visitor moves the explorer's slider, uploads a digit to
+reconstruct, some upload a checkpoint of their own and some train a small model, then closes the tab.
+Meanwhile the server's resident memory is sampled, to see it level off (bench/soak.py; a short run in
+tests/test_soak.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from playwright.async_api import Browser, async_playwright
+
+import vae_core as vc
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.load import SessionReport, ready, record_console_error, slider_round
+
+
+@dataclass
+class SoakReport:
+    samples: list[tuple[float, float]] = field(default_factory=list)  # (seconds since start, RSS in MB)
+    visitors: int = 0
+    trainings: int = 0
+    uploads: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def a_checkpoint(variant: int) -> bytes:
+    """A small real checkpoint, different for each variant (so each upload is a new model to cache)."""
+    images = vc.load_dataset("mnist", train=True)[0][:300]
+    model = vc.train(
+        vc.VAEConfig(latent_dim=2, hidden=32, conv_channels=(4, 8)), vc.TrainConfig(epochs=1), images
+    ).model
+    with torch.no_grad():
+        model.decoder[0].bias[0] += variant * 1e-3
+    return vc.checkpoint_bytes(model)
+
+
+def digit_png(index: int) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(255 - vc.load_dataset("mnist", False)[0][index].numpy()).resize((112, 112)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def visit(browser: Browser, url: str, number: int, report: SoakReport) -> None:
+    """One person's visit: explore, reconstruct, perhaps upload a checkpoint or train, then leave."""
+    context = await browser.new_context(viewport={"width": 1300, "height": 900})
+    context.set_default_timeout(120_000)  # an overloaded 2-core machine, on purpose
+    page = await context.new_page()
+    session = SessionReport(f"visitor {number}")
+    page.on("console", lambda m: record_console_error(m, session))
+    page.on("pageerror", lambda e: session.errors.append(str(e)))
+    try:
+        await page.goto(url)
+        await ready(page)
+        await slider_round(page, session, 3, "ArrowRight")
+        await page.goto(f"{url}/reconstruct")
+        await ready(page)
+        await page.locator('[data-testid="stMain"] [data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            [{"name": "digit.png", "mimeType": "image/png", "buffer": digit_png(number % 100)}]
+        )
+        await page.wait_for_selector("text=-ELBO (nats)")
+        if number % 3 == 0:  # a checkpoint of one's own, in the sidebar
+            await page.get_by_text("Upload a checkpoint (.safetensors)").click()
+            await page.locator('[data-testid="stSidebar"] [data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                [
+                    {
+                        "name": f"mine-{number}.safetensors",
+                        "mimeType": "application/octet-stream",
+                        "buffer": a_checkpoint(number),
+                    }
+                ]
+            )
+            await page.wait_for_selector(f"text=uploaded: mine-{number}.safetensors")
+            report.uploads += 1
+        if number % 4 == 1:  # a small training run, waited for
+            await page.goto(f"{url}/train?images=1000&epochs=1")
+            await ready(page)
+            await page.get_by_role("button", name="Start training").click()
+            await page.wait_for_selector("text=Finished", timeout=300_000)
+            report.trainings += 1
+        session.errors += await page.locator('[data-testid="stException"]').all_inner_texts()
+    except Exception as exc:  # reported, not raised: the soak goes on and the test reads the report
+        session.errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        await context.close()
+        report.visitors += 1
+        report.errors += [f"{session.name}: {e}" for e in session.errors]
+
+
+async def soak(url: str, seconds: float, at_once: int, rss_mb: Callable[[], float], every: float = 5.0) -> SoakReport:
+    """Keep ``at_once`` visitors on the app for ``seconds`` (a new one arrives as one leaves), and sample
+    the server's memory every ``every`` seconds until the last has gone."""
+    report = SoakReport()
+    start = time.monotonic()
+
+    async def sample() -> None:
+        while True:
+            report.samples.append((round(time.monotonic() - start, 1), round(rss_mb(), 1)))
+            await asyncio.sleep(every)
+
+    async def seat(first: int) -> None:
+        number = first
+        while time.monotonic() - start < seconds:
+            await visit(browser, url, number, report)
+            number += at_once
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        sampler = asyncio.create_task(sample())
+        await asyncio.gather(*(seat(i) for i in range(at_once)))
+        sampler.cancel()
+        await browser.close()
+    return report
+
+
+def growth_mb_per_minute(samples: list[tuple[float, float]], since: float) -> float:
+    """The least-squares slope of memory over time after ``since`` seconds, in MB per minute."""
+    points = [(t, m) for t, m in samples if t >= since]
+    if len(points) < 3:
+        return float("nan")
+    n = len(points)
+    mean_t, mean_m = sum(t for t, _ in points) / n, sum(m for _, m in points) / n
+    slope = sum((t - mean_t) * (m - mean_m) for t, m in points) / sum((t - mean_t) ** 2 for t, _ in points)
+    return slope * 60
