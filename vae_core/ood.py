@@ -90,12 +90,26 @@ def _loadable(dataset: str, root: str | None) -> bool:
 def on_disk(dataset: str, root: str | None = None) -> bool:
     """Whether a torchvision dataset's four IDX files are in the data root, uncompressed: torchvision
     reads a dataset only when all four are there (else it tries to download them)."""
-    folder = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}[dataset]
-    raw = data_root(root) / folder / "raw"
+    raw = data_root(root) / TORCHVISION_FOLDERS[dataset] / "raw"
     return all((raw / f"{split}-{kind}").exists() for split in ("train", "t10k") for kind in IDX_FILES)
 
 
 IDX_FILES = ("images-idx3-ubyte", "labels-idx1-ubyte")
+TORCHVISION_FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}
+
+
+def check_set(name: str, dataset: str = "mnist", root: str | None = None) -> None:
+    """Whether ``ood_set`` can build the set, before any work: ValueError for an unknown name or the
+    model's own dataset, DatasetUnavailable for a dataset whose files are not in the data root."""
+    if name not in SETS:
+        raise ValueError(f"unknown out-of-distribution set {name!r}: choose from {', '.join(SETS)}")
+    if name == dataset:
+        raise ValueError(f"{name} is the model's own dataset, not out of its distribution")
+    if name in DATASET_SETS and not _loadable(name, root):
+        raise DatasetUnavailable(
+            f"{name} is not in the data root {data_root(root)}: put its four IDX files in "
+            f"{data_root(root)}/{TORCHVISION_FOLDERS[name]}/raw to add it to the suite"
+        )
 
 
 def ood_set(
@@ -104,16 +118,9 @@ def ood_set(
     """The named out-of-distribution set for a model of ``dataset``: uint8 n x 28 x 28 (fewer only
     where the source has fewer: the UCI digits are 1,797). Raises DatasetUnavailable for a dataset
     whose files are not on disk, ValueError for an unknown name."""
-    if name not in SETS:
-        raise ValueError(f"unknown out-of-distribution set {name!r}: choose from {', '.join(SETS)}")
+    check_set(name, dataset, root)
     rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
     if name in DATASET_SETS:
-        if name == dataset:
-            raise ValueError(f"{name} is the model's own dataset, not out of its distribution")
-        if not _loadable(name, root):
-            raise DatasetUnavailable(
-                f"{name} is not in the data root {data_root(root)}: put its IDX files there to add it to the suite"
-            )
         images = load_dataset(name, train=False, root=None if name == "mnist" else root)[0]
         return images[torch.from_numpy(rng.permutation(len(images))[:n])]
     if name == "uci-digits":
