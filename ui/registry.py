@@ -73,6 +73,14 @@ SCREENS: tuple[Screen, ...] = (
         url_path="train",
         section="Your data",
     ),
+    Screen(
+        file="anomaly.py",
+        title="Anomaly detection",
+        heading="Anomaly detection with the ELBO",
+        icon=":material/troubleshoot:",
+        url_path="anomaly",
+        section="Lessons",
+    ),
 )
 DEFAULT = SCREENS[0]
 

@@ -54,6 +54,14 @@ class Key(StrEnum):
     SAMPLES_SEED = "samples_seed"
     SAMPLES_T = "samples_t"
 
+    # Anomaly detection
+    ANOMALY_SCORE = "anomaly_score"
+    ANOMALY_SET = "anomaly_set"
+    ANOMALY_FPR = "anomaly_fpr"
+    ANOMALY_FILES = "anomaly_files"
+    ANOMALY_PAD = "anomaly_pad"
+    ANOMALY_IWAE_TABLE = "anomaly_iwae_table"  # the full table's IWAE columns (slow the first time)
+
     # Train
     T_DATASET = "t_dataset"
     T_LATENT = "t_latent"
