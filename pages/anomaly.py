@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 import torch
 
-import vae_core as vc
 from ui import derived, models, widgets
 from ui.charts import roc_figure, score_histogram
 from ui.images import enlarge, png_uri, to_uint8
@@ -147,11 +146,10 @@ st.caption(
 )
 
 st.subheader(f"The {GALLERY} least typical test images by {SCORE_NAMES[score]}")
-images, labels, indices = derived.anomaly_images(model.config.dataset, derived.IN_DISTRIBUTION)
-worst = np.argsort(-inside, kind="stable")[:GALLERY]
-recon = vc.reconstruct(model, vc.prepare_inputs(model, torch.from_numpy(images))[worst]).numpy()
+_, labels, indices = derived.anomaly_images(model.config.dataset, derived.IN_DISTRIBUTION)
+pairs, worst = derived.least_typical(active.key, active, score, GALLERY)
 st.image(
-    [png_uri(enlarge(np.concatenate([images[i], to_uint8(r)]), 3)) for i, r in zip(worst, recon, strict=True)],
+    [png_uri(enlarge(pair, 3)) for pair in pairs],
     caption=[f"#{indices[i]} · {active.class_names[labels[i]]} · {inside[i]:.0f}" for i in worst],
     width=84,
 )

@@ -94,7 +94,7 @@ def anomaly_sets(active: ActiveModel) -> list[str]:
     return ood.available_sets(active.model.config.dataset)
 
 
-@st.cache_data(show_spinner="Building the image sets ...", max_entries=32)
+@st.cache_data(show_spinner="Building the image sets ...", max_entries=32, persist="disk")
 def anomaly_images(dataset: str, name: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """(uint8 images, labels or None, test-split indices or None) of a set of the suite: an
     out-of-distribution set, or the model's own test images (``IN_DISTRIBUTION``, ``HELD_OUT``)."""
@@ -123,11 +123,28 @@ def anomaly_scores(active: ActiveModel, name: str, score: str) -> np.ndarray:
     return _anomaly_scores(active.key, active, name, score in anomaly.IWAE_SCORES)[score]
 
 
-def anomaly_detection(active: ActiveModel, name: str, score: str, fpr: float) -> anomaly.Detection:
-    """How ``score`` tells the set from the model's test images, at a threshold for false-positive rate ``fpr``."""
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _anomaly_detection(key: str, _active: ActiveModel, name: str, score: str, fpr: float) -> anomaly.Detection:
     return anomaly.detection(
-        anomaly_scores(active, IN_DISTRIBUTION, score),
-        anomaly_scores(active, name, score),
-        anomaly_scores(active, HELD_OUT, score),
+        anomaly_scores(_active, IN_DISTRIBUTION, score),
+        anomaly_scores(_active, name, score),
+        anomaly_scores(_active, HELD_OUT, score),
         fpr,
     )
+
+
+def anomaly_detection(active: ActiveModel, name: str, score: str, fpr: float) -> anomaly.Detection:
+    """How ``score`` tells the set from the model's test images, at a threshold for false-positive
+    rate ``fpr`` (cached: the page's table asks for a score on every set at every rerun)."""
+    return _anomaly_detection(active.key, active, name, score, fpr)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def least_typical(key: str, _active: ActiveModel, score: str, n: int) -> tuple[list[np.ndarray], list[int]]:
+    """The n test images of the anomaly page with the highest ``score``, each drawn above its
+    reconstruction (uint8 56 x 28), and their positions among the page's test images, most anomalous first."""
+    images = anomaly_images(_active.model.config.dataset, IN_DISTRIBUTION)[0]
+    worst = np.argsort(-anomaly_scores(_active, IN_DISTRIBUTION, score), kind="stable")[:n]
+    x = vc.prepare_inputs(_active.model, torch.from_numpy(images))[worst]  # as scored: binarised with the set
+    recon = vc.reconstruct(_active.model, x).numpy()
+    return [np.concatenate([images[i], to_uint8(r)]) for i, r in zip(worst, recon, strict=True)], worst.tolist()
