@@ -143,6 +143,16 @@ def test_anomaly_page_scores_the_suite_judges_uploads_and_shows_the_pitfall():
     assert float(titles[1].rsplit(" ", 1)[1]) > 0.9, "the correction catches the near-blank images"
 
 
+@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
+def test_anomaly_page_on_a_binarised_model():
+    at = app("anomaly.py")
+    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    assert not at.exception and not at.error and at.metric[0].label == "AUROC"
+    assert at.dataframe[0].value.loc["near-blank", "−ELBO"] < 0.5, "the binarised model is fooled by them too"
+    at.selectbox(key="anomaly_score").set_value("complexity").run()
+    assert not at.exception and not at.warning and len(images_of(at)) == 24
+
+
 def test_sidebar_refuses_a_hostile_checkpoint_and_accepts_a_real_one(small_model):
     at = app()
     at.sidebar.file_uploader(key="ckpt_upload").set_value(
