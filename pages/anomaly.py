@@ -123,7 +123,7 @@ with charts:
 
 st.subheader("Every set, every score: AUROC")
 with_iwae = st.toggle(
-    "Add the IWAE-based columns (about half a minute the first time for each model)",
+    "Add the IWAE-based columns (up to a minute the first time for each model on a 2-core CPU)",
     key=Key.ANOMALY_IWAE_TABLE,
     persist_state="session",
 )
