@@ -56,10 +56,16 @@ m4.metric("False alarms on test images", f"{result.false_alarms:.0%}", help=f"Th
 misled = score != "complexity" and result.auroc < 0.5
 if misled:
     st.warning(
-        f"**Likelihood misleads here.** The model finds *{chosen}* images **more typical** than its own test "
-        f"images (AUROC {result.auroc:.2f}, below a coin toss): they are simpler, and simple images are cheap "
-        "to describe. Beside it, the same images scored with the complexity correction (the maths panel "
-        "below explains it)."
+        f"**{SCORE_NAMES[score]} misleads here.** The model finds *{chosen}* images **more typical** than its "
+        f"own test images (AUROC {result.auroc:.2f}, below a coin toss): they are simpler, and simple images "
+        "are cheap to describe. Beside it, the same images scored with the complexity correction (the maths "
+        "panel below explains it)."
+    )
+elif result.auroc < 0.5:
+    st.info(
+        f"**The correction overshoots here.** The complexity-corrected score ranks *{chosen}* images as more "
+        f"typical than test images (AUROC {result.auroc:.2f}): PNG compresses them badly, and for this model "
+        "their compressed length outweighs what the likelihood says. The maths panel explains when it happens."
     )
 charts = st.container()  # drawn once the images below are scored, so they can be marked on the histogram
 
@@ -127,13 +133,13 @@ with_iwae = st.toggle(
     key=Key.ANOMALY_IWAE_TABLE,
     persist_state="session",
 )
-columns = anomaly.SCORES if with_iwae else tuple(s for s in anomaly.SCORES if s not in anomaly.IWAE_SCORES)
+listed = anomaly.SCORES if with_iwae else tuple(s for s in anomaly.SCORES if s not in anomaly.IWAE_SCORES)
 table = pd.DataFrame(
-    {SCORE_NAMES[s]: [derived.anomaly_detection(active, name, s, fpr).auroc for name in sets] for s in columns},
+    {SCORE_NAMES[s]: [derived.anomaly_detection(active, name, s, fpr).auroc for name in sets] for s in listed},
     index=pd.Index(sets, name="set"),
 )
 st.dataframe(table.style.format("{:.3f}").map(lambda v: "background-color: #f6c6c6" if v < 0.5 else ""))
-fooled = [n for n in sets if any(table.loc[n, SCORE_NAMES[s]] < 0.5 for s in anomaly.LIKELIHOOD_SCORES if s in columns)]
+fooled = [n for n in sets if any(table.loc[n, SCORE_NAMES[s]] < 0.5 for s in anomaly.LIKELIHOOD_SCORES if s in listed)]
 st.caption(
     "1 is perfect, 0.5 a coin toss; red: below 0.5, the set looks more typical than the test images. "
     + (

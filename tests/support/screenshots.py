@@ -28,7 +28,7 @@ def show_a_result(page: Page, screen: registry.Screen) -> None:
     if screen.file == "anomaly.py":  # the lesson: near-blank images fool the likelihood; a digit judged
         page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').nth(1).click()
         page.get_by_role("option", name="near-blank", exact=True).click()
-        page.wait_for_selector("text=Likelihood misleads here", timeout=300_000)
+        page.wait_for_selector("text=−ELBO misleads here", timeout=300_000)
         wait_ready(page, timeout=300_000)
         page.locator('[data-testid="stMain"] [data-testid="stFileUploaderDropzoneInput"]').set_input_files(
             [{"name": "test-digit-1.png", "mimeType": "image/png", "buffer": digit_png(1, size=140)}]
