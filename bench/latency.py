@@ -7,6 +7,9 @@ the moment the new content is in the DOM and its image has loaded:
 - page switch -> the page ready (sidebar navigation)
 - cold start -> first page ready (a fresh `streamlit run`, from process start), with an empty browser
   cache and with Streamlit's JavaScript already cached
+- the anomaly page: its first view on a fresh server with nothing cached (it scores 12,000 images),
+  again after a restart (its scores come back from Streamlit's disk cache), and page switches to it
+  and away from it once its scores are cached (``--anomaly-only`` measures just these)
 
 Page readiness is the moment the page became ready (title shown, Streamlit idle, images loaded),
 confirmed 600 ms later; tests.support.browser.wait_ready returns that moment, not the end of the check.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import tempfile
 import time
 
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -102,6 +106,40 @@ def cold_start(browser: Browser, runs: int) -> tuple[float, list[float]]:
     return times[0], times[1:]
 
 
+def anomaly_latencies(browser: Browser, switches: int = 6) -> dict[str, dict[str, float]]:
+    """The anomaly page's first view in a running server (a visitor opens the app, then the page),
+    with Streamlit's disk cache empty (a HOME of its own), then the same after a restart (its scores
+    come back from the disk cache), then page switches between it and the explorer. Each view is
+    timed from the click in the navigation to the page ready."""
+    anomaly = registry.screen("anomaly.py")
+    first: list[float] = []
+    to_page: list[float] = []
+    away: list[float] = []
+
+    def switch(page: Page, screen: registry.Screen) -> float:
+        t0 = time.time() * 1000
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(screen.title, exact=True).click()
+        return wait_ready(page, timeout=300_000, title=screen.heading) - t0
+
+    with tempfile.TemporaryDirectory() as home:
+        for restart in (False, True):
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            with running_app(env={"HOME": home}) as url:
+                page.goto(url)
+                wait_ready(page, title=registry.DEFAULT.heading)
+                first.append(switch(page, anomaly))
+                for _ in range(switches if restart else 0):
+                    away.append(switch(page, registry.DEFAULT))
+                    to_page.append(switch(page, anomaly))
+            page.close()
+    return {
+        "anomaly page: first view, nothing cached": summary(first[:1]),
+        "anomaly page: first view after a restart (disk cache)": summary(first[1:]),
+        "page switch -> anomaly page ready (cached)": summary(to_page),
+        "page switch anomaly -> explorer ready": summary(away),
+    }
+
+
 def summary(times: list[float]) -> dict[str, float]:
     """Median and 90th percentile; an action whose result never showed (-1) counts as missed."""
     missed = sum(t < 0 for t in times)
@@ -128,9 +166,13 @@ def measure(url: str, browser, presses: int = 40, clicks: int = 10, switches: in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cold-starts", type=int, default=3)
+    parser.add_argument("--anomaly-only", action="store_true", help="measure only the anomaly page")
     args = parser.parse_args()
     with sync_playwright() as p:
         browser = launch(p)
+        if args.anomaly_only:
+            print(json.dumps(anomaly_latencies(browser), indent=2))
+            return
         with running_app() as url:
             page = browser.new_page()
             page.goto(url)
@@ -140,6 +182,7 @@ def main() -> None:
         fresh, cached = cold_start(browser, args.cold_starts + 1)
         results["cold start -> first page ready, empty browser cache"] = summary([fresh])
         results["cold start -> first page ready, browser cache warm"] = summary(cached)
+        results |= anomaly_latencies(browser)
         browser.close()
     print(json.dumps(results, indent=2))
 

@@ -165,6 +165,35 @@ def test_reconstruct_draw_a_digit(page):
     assert abs(beside.bounding_box()["y"] - box["y"]) < 300 and beside.bounding_box()["x"] > box["x"] + box["width"]
 
 
+def test_anomaly_upload_is_scored_marked_and_judged(page):
+    open_page(page, "anomaly")
+    assert "Every set, every score: AUROC" in main(page).inner_text()
+    main(page).locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [
+            {"name": "two.png", "mimeType": "image/png", "buffer": digit_png(1, size=140)},
+            {"name": "square.png", "mimeType": "image/png", "buffer": filled_square_png()},
+            {"name": "broken.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n broken"},
+        ]
+    )
+    page.wait_for_selector("text=square.png: −ELBO", timeout=60_000)
+    wait_ready(page)
+    text = main(page).inner_text()
+    assert re.search(r"two\.png: −ELBO = [\d.]+ nats, not above the threshold [\d.]+: typical", text), text
+    assert re.search(r"square\.png: −ELBO = [\d.]+ nats, above the threshold [\d.]+: anomalous", text), text
+    assert "broken.png" in page.locator('[data-testid="stAlertContentError"]').inner_text()
+    histogram = page.locator(".js-plotly-plot").first
+    assert histogram.locator("text=two.png").count() == 1 and histogram.locator("text=square.png").count() == 1
+
+
+def filled_square_png() -> bytes:
+    """A filled black square on white: an image nothing like a digit."""
+    square = Image.new("L", (120, 120), 255)
+    square.paste(0, (30, 30, 90, 90))
+    buffer = io.BytesIO()
+    square.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def test_train_shows_moving_curves_and_stops(page):
     open_page(page, "train")
     page.get_by_role("button", name="Start training").click()

@@ -52,6 +52,7 @@ ACTIONS: dict[str, tuple[str, Callable[[Page], None]]] = {
     "reconstruct.py": ("reconstruct?k=100", lambda page: None),
     "train.py": ("train?latent=8&beta=4&images=5000", lambda page: None),
     "lesson.py": ("lesson?step=2", press("ArrowRight", 2)),
+    "anomaly.py": ("anomaly?set=near-blank&score=elbo", lambda page: None),
 }
 
 

@@ -22,6 +22,7 @@ import vae_core as vc
 from ui import models
 from ui.selection import Selection
 from ui.state import Key
+from vae_core import anomaly, ood
 
 MAX_PARAMETERS = 40
 Z_LIMIT = 7.0  # the explorer's sliders reach +-7 at the widest grid
@@ -175,6 +176,12 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         ),
     ),
     "reconstruct.py": (choice("k", Key.RECON_K, {"100": 100, "1000": 1000, "5000": 5000}),),
+    "anomaly.py": (
+        choice("score", Key.ANOMALY_SCORE, {s: s for s in anomaly.SCORES}),
+        choice("set", Key.ANOMALY_SET, {s: s for s in ood.SETS if s not in ood.DATASET_SETS}),  # built offline
+        choice("fpr", Key.ANOMALY_FPR, {f"{r:g}": r for r in (0.01, 0.02, 0.05, 0.1, 0.2)}),
+        flag("iwae", Key.ANOMALY_IWAE_TABLE),
+    ),
     "train.py": (
         choice("dataset", Key.T_DATASET, {d: d for d in vc.DATASETS}),
         number("latent", Key.T_LATENT, 1, 64, integer=True),

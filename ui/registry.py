@@ -58,6 +58,14 @@ SCREENS: tuple[Screen, ...] = (
         section="Explore",
     ),
     Screen(
+        file="anomaly.py",
+        title="Anomaly detection",
+        heading="Anomaly detection with the ELBO",
+        icon=":material/troubleshoot:",
+        url_path="anomaly",
+        section="Lessons",
+    ),
+    Screen(
         file="reconstruct.py",
         title="Reconstruct your image",
         heading="Reconstruct your image",

@@ -76,6 +76,16 @@ class Key(StrEnum):
     SAMPLES_PIXELS = "samples_pixels"
     SAMPLES_EXPORT = "samples_export"
 
+    # Anomaly detection
+    ANOMALY_SCORE = "anomaly_score"
+    ANOMALY_SET = "anomaly_set"
+    ANOMALY_FPR = "anomaly_fpr"
+    ANOMALY_FILES = "anomaly_files"
+    ANOMALY_PAD = "anomaly_pad"
+    ANOMALY_IWAE_TABLE = "anomaly_iwae_table"  # the full table's IWAE columns (slow the first time)
+    ANOMALY_HISTOGRAM = "anomaly_histogram"  # one chart per score: anomaly_histogram_elbo, ...
+    ANOMALY_ROC = "anomaly_roc"
+
     # Train
     T_DATASET = "t_dataset"
     T_LATENT = "t_latent"

@@ -40,10 +40,15 @@ def pick_test_digit(active: ActiveModel, label: str, key: str, default_class: in
 
 def read_upload(file: Any) -> torch.Tensor | None:
     """An uploaded image preprocessed the MNIST way, or None with an error shown."""
+    return read_image(file.name, file.getvalue())
+
+
+def read_image(name: str, data: bytes) -> torch.Tensor | None:
+    """Image bytes (an upload, a drawing) preprocessed the MNIST way, or None with an error naming them."""
     try:
-        return vc.preprocess_image(file.getvalue())
+        return vc.preprocess_image(data)
     except vc.ImageError as exc:
-        st.error(f"{file.name}: {exc}")
+        st.error(f"{name}: {exc}")
         return None
 
 

@@ -2,9 +2,11 @@
 
 Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
 One module per concern: config, losses, priors, model, data, train, evaluate, checkpoint, inference,
-preprocess, and the command line in cli.
+preprocess, anomaly (scores and how well they detect the unfamiliar), ood (an offline out-of-distribution
+suite), and the command line in cli.
 """
 
+from .anomaly import anomaly_scores
 from .checkpoint import CheckpointError, checkpoint_bytes, describe, load_checkpoint, save_checkpoint
 from .config import TrainConfig, VAEConfig, options
 from .data import CLASS_NAMES, DATASETS, DatasetUnavailable, data_root, load_dataset, to_float
@@ -56,6 +58,7 @@ __all__ = [
     "VAEConfig",
     "VampPrior",
     "active_units",
+    "anomaly_scores",
     "checkpoint_bytes",
     "data_root",
     "decode",

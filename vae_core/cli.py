@@ -1,8 +1,9 @@
-"""python -m vae_core: train, evaluate, sample and draw the manifold from the command line."""
+"""python -m vae_core: train, evaluate, sample, draw the manifold and benchmark anomaly detection."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import shlex
 import sys
 from dataclasses import fields
@@ -14,6 +15,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from . import anomaly, ood
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig, VAEConfig
 from .data import DatasetUnavailable, load_dataset
@@ -134,7 +136,51 @@ def _parser() -> argparse.ArgumentParser:
         help="normal: inverse-CDF spacing, equal prior mass per cell",
     )
     m.set_defaults(run=_manifold)
+
+    a = sub.add_parser(
+        "anomaly",
+        help="how well anomaly scores tell test images from the offline out-of-distribution sets (AUROC table)",
+        description="Score the model's own test images and each out-of-distribution set; print the AUROC of\n"
+        "every score on every set (rows: sets, columns: scores), then the share of each set caught at a\n"
+        "threshold chosen on held-out test images. With the defaults (1,000 images per set, IWAE with\n"
+        "k = 100) the shipped 2-D model took 12 minutes and the 32-D one 7 on this project's 2-core CPU\n"
+        "while other work shared it; --score elbo reconstruction (no IWAE) takes seconds.",
+        epilog="out-of-distribution sets:\n"
+        + "\n".join(f"  {name:14} {about}" for name, about in ood.SETS.items())
+        + "\n\nscores (higher = more anomalous, in nats):\n"
+        "  elbo           -ELBO, one posterior sample\n"
+        "  iwae           -log p(x) estimated by IWAE with --k samples\n"
+        "  reconstruction -log p(x|z), one posterior sample\n"
+        "  complexity     iwae minus the image's lossless PNG length (Serra et al. 2020)",
+        formatter_class=_HelpFormatter,
+    )
+    a.add_argument("checkpoint")
+    a.add_argument(
+        "--ood",
+        nargs="+",
+        choices=list(ood.SETS),
+        metavar="NAME",
+        default=None,
+        help="out-of-distribution sets (default: every one that can be built here; Fashion-MNIST and KMNIST "
+        "only when their files are in the data root)",
+    )
+    a.add_argument(
+        "--score", nargs="+", choices=anomaly.SCORES, default=list(anomaly.SCORES), metavar="NAME", help="the columns"
+    )
+    a.add_argument("--images", type=int, default=ood.DEFAULT_IMAGES, help="images per set (at most 5,000)")
+    a.add_argument("--k", type=int, default=anomaly.DEFAULT_K, help="importance samples for iwae and complexity")
+    a.add_argument("--fpr", type=float, default=anomaly.DEFAULT_FPR, help="false-positive rate for the threshold")
+    a.add_argument("--seed", type=int, default=ood.SEED, help="the sets' draws, the binarisation and the samples")
+    a.add_argument(
+        "--csv", default=None, metavar="PATH", help="also write every figure as CSV (one row per set and score)"
+    )
+    a.add_argument("--data-root", default=None, help="folder for downloaded datasets")
+    a.set_defaults(run=_anomaly)
     return p
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults in the help, and the epilog's lines kept as written."""
 
 
 def _config_flag(group: Any, flag: str, name: str, help: str, **options: Any) -> None:
@@ -274,6 +320,59 @@ def _manifold(args: argparse.Namespace) -> int:
     _save_png(decode_grid(model, args.n, args.extent, args.spacing), args.out)
     print(f"wrote {args.out}")
     return 0
+
+
+def _anomaly(args: argparse.Namespace) -> int:
+    model = load_checkpoint(args.checkpoint)
+    if not 1 <= args.images <= 5000 or args.k < 1:
+        raise ValueError("--images must be 1 to 5,000 and --k at least 1")
+    sets = args.ood or ood.available_sets(model.config.dataset, args.data_root)
+    for name in sets:
+        ood.check_set(name, model.config.dataset, args.data_root)
+    with tqdm(total=len(sets) + 2, unit="set", desc="scoring") as bar:
+
+        def progress(name: str) -> None:
+            bar.set_postfix_str(name)
+            bar.update(1)
+
+        result = anomaly.benchmark(
+            model, sets, args.score, args.images, args.k, args.fpr, args.seed, args.data_root, on_set=progress
+        )
+    print(f"{Path(args.checkpoint).stem}: {args.command_line}")
+    print("AUROC (the set as positives; 0.5 is chance; * below 0.5: the set looks MORE typical than test images)")
+    _print_table(result, "auroc", lambda v: f"{v:.3f}" + ("*" if v < 0.5 else " "))
+    print(f"\ndetected at the threshold for a {args.fpr:.0%} false-positive rate on held-out test images")
+    _print_table(result, "detected", lambda v: f"{v:.1%} ")
+    reference = result.results[sets[0]] if sets else {}
+    alarms = ", ".join(f"{s} {d.false_alarms:.1%}" for s, d in reference.items())
+    print(
+        f"\n{result.images:,} images per set; in distribution: {model.config.dataset} test images, one half to "
+        f"evaluate, the other to choose thresholds (false alarms on the evaluation half: {alarms}); "
+        f"IWAE k = {result.k}; seed {result.seed}"
+    )
+    if args.csv:
+        _write_csv(result, args.csv)
+        print(f"wrote {args.csv}")
+    return 0
+
+
+def _print_table(result: anomaly.Benchmark, metric: str, cell: Any) -> None:
+    width = max(15, *(len(s) + 2 for s in result.score_names))
+    print("set".ljust(16) + "".join(s.rjust(width) for s in result.score_names))
+    for name, *values in result.table(metric):
+        print(str(name).ljust(16) + "".join(cell(v).rjust(width) for v in values))
+
+
+def _write_csv(result: anomaly.Benchmark, path: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    columns = ("auroc", "average_precision", "fpr", "threshold", "detected", "false_alarms")
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["set", "score", "images", "k", *columns])
+        for name in result.sets:
+            for score, figures in result.results[name].items():
+                row = [getattr(figures, c) for c in columns]
+                writer.writerow([name, score, len(result.scores[name][score]), result.k, *(f"{v:.6g}" for v in row)])
 
 
 if __name__ == "__main__":

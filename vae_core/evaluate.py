@@ -47,20 +47,38 @@ def iwae_log_likelihood(
 
     k = 1 is the ELBO; the bound tightens as k grows. p(z) is the model's own prior. Samples are
     drawn ``chunk`` at a time and the log-weights combined with logsumexp, so memory does not grow
-    with k. ``generator`` (on the model's device) makes the draws the caller's own.
+    with k. With small k, several images share one decoder call of about ``IWAE_SAMPLES_PER_CALL``
+    samples: on a CPU, 10 samples per call run at less than half the speed of 250 (measured on the
+    shipped models, one thread), and an anomaly benchmark scores thousands of images with k = 10-100.
+    ``generator`` (on the model's device) makes the draws the caller's own.
     """
     device = model.device
+    x = x.to(device)
     out = torch.empty(x.shape[0])
-    for i, image in enumerate(x.to(device)):
-        mean, logvar = model.encode(image[None])
-        log_weights = []
-        for start in range(0, k, chunk):
-            n = min(chunk, k - start)
-            z = model.reparameterize(mean.expand(n, -1), logvar.expand(n, -1), generator)
-            log_px_z = model.log_likelihood(image.expand(n, -1, -1, -1), model.decode_logits(z))
-            log_weights.append(log_px_z + model.prior.log_prob(z) - normal_log_prob(z, mean, logvar))
-        out[i] = torch.logsumexp(torch.cat(log_weights), 0).cpu() - math.log(k)
+    per_call = max(1, IWAE_SAMPLES_PER_CALL // k)
+    for start in range(0, x.shape[0], per_call):
+        images = x[start : start + per_call]
+        mean, logvar = model.encode(images)
+        log_weights = [
+            _log_weights(model, images, mean, logvar, min(chunk, k - done), generator) for done in range(0, k, chunk)
+        ]
+        out[start : start + images.shape[0]] = (torch.logsumexp(torch.cat(log_weights, 1), 1) - math.log(k)).cpu()
     return out
+
+
+# Samples per decoder call when several images share one (k below this): fastest on the shipped models.
+IWAE_SAMPLES_PER_CALL = 256
+
+
+def _log_weights(
+    model: VAE, images: Tensor, mean: Tensor, logvar: Tensor, n: int, generator: torch.Generator | None
+) -> Tensor:
+    """log p(x|z) + log p(z) - log q(z|x) for n samples z ~ q(z|x) of each image: B x n."""
+    b = images.shape[0]
+    z = model.reparameterize(mean[:, None].expand(b, n, -1), logvar[:, None].expand(b, n, -1), generator)
+    flat = z.reshape(b * n, -1)
+    log_px_z = model.log_likelihood(images.repeat_interleave(n, 0), model.decode_logits(flat)).reshape(b, n)
+    return log_px_z + model.prior.log_prob(flat).reshape(b, n) - normal_log_prob(z, mean[:, None], logvar[:, None])
 
 
 @torch.inference_mode()

@@ -48,7 +48,7 @@ def digit_png(index: int) -> bytes:
     return buffer.getvalue()
 
 
-async def visit(browser: Browser, url: str, number: int, report: SoakReport) -> None:
+async def visit(browser: Browser, url: str, number: int, report: SoakReport, checkpoints: list[bytes]) -> None:
     """One person's visit: explore, reconstruct, perhaps upload a checkpoint or train, then leave."""
     context = await browser.new_context(viewport={"width": 1300, "height": 900})
     context.set_default_timeout(120_000)  # an overloaded 2-core machine, on purpose
@@ -73,11 +73,11 @@ async def visit(browser: Browser, url: str, number: int, report: SoakReport) -> 
                     {
                         "name": f"mine-{number}.safetensors",
                         "mimeType": "application/octet-stream",
-                        "buffer": a_checkpoint(number),
+                        "buffer": checkpoints[number % len(checkpoints)],
                     }
                 ]
             )
-            await page.wait_for_selector(f"text=uploaded: mine-{number}.safetensors")
+            await page.get_by_text(f"'mine-{number}.safetensors' exists only in this session").wait_for()
             report.uploads += 1
         if number % 4 == 1:  # a small training run, waited for
             await page.goto(f"{url}/train?images=1000&epochs=1")
@@ -98,6 +98,7 @@ async def soak(url: str, seconds: float, at_once: int, rss_mb: Callable[[], floa
     """Keep ``at_once`` visitors on the app for ``seconds`` (a new one arrives as one leaves), and sample
     the server's memory every ``every`` seconds until the last has gone."""
     report = SoakReport()
+    checkpoints = [a_checkpoint(variant) for variant in range(6)]  # made before the clock starts
     start = time.monotonic()
 
     async def sample() -> None:
@@ -108,7 +109,7 @@ async def soak(url: str, seconds: float, at_once: int, rss_mb: Callable[[], floa
     async def seat(first: int) -> None:
         number = first
         while time.monotonic() - start < seconds:
-            await visit(browser, url, number, report)
+            await visit(browser, url, number, report, checkpoints)
             number += at_once
 
     async with async_playwright() as p:
