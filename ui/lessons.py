@@ -18,7 +18,7 @@ from typing import Any
 from ui import links, models, registry
 
 FOLDER = Path(__file__).resolve().parents[1] / "lessons"
-DEFAULT_LESSON = "vae-in-ten-steps"
+DEFAULT_LESSON = "vae-step-by-step"
 
 
 class LessonError(ValueError):
