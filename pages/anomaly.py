@@ -72,13 +72,8 @@ st.subheader("Your images")
 upload_tab, draw_tab = st.tabs(["Upload images", "Draw a digit"])
 inputs: list[tuple[str, torch.Tensor]] = []
 with upload_tab:
-    files = st.file_uploader(
-        f"Images (PNG, JPEG, GIF, BMP, TIFF, WebP; up to {widgets.UPLOAD_LIMIT_MB} MB each)",
-        accept_multiple_files=True,
-        key=Key.ANOMALY_FILES,
-        max_upload_size=widgets.UPLOAD_LIMIT_MB,
-    )
-    inputs += [(f.name, x) for f in files or [] if (x := widgets.read_upload(f)) is not None]
+    files = widgets.image_uploader("Images", Key.ANOMALY_FILES)
+    inputs += [(f.name, x) for f in files if (x := widgets.read_upload(f)) is not None]
 with draw_tab:
     drawn = widgets.drawing_pad(Key.ANOMALY_PAD)
     if drawn and (x := widgets.read_image("your drawing", drawn)) is not None:

@@ -29,8 +29,8 @@ if source == RANDOM:
         st.session_state[Key.INTERP_PAIR] = np.random.default_rng().choice(len(means), 2, replace=False).tolist()
     ends = list(vc.prepare_inputs(model, derived.test_set(active)[0][st.session_state[Key.INTERP_PAIR]]))
 elif source == UPLOAD:
-    files = st.file_uploader("Two images of digits", type=None, accept_multiple_files=True, key=Key.INTERP_FILES)
-    ends = [x for x in (widgets.read_upload(f) for f in (files or [])[:2]) if x is not None]
+    files = widgets.image_uploader("Two images of digits", Key.INTERP_FILES)
+    ends = [x for x in (widgets.read_upload(f) for f in files[:2]) if x is not None]
     if len(ends) < 2:
         st.info(
             "Upload two images (PNG, JPEG, ...) to interpolate between them. A link to this view cannot carry them."

@@ -138,13 +138,7 @@ with draw_tab:
     if drawn:
         inputs.append(("your drawing", drawn))
 with upload_tab:
-    files = st.file_uploader(
-        f"Images of digits (PNG, JPEG, GIF, BMP, TIFF, WebP; up to {widgets.UPLOAD_LIMIT_MB} MB each)",
-        accept_multiple_files=True,
-        key=Key.RECON_FILES,
-        max_upload_size=widgets.UPLOAD_LIMIT_MB,
-    )
-    inputs += [(f.name, f.getvalue()) for f in files or []]
+    inputs += [(f.name, f.getvalue()) for f in widgets.image_uploader("Images of digits", Key.RECON_FILES)]
 if not inputs:
     with beside:
         st.info("Draw a digit with the mouse or a finger: its reconstruction appears here.")

@@ -38,6 +38,12 @@ def pick_test_digit(active: ActiveModel, label: str, key: str, default_class: in
     return int(members[int(i)])
 
 
+def image_uploader(what: str, key: str) -> list[Any]:
+    """Several images at once, each at most UPLOAD_LIMIT_MB (refused by the widget itself above that)."""
+    label = f"{what} (PNG, JPEG, GIF, BMP, TIFF, WebP; up to {UPLOAD_LIMIT_MB} MB each)"
+    return st.file_uploader(label, accept_multiple_files=True, key=key, max_upload_size=UPLOAD_LIMIT_MB) or []
+
+
 def read_upload(file: Any) -> torch.Tensor | None:
     """An uploaded image preprocessed the MNIST way, or None with an error shown."""
     return read_image(file.name, file.getvalue())
