@@ -2,7 +2,7 @@
 
 Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
 One module per concern: config, losses, priors, model, data, train, evaluate, checkpoint, inference,
-preprocess, and the command line in cli.
+preprocess, export (the decoder for the browser), and the command line in cli.
 """
 
 from .checkpoint import CheckpointError, checkpoint_bytes, describe, load_checkpoint, save_checkpoint
@@ -17,6 +17,7 @@ from .evaluate import (
     latent_activity,
     prepare_inputs,
 )
+from .export import decoder_bytes, decoder_from_bytes
 from .inference import (
     decode,
     decode_grid,
@@ -60,6 +61,8 @@ __all__ = [
     "data_root",
     "decode",
     "decode_grid",
+    "decoder_bytes",
+    "decoder_from_bytes",
     "describe",
     "elbo_per_image",
     "encode_dataset",
