@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
+from ui import served
 from ui.registry import NAVIGATION
 
 # One torch thread per task unless it asks for more (training does: ui.runtime.use_all_cores). A
@@ -33,4 +34,6 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
     yield
 
 
-app = st.App(NAVIGATION, lifespan=lifespan)
+# routes: the files the browser fetches by URL (a model's decoder weights for in-browser decoding),
+# made on demand and cached by the browser; see ui/served.py for why not the websocket or static/.
+app = st.App(NAVIGATION, lifespan=lifespan, routes=served.routes())

@@ -1,8 +1,10 @@
-"""Widgets several pages use: the test-digit picker, the image-upload reader, the drawing pad."""
+"""Widgets several pages use: the test-digit picker, the image-upload reader, the drawing pad, and the
+latent pad that decodes in the browser."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ import streamlit as st
 import torch
 
 import vae_core as vc
+from ui import derived
+from ui.charts import PALETTE
 from ui.derived import test_set
 from ui.models import ActiveModel
 from ui.state import Key
@@ -47,15 +51,20 @@ def read_upload(file: Any) -> torch.Tensor | None:
         return None
 
 
-def _component(name: str) -> Any:
-    """A v2 component whose HTML, CSS and JavaScript are the files components/NAME.{html,css,js}."""
+def _component(name: str, *, decodes: bool = False) -> Any:
+    """A v2 component whose HTML, CSS and JavaScript are the files components/NAME.{html,css,js}.
+    ``decodes``: components/decoder.js goes in front of its JavaScript (a v2 component is one module,
+    and a module from a blob URL cannot import a file by a relative path)."""
     html, css, js = ((COMPONENTS / f"{name}.{ext}").read_text() for ext in ("html", "css", "js"))
+    if decodes:
+        js = (COMPONENTS / "decoder.js").read_text() + "\n" + js
     return st.components.v2.component(f"vae_{name}", html=html, css=css, js=js)
 
 
 _pad = _component("drawing_pad")
 _copy_link = _component("copy_link")
 _step_keys = _component("step_keys")
+_latent_pad = _component("latent_pad", decodes=True)
 
 
 def drawing_pad(key: str) -> bytes | None:
@@ -87,6 +96,47 @@ def step_keys(on_key: Any) -> None:
 def _component_value(key: str, name: str) -> Any:
     state = st.session_state.get(key)
     return state.get(name) if isinstance(state, dict) else getattr(state, name, None)
+
+
+def latent_pad(
+    active: ActiveModel,
+    key: str,
+    dims: tuple[int, int],
+    z: tuple[float, float],
+    limit: float,
+    step: float,
+    on_release: Callable[[float, float], None],
+    base: Sequence[float] | None = None,
+) -> None:
+    """The latent pad: the plane of dimensions ``dims`` (from -limit to limit; the test digits' encoder
+    means beneath) with a point at ``z`` to drag, and the digit decoded at that point in the browser on
+    every frame. The other dimensions are held at ``base`` (zeros if None). Nothing reaches the server
+    during a drag; on release ``on_release(x, y)`` is called (as a callback: before the rerun) with the
+    point snapped to ``step`` and inside +-limit. Where the browser cannot decode, the pad says so and
+    still sends the point it is given."""
+
+    def released() -> None:
+        value = _component_value(key, "release")
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+            x, y = (round(float(np.clip(v, -limit, limit)), 4) for v in value)
+            if np.isfinite([x, y]).all():
+                on_release(x, y)
+
+    held = [0.0] * active.model.latent_dim if base is None else [float(v) for v in base]
+    data = {
+        "decoder": derived.decoder_url(active),
+        "bytes": derived.decoder_size(active),
+        "points": derived.points_url(active, dims),
+        "dims": list(dims),
+        "names": [f"z{d + 1}" for d in dims],
+        "base": held,
+        "z": [float(z[0]), float(z[1])],
+        "limit": float(limit),
+        "step": float(step),
+        "classes": list(active.class_names),
+        "colours": list(PALETTE),
+    }
+    _latent_pad(key=key, data=data, on_release_change=released)
 
 
 def leave_presentation() -> None:
