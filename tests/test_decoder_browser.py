@@ -1,6 +1,6 @@
 """The decoder in the browser, in a real headless Chromium: its parity with PyTorch, the latent pad
 (drag, frame by frame, zero reruns, the server following on release, the sliders moving the point),
-and the fallback where the browser cannot decode."""
+the interpolation scrubber, and the fallback where the browser cannot decode."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ require_chromium()
 from playwright.sync_api import Page  # noqa: E402
 
 DECODER_JS = Path(__file__).resolve().parents[1] / "ui" / "components" / "decoder.js"
-PAD = shadowed(".latent-pad")
+PAD, SCRUB = shadowed(".latent-pad"), shadowed(".latent-scrub")
 
 # Decode codes (a flat list, D per code) with the decoder at a URL: all the images, base64.
 DECODE_ALL_JS = """async ([url, codes, d]) => {
@@ -249,3 +249,29 @@ def test_the_decoder_needs_neither_webassembly_nor_webgl(page):
     )
     open_explorer(page)
     assert_same_digit(page)
+
+
+# ---------------------------------------------------------------- the interpolation scrubber
+
+
+def test_scrubbing_t_decodes_both_paths_in_the_browser_as_the_server_does(page):
+    sent = messages_to_server(page)
+    page.goto(f"{page.app_url}/interpolation")  # type: ignore[attr-defined]
+    wait_ready(page)
+    page.wait_for_function(f"() => {SCRUB} && {SCRUB}.dataset.state === 'ready'", timeout=30_000)
+    images = page.locator('[data-testid="stMain"] [data-testid="stImage"] img')
+    # The strips: 10 steps of 28 px, 2 px apart, enlarged twice: step k's pixel (r, c) is at (2r, 2(30k + c)).
+    strips = [grey(src) for src in images.evaluate_all("els => els.map(e => e.src)")[:2]]
+    before = len(sent)
+    for k in (0, 3, 7, 9):
+        page.evaluate(
+            f"""(t) => {{ const input = {SCRUB}.querySelector('input'); input.value = String(t);
+            input.dispatchEvent(new Event('input')); }}""",
+            k / 9,
+        )
+        page.wait_for_timeout(100)  # the next animation frame draws it
+        canvases = page.evaluate(f"() => [...{SCRUB}.querySelectorAll('canvas')].map((c) => ({CANVAS_PIXELS_JS})(c))")
+        for strip, pixels in zip(strips, canvases, strict=True):
+            step = strip[::2, ::2][:, 30 * k : 30 * k + 28]
+            assert np.abs(np.array(pixels).reshape(28, 28).astype(int) - step.astype(int)).max() <= 1, k
+    assert len(sent) == before, "scrubbing must not involve the server"

@@ -56,6 +56,7 @@ class Key(StrEnum):
     INTERP_EXPORT = "interp_export"
     INTERP_SCATTER = "interp_scatter"
     INTERP_ELBO = "interp_elbo"
+    INTERP_SCRUB = "interp_scrub"  # t along both paths, decoded in the browser
 
     # Latent scatter
     PROJECTION = "proj"

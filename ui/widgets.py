@@ -1,12 +1,12 @@
 """Widgets several pages use: the test-digit picker, the image-upload reader, the drawing pad, and the
-latent pad that decodes in the browser."""
+latent pad and scrubber that decode in the browser."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import streamlit as st
@@ -65,6 +65,7 @@ _pad = _component("drawing_pad")
 _copy_link = _component("copy_link")
 _step_keys = _component("step_keys")
 _latent_pad = _component("latent_pad", decodes=True)
+_latent_scrub = _component("latent_scrub", decodes=True)
 
 
 def drawing_pad(key: str) -> bytes | None:
@@ -137,6 +138,47 @@ def latent_pad(
         "colours": list(PALETTE),
     }
     _latent_pad(key=key, data=data, on_release_change=released)
+
+
+LatentPath = tuple[Sequence[float], Sequence[float], Literal["lerp", "slerp"]]  # start, end, how to go between
+
+
+def latent_scrub(
+    active: ActiveModel,
+    key: str,
+    paths: Mapping[str, LatentPath],
+    label: str = "t",
+    values: tuple[float, float] = (0.0, 1.0),
+    at: float = 0.5,
+) -> None:
+    """A slider scrubbed along latent paths, each path's digit decoded in the browser on every frame
+    while it moves; nothing reaches the server. ``paths``: name -> (start code, end code, "lerp" or
+    "slerp" as vae_core.lerp / slerp) with t from 0 to 1; the slider shows ``label`` =
+    values[0] + t * (values[1] - values[0]) and starts at t = ``at``."""
+    data = {
+        "decoder": derived.decoder_url(active),
+        "bytes": derived.decoder_size(active),
+        "paths": [
+            {"name": name, "a": [float(v) for v in a], "b": [float(v) for v in b], "kind": kind}
+            for name, (a, b, kind) in paths.items()
+        ],
+        "label": label,
+        "values": [float(values[0]), float(values[1])],
+        "at": float(np.clip(at, 0, 1)),
+    }
+    _latent_scrub(key=key, data=data)
+
+
+def traversal_scrub(
+    active: ActiveModel, key: str, base: Sequence[float], dim: int, low: float = -3.0, high: float = 3.0
+) -> None:
+    """One dimension of a latent traversal, scrubbed in the browser: the code ``base`` with z[dim] swept
+    from ``low`` to ``high`` (a lerp between two codes that differ in that dimension only), starting at
+    base[dim]. For a traversals page: one call per dimension shown, each with its own ``key``."""
+    start, end = [float(v) for v in base], [float(v) for v in base]
+    start[dim], end[dim] = low, high
+    name = f"z{dim + 1}"
+    latent_scrub(active, key, {name: (start, end, "lerp")}, name, (low, high), (base[dim] - low) / (high - low))
 
 
 def leave_presentation() -> None:
