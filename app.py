@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
 
 from ui import served
 from ui.registry import NAVIGATION
@@ -34,6 +35,7 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
     yield
 
 
-# routes: the files the browser fetches by URL (a model's decoder weights for in-browser decoding),
-# made on demand and cached by the browser; see ui/served.py for why not the websocket or static/.
-app = st.App(NAVIGATION, lifespan=lifespan, routes=served.routes())
+# FileServer answers /api/files/...: what the browser fetches by URL (a model's decoder weights for
+# in-browser decoding), made on demand and cached by the browser; ui/served.py says why not the
+# websocket, static/ or a route.
+app = st.App(NAVIGATION, lifespan=lifespan, middleware=[Middleware(served.FileServer)])

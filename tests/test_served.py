@@ -5,23 +5,43 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
-from starlette.requests import Request
-
 from ui import served
 
 
-def call(name: str, headers: dict[str, str] | None = None):
-    """Our route's endpoint, called as the server calls it."""
-    route = served.routes()[0]
+class Answer:
+    """What an ASGI app sent back."""
+
+    def __init__(self) -> None:
+        self.status, self.headers, self.body = 0, {}, b""
+
+    async def __call__(self, message: dict) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = {k.decode(): v.decode() for k, v in message["headers"]}
+        else:
+            self.body += message.get("body", b"")
+
+
+def call(path: str, headers: dict[str, str] | None = None, method: str = "GET") -> Answer:
+    """The app's middleware stack as the server calls it, with Streamlit's own app behind it."""
+
+    async def streamlit(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b"streamlit"})
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b""}
+
     scope = {
         "type": "http",
-        "method": "GET",
-        "path": f"{served.PREFIX}/{name}",
+        "method": method,
+        "path": path,
         "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
-        "path_params": {"name": name},
         "query_string": b"",
     }
-    return asyncio.run(route.endpoint(Request(scope)))
+    answer = Answer()
+    asyncio.run(served.FileServer(streamlit)(scope, receive, answer))
+    return answer
 
 
 def test_a_file_is_made_once_and_its_url_names_its_content():
@@ -34,18 +54,21 @@ def test_a_file_is_made_once_and_its_url_names_its_content():
     url = served.url("test:model-a", "vaed", make)
     assert served.url("test:model-a", "vaed", make) == url and len(made) == 1
     assert url == f"{served.PREFIX}/{hashlib.sha256(b'weights of model A').hexdigest()[:32]}.vaed"
-    response = call(url.rsplit("/", 1)[1])
-    assert response.status_code == 200 and response.body == b"weights of model A"
+    response = call(url)
+    assert response.status == 200 and response.body == b"weights of model A"
     assert "immutable" in response.headers["cache-control"] and "max-age=31536000" in response.headers["cache-control"]
-    again = call(url.rsplit("/", 1)[1], {"If-None-Match": response.headers["etag"]})
-    assert again.status_code == 304 and not again.body
+    assert "content-encoding" not in response.headers  # not gzipped on every request: weights hardly compress
+    again = call(url, {"If-None-Match": response.headers["etag"]})
+    assert again.status == 304 and not again.body
+    assert call(url, method="POST").status == 405
 
 
 def test_only_what_a_page_made_is_served():
-    real = served.url("test:b", "vaed", lambda: b"b").rsplit("/", 1)[1]
-    for name in ("0" * 32 + ".vaed", "../../app.py", real.replace(".vaed", ".js"), real.removesuffix(".vaed")):
-        response = call(name)
-        assert response.status_code == 404 and response.headers["cache-control"] == "no-store"
+    real = served.url("test:b", "vaed", lambda: b"b")
+    for path in (f"{served.PREFIX}/{'0' * 32}.vaed", f"{served.PREFIX}/../../app.py", real.replace(".vaed", ".js")):
+        response = call(path)
+        assert response.status == 404 and response.headers["cache-control"] == "no-store"
+    assert call("/").body == b"streamlit" and call("/api/filesx").body == b"streamlit"  # the rest passes on
 
 
 def test_the_least_recently_used_files_go_first_when_the_store_is_full():

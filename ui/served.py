@@ -1,16 +1,20 @@
 """Files the browser fetches over plain HTTP from this server: bytes made on demand (a model's decoder
 weights, the points a pad draws) under a URL that names their content.
 
-Why not the component's data or Streamlit's static/ folder: a component's data travels through the
-websocket with every rerun (7.4 MB of weights on every slider move), and static/ serves only files
-that exist when the server starts, without a Cache-Control header. Here a file is made the first time
-a page asks for it (for any model: shipped, uploaded or trained in the app), kept in memory, and
-served by a route of our own (app.py mounts ``routes()``) as ``/api/files/<sha256 prefix>.<ext>``
-with ``Cache-Control: immutable``: the name changes whenever the content does, so a browser fetches
-each file once and keeps it, and no URL can ever show stale weights.
+A file is made the first time a page asks for it (for any model: shipped, uploaded or trained in the
+app), kept in memory, and served as ``/api/files/<sha256 prefix>.<ext>`` with ``Cache-Control:
+immutable``: the name changes whenever the content does, so a browser fetches each file once and keeps
+it, and no URL can ever show stale weights. The store is process-wide (every session shares it: the
+shipped models' files are made once) and bounded (the least recently used files go first); nothing
+is served unless a page made it.
 
-The store is process-wide (every session shares it: the shipped models' files are made once) and
-bounded (the least recently used files go first); a file is never served unless a page made it.
+Why not the other ways: a component's data travels through the websocket with every rerun (7.4 MB
+of weights on every slider move); Streamlit's static/ folder would mean writing every model's files
+into the app's folder at run time, and it sends no caching header. And why a middleware
+(``FileServer``, which app.py gives st.App) rather than a route: a route's response passes through
+Streamlit's gzip middleware, which compresses it afresh on every request, 0.5 s of CPU for the 7.4 MB
+decoder to save 7 % of its bytes (float16 weights hardly compress). Our middleware runs before
+Streamlit's and answers these requests itself.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 PREFIX = "/api/files"
 MAX_BYTES = 256 * 2**20  # ~30 of the largest decoders (7.4 MB); a few small files besides
@@ -81,29 +89,40 @@ def url(key: str, ext: str, make: Callable[[], bytes]) -> str:
 
 
 def base_path() -> str:
-    """The server's base URL path ("" or "/something"), which our route and its URLs sit under."""
+    """The server's base URL path ("" or "/something"), which our URLs sit under."""
     from streamlit import config
 
     base = str(config.get_option("server.baseUrlPath") or "").strip("/")
     return f"/{base}" if base else ""
 
 
-def routes() -> list:
-    """The Starlette route that serves the store (for st.App(routes=...))."""
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Route
+async def respond(request: Request) -> Response:
+    """The answer to a GET of PREFIX/<name>: the file if a page made it, else 404."""
+    name = request.url.path.rsplit("/", 1)[-1]
+    match = _NAME.match(name)
+    file = _store.named(name) if match and match.group(2) in TYPES else None
+    if file is None or match is None:
+        return Response("no such file", status_code=404, headers={"Cache-Control": "no-store"})
+    etag = f'"{match.group(1)}"'
+    headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(file.data, media_type=TYPES[match.group(2)], headers=headers)
 
-    async def serve(request: Request) -> Response:
-        name = request.path_params["name"]
-        match = _NAME.match(name)
-        file = _store.named(name) if match and match.group(2) in TYPES else None
-        if file is None:
-            return Response("no such file", status_code=404, headers={"Cache-Control": "no-store"})
-        etag = f'"{match.group(1)}"'
-        headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag, "X-Content-Type-Options": "nosniff"}
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers=headers)
-        return Response(file.data, media_type=TYPES[match.group(2)], headers=headers)
 
-    return [Route(f"{base_path()}{PREFIX}/{{name}}", serve, methods=["GET"])]
+class FileServer:
+    """ASGI middleware: answers GET and HEAD under PREFIX from the store, passes everything else on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(f"{base_path()}{PREFIX}/"):
+            request = Request(scope, receive)
+            if request.method in ("GET", "HEAD"):
+                response = await respond(request)
+            else:
+                response = Response(status_code=405, headers={"Allow": "GET, HEAD"})
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
