@@ -142,13 +142,19 @@ function makePad(root) {
       }
       ctx.globalAlpha = 1;
     }
-    ctx.fillStyle = 'rgba(128, 128, 128, .95)';
+    // Labels with a halo of the background, readable over the points.
     ctx.font = '12px sans-serif';
-    ctx.textAlign = 'right';
-    ctx.fillText(`${s.names[0]} →`, size - 4, y0 - 5);
-    ctx.textAlign = 'left';
-    ctx.fillText(`↑ ${s.names[1]}`, x0 + 5, 13);
-    ctx.fillText('±3', c + 3 > size - 20 ? a + 3 : c + 3, b + 12);
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = getComputedStyle(pointsCanvas).backgroundColor;
+    ctx.fillStyle = 'rgba(110, 110, 110, 1)';
+    const label = (text, x, y, align) => {
+      ctx.textAlign = align;
+      ctx.strokeText(text, x, y);
+      ctx.fillText(text, x, y);
+    };
+    label(`${s.names[0]} →`, size - 4, y0 - 5, 'right');
+    label(`↑ ${s.names[1]}`, x0 + 5, 13, 'left');
+    label('±3', c - 3, b + 13, 'right');
   }
 
   const snap = (v) => clamp(Number((Math.round(v / s.step) * s.step).toFixed(4)), s.limit);
