@@ -1,5 +1,6 @@
 """Files the browser fetches over plain HTTP from this server: bytes made on demand (a model's decoder
-weights, the points a pad draws) under a URL that names their content.
+weights, the points a pad draws, the code of the components that decode) under a URL that names
+their content.
 
 A file is made the first time a page asks for it (for any model: shipped, uploaded or trained in the
 app), kept in memory, and served as ``/api/files/<sha256 prefix>.<ext>`` with ``Cache-Control:
@@ -33,7 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 PREFIX = "/api/files"
 MAX_BYTES = 256 * 2**20  # ~30 of the largest decoders (7.4 MB); a few small files besides
 CACHE_CONTROL = "public, max-age=31536000, immutable"
-TYPES = {"vaed": "application/octet-stream", "pts": "application/octet-stream"}
+TYPES = {"vaed": "application/octet-stream", "pts": "application/octet-stream", "js": "text/javascript"}
 _NAME = re.compile(r"^([0-9a-f]{32})\.([a-z]{1,8})$")
 
 

@@ -4,6 +4,7 @@ latent pad and scrubber that decode in the browser."""
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -13,7 +14,7 @@ import streamlit as st
 import torch
 
 import vae_core as vc
-from ui import derived
+from ui import derived, served
 from ui.charts import PALETTE
 from ui.derived import test_set
 from ui.models import ActiveModel
@@ -53,12 +54,20 @@ def read_upload(file: Any) -> torch.Tensor | None:
 
 def _component(name: str, *, decodes: bool = False) -> Any:
     """A v2 component whose HTML, CSS and JavaScript are the files components/NAME.{html,css,js}.
-    ``decodes``: components/decoder.js goes in front of its JavaScript (a v2 component is one module,
-    and a module from a blob URL cannot import a file by a relative path)."""
+    ``decodes``: its JavaScript is components/decoder.js followed by NAME.js, as one module served by
+    URL (``_module_url``); the component itself gets only components/loader.js, which imports it."""
     html, css, js = ((COMPONENTS / f"{name}.{ext}").read_text() for ext in ("html", "css", "js"))
     if decodes:
-        js = (COMPONENTS / "decoder.js").read_text() + "\n" + js
+        js = (COMPONENTS / "loader.js").read_text()
     return st.components.v2.component(f"vae_{name}", html=html, css=css, js=js)
+
+
+def _module_url(name: str) -> str:
+    """The URL of components/decoder.js + NAME.js as one ES module (a module fetched by URL can import
+    nothing by a relative path here, so the decoder goes in front). Keyed by the code's own hash: an
+    edited file gets a new URL."""
+    source = ((COMPONENTS / "decoder.js").read_text() + "\n" + (COMPONENTS / f"{name}.js").read_text()).encode()
+    return served.url(f"module:{name}:{hashlib.sha256(source).hexdigest()}", "js", lambda: source)
 
 
 _pad = _component("drawing_pad")
@@ -125,6 +134,7 @@ def latent_pad(
 
     held = [0.0] * active.model.latent_dim if base is None else [float(v) for v in base]
     data = {
+        "module": _module_url("latent_pad"),
         "decoder": derived.decoder_url(active),
         "bytes": derived.decoder_size(active),
         "points": derived.points_url(active, dims),
@@ -156,6 +166,7 @@ def latent_scrub(
     "slerp" as vae_core.lerp / slerp) with t from 0 to 1; the slider shows ``label`` =
     values[0] + t * (values[1] - values[0]) and starts at t = ``at``."""
     data = {
+        "module": _module_url("latent_scrub"),
         "decoder": derived.decoder_url(active),
         "bytes": derived.decoder_size(active),
         "paths": [

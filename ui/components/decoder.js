@@ -3,8 +3,8 @@
 //   const decoder = await sharedDecoder(url);                          // or parseDecoder(arrayBuffer)
 //   const pixels = decoder.decode(new Float32Array(decoder.latentDim)); // Uint8ClampedArray(784), 28 x 28 row-major
 //
-// ui/widgets.py puts this file in front of each component that decodes (latent_pad.js, latent_scrub.js), as a v2
-// component is one module. The file is written by vae_core/export.py (format in its docstring): a 32-byte header,
+// ui/widgets.py serves this file with each component that decodes (latent_pad.js, latent_scrub.js) after it, as
+// one module. The file is written by vae_core/export.py (format in its docstring): a 32-byte header,
 // then the decoder's PyTorch tensors as float16 or float32. The network is Linear(D, H) ReLU Linear(H, C2*49) ReLU
 // ConvTranspose2d(C2, C1, 4, 2, 1) ReLU ConvTranspose2d(C1, 1, 4, 2, 1), then sigmoid; a pixel is
 // round(sigmoid * 255). Sums are float64 over float32 weights, so pixels match PyTorch's float32 to within one
