@@ -187,6 +187,7 @@ def test_dragging_the_pad_morphs_the_digit_every_frame_and_the_server_follows_on
     x, y = float(query["z1"][0]), float(query["z2"][0])
     assert x > 1 and y > 0.5
     wait_for_server_at(page, x, y)
+    assert len(sent) > before, "the release's rerun was not seen: the count above proves nothing"
     assert pad_point(page) == (x, y) and slider_values(page) == [x, y]
     assert_same_digit(page)
 

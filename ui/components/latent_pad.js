@@ -27,7 +27,7 @@ function makePad(root) {
   const pointsCtx = pointsCanvas.getContext('2d');
   const image = digitCtx && digitCtx.createImageData(28, 28);
   const pixels = new Uint8ClampedArray(784);
-  const stats = { redraws: 0, decodeMs: [] }; // read by bench/decoder.py and the browser tests
+  const stats = { redraws: 0, decodeMs: [] }; // read by bench/decoder.py and the browser tests (times: ms)
   const s = {
     decoder: null, decoderUrl: null, pointsUrl: null, points: null, dims: [0, 1], names: ['z1', 'z2'],
     base: new Float32Array(2), code: new Float32Array(2), limit: 4, step: 0.1, z: [0, 0], fromPython: null,
@@ -224,9 +224,11 @@ function makePad(root) {
     s.loading = true;
     const mb = (s.bytes / 2 ** 20).toFixed(1);
     say('loading', `Loading this model's decoder (${mb} MB, once; your browser keeps it) ...`);
+    stats.loadStartAt = performance.now();
     sharedDecoder(url).finally(() => url === s.decoderUrl && (s.loading = false)).then(
       (decoder) => {
         if (url !== s.decoderUrl) return;
+        stats.loadedAt = performance.now();
         if (decoder.latentDim !== s.base.length) throw new Error('the decoder does not fit this model');
         s.decoder = decoder;
         root.dataset.decoder = url;
