@@ -4,6 +4,7 @@ latent pad and scrubber that decode in the browser."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -64,10 +65,16 @@ def _component(name: str, *, decodes: bool = False) -> Any:
 
 def _module_url(name: str) -> str:
     """The URL of components/decoder.js + NAME.js as one ES module (a module fetched by URL can import
-    nothing by a relative path here, so the decoder goes in front). Keyed by the code's own hash: an
-    edited file gets a new URL."""
+    nothing by a relative path here, so the decoder goes in front), keyed by the code's own hash."""
+    key, source = _module(name)
+    return served.url(key, "js", lambda: source)
+
+
+@functools.cache
+def _module(name: str) -> tuple[str, bytes]:
+    """Read once per process, as the components' HTML and CSS are."""
     source = ((COMPONENTS / "decoder.js").read_text() + "\n" + (COMPONENTS / f"{name}.js").read_text()).encode()
-    return served.url(f"module:{name}:{hashlib.sha256(source).hexdigest()}", "js", lambda: source)
+    return f"module:{name}:{hashlib.sha256(source).hexdigest()}", source
 
 
 _pad = _component("drawing_pad")
