@@ -31,7 +31,7 @@ function makePad(root) {
   const s = {
     decoder: null, decoderUrl: null, pointsUrl: null, points: null, dims: [0, 1], names: ['z1', 'z2'],
     base: new Float32Array(2), code: new Float32Array(2), limit: 4, step: 0.1, z: [0, 0], fromPython: null,
-    dragging: false, loading: false, frame: 0, keyTimer: 0, drawnPoints: '', colours: [], classes: [], bytes: 0,
+    dragging: false, loading: false, frame: 0, keyTimer: 0, drawnPoints: '', colours: [], bytes: 0,
   };
   const pad = { send: () => {}, stats };
   root.stats = stats;
@@ -82,6 +82,7 @@ function makePad(root) {
 
   function drawMarker() {
     const size = fit(marker);
+    if (!size) return; // not laid out (a hidden tab): the resize observer draws it when it is
     const dpr = marker.width / size;
     markerCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
     markerCtx.clearRect(0, 0, size, size);
@@ -147,14 +148,14 @@ function makePad(root) {
     ctx.lineWidth = 3;
     ctx.strokeStyle = getComputedStyle(pointsCanvas).backgroundColor;
     ctx.fillStyle = 'rgba(110, 110, 110, 1)';
-    const label = (text, x, y, align) => {
+    const caption = (text, x, y, align) => {
       ctx.textAlign = align;
       ctx.strokeText(text, x, y);
       ctx.fillText(text, x, y);
     };
-    label(`${s.names[0]} →`, size - 4, y0 - 5, 'right');
-    label(`↑ ${s.names[1]}`, x0 + 5, 13, 'left');
-    label('±3', c - 3, b + 13, 'right');
+    caption(`${s.names[0]} →`, size - 4, y0 - 5, 'right');
+    caption(`↑ ${s.names[1]}`, x0 + 5, 13, 'left');
+    caption('±3', c - 3, b + 13, 'right');
   }
 
   const snap = (v) => clamp(Number((Math.round(v / s.step) * s.step).toFixed(4)), s.limit);
