@@ -275,3 +275,18 @@ def test_scrubbing_t_decodes_both_paths_in_the_browser_as_the_server_does(page):
             step = strip[::2, ::2][:, 30 * k : 30 * k + 28]
             assert np.abs(np.array(pixels).reshape(28, 28).astype(int) - step.astype(int)).max() <= 1, k
     assert len(sent) == before, "scrubbing must not involve the server"
+
+
+def test_on_a_phone_the_pad_fits_and_a_finger_moves_the_point(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.app_url = app_url
+    open_explorer(page)
+    plane = page.evaluate(f"() => {PAD}.querySelector('.marker').getBoundingClientRect().toJSON()")
+    digit = page.evaluate(f"() => {PAD}.querySelector('.digit canvas').getBoundingClientRect().toJSON()")
+    assert plane["x"] >= 0 and digit["x"] + digit["width"] <= 390, (plane, digit)  # side by side, inside the screen
+    assert page.evaluate(f"() => getComputedStyle({PAD}.querySelector('.marker')).touchAction") == "none"
+    page.touchscreen.tap(plane["x"] + 0.75 * plane["width"], plane["y"] + 0.5 * plane["height"])  # z1 = +2
+    wait_for_server_at(page, 2.0, 0.0)
+    assert_same_digit(page)
+    context.close()
