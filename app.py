@@ -12,7 +12,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
 
+from ui import served
 from ui.registry import NAVIGATION
 
 # One torch thread per task unless it asks for more (training does: ui.runtime.use_all_cores). A
@@ -33,4 +35,7 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
     yield
 
 
-app = st.App(NAVIGATION, lifespan=lifespan)
+# FileServer answers /api/files/...: what the browser fetches by URL (a model's decoder weights for
+# in-browser decoding), made on demand and cached by the browser; ui/served.py says why not the
+# websocket, static/ or a route.
+app = st.App(NAVIGATION, lifespan=lifespan, middleware=[Middleware(served.FileServer)])

@@ -1,4 +1,5 @@
-"""Latent explorer: move a point with two sliders and watch the decoder draw it; the manifold beside it."""
+"""Latent explorer: drag a point over the latent plane and watch the digit morph (decoded in the browser,
+every frame), or move it with two sliders; the server's decode and the manifold beside it."""
 
 import numpy as np
 import streamlit as st
@@ -13,8 +14,9 @@ from ui.state import Key
 active = models.active()
 model = active.model
 st.caption(
-    "Move z with the sliders: the decoder draws the image for that point when you release a slider, "
-    "and at every arrow-key press on a focused slider (Shift + arrow, or Page Up / Down, jumps a tenth of the range)."
+    "Drag the point on the pad: your browser runs the decoder on every frame, so the digit morphs as you move. "
+    "Let go and the sliders, the server's image and the grid follow. The sliders move the point too "
+    "(arrow keys on a focused slider; Shift + arrow, or Page Up / Down, jumps a tenth of the range)."
 )
 
 means, _, labels = derived.encoded_test(active.key, active)
@@ -48,10 +50,10 @@ with st.sidebar:
             return f"z{d + 1} ({measure} {usage[d]:.2f})"
 
         d1 = st.selectbox(
-            "Slider / grid x: dimension", by_use, 0, format_func=label, key=Key.DIM_X, persist_state="session"
+            "Pad / slider / grid x: dimension", by_use, 0, format_func=label, key=Key.DIM_X, persist_state="session"
         )
         d2 = st.selectbox(
-            "Slider / grid y: dimension",
+            "Pad / slider / grid y: dimension",
             [d for d in by_use if d != d1],
             0,
             format_func=label,
@@ -71,21 +73,25 @@ axis = vc.grid_axis(n, extent, spacing).numpy()
 limit = max(4.0, abs(float(axis[0])) + 1.0)
 
 
+def released(x: float, y: float) -> None:
+    """The pad was let go of at (x, y): the sliders take it before the fragment reruns."""
+    st.session_state[Key.Z_X], st.session_state[Key.Z_Y] = x, y
+
+
 @st.fragment
 def explorer() -> None:
-    left, right = st.columns([2, 3])
+    left, right = st.columns([3, 2])
     with left:
         step = 0.01 if fine else 0.1
         for key in (Key.Z_X, Key.Z_Y):  # a link or a wider grid may have left z beyond this grid's sliders
             if abs(st.session_state.get(key, 0.0)) > limit:
                 st.session_state[key] = float(np.clip(st.session_state[key], -limit, limit))
+        point = (st.session_state.get(Key.Z_X, 0.0), st.session_state.get(Key.Z_Y, 0.0))
+        widgets.latent_pad(active, Key.LATENT_PAD, dims, point, limit, step, released, base)
         z1 = st.slider(f"z{dims[0] + 1}", -limit, limit, 0.0, step, key=Key.Z_X, persist_state="session")
         z2 = st.slider(f"z{dims[1] + 1}", -limit, limit, 0.0, step, key=Key.Z_Y, persist_state="session")
         z = torch.zeros(model.latent_dim) if base is None else torch.tensor(base)
         z[dims[0]], z[dims[1]] = z1, z2
-        image = to_uint8(vc.decode(model, z[None])[0])
-        # 28 x 28 sent, 280 x 280 shown: the browser enlarges it with crisp pixels (ui/style.css).
-        st.image(png_uri(image), caption=f"decoded at z = ({z1:.2f}, {z2:.2f})", width=280)
         nearest = float(np.sqrt(((means[:, list(dims)] - [z1, z2]) ** 2).sum(1)).min())
         if max(abs(z1), abs(z2)) > 3:
             st.warning(
@@ -96,8 +102,11 @@ def explorer() -> None:
                 f"No test digit encodes near here (nearest mean {nearest:.2f} away): an empty region of the data."
             )
     with right:
+        image = to_uint8(vc.decode(model, z[None])[0])
+        # 28 x 28 sent, 168 x 168 shown: the browser enlarges it with crisp pixels (ui/style.css).
+        st.image(png_uri(image), caption=f"decoded at z = ({z1:.2f}, {z2:.2f}) by the server (PyTorch)", width=168)
         row, col, inside = nearest_cell(axis, z1, z2)
-        where = "the slider point" if inside else "the cell nearest the slider point, which is off the grid"
+        where = "the point" if inside else "the cell nearest the point, which is off the grid"
         st.image(
             png_uri(mark_cell(grid, row, col)),
             caption=f"{n} x {n} manifold; the red square is {where}",

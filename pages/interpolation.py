@@ -52,6 +52,10 @@ with torch.inference_mode():
 paths = {"linear": vc.lerp(za, zb, steps), "spherical": vc.slerp(za, zb, steps)}
 strips = {name: vc.decode(model, z) for name, z in paths.items()}
 
+st.caption("Scrub t from one digit (0) to the other (1): your browser decodes both paths at every position.")
+codes = za.tolist(), zb.tolist()
+widgets.latent_scrub(active, Key.INTERP_SCRUB, {"linear": (*codes, "lerp"), "spherical": (*codes, "slerp")})
+
 for name, images in strips.items():
     strip = to_uint8(vc.tile(images, steps, pad=2))
     st.image(png_uri(enlarge(strip, 2)), caption=f"{name} interpolation", width="stretch")

@@ -229,7 +229,7 @@ def test_the_grid_marks_the_point_on_the_inverse_cdf_grid_too():
     at = app()
     at.slider(key="z_x").set_value(2.55).run()
     at.slider(key="z_y").set_value(3.15).run()
-    for spacing, where in (("linear", "the slider point"), ("normal", "off the grid")):
+    for spacing, where in (("linear", "the red square is the point"), ("normal", "off the grid")):
         at.radio(key="grid_spacing").set_value(spacing).run()
         grid = np.asarray(Image.open(io.BytesIO(base64.b64decode(images_of(at)[1].split(",", 1)[1]))))
         red = (grid[..., 0] > 200) & (grid[..., 1] < 60) & (grid[..., 2] < 60)

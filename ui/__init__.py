@@ -7,7 +7,9 @@
 - ``derived``: cached data derived from a model (encodings, grids, projections, scores).
 - ``images``: images as arrays and PNG/GIF bytes (no Streamlit).
 - ``charts``: plotly figures.
-- ``widgets``: the digit picker, the upload reader, the drawing pad (its HTML/CSS/JS in ``components/``).
+- ``widgets``: the digit picker, the upload reader, the drawing pad, the latent pad and scrubber that
+  decode in the browser (their HTML/CSS/JS in ``components/``).
+- ``served``: files the browser fetches by a URL naming their content (a model's decoder weights).
 - ``notes``: the teaching notes, one Markdown file per topic, and the panel that shows them.
 - ``training``: a training run in a background thread.
 - ``runtime``: the server's thread settings and start-up warm-up.

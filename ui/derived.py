@@ -1,5 +1,6 @@
 """Data derived from a model, computed once and cached: test-set encodings and scores, decoded
-grids, 2-D projections.
+grids, 2-D projections, and the files the browser fetches (the decoder's weights, the points a pad
+draws; served by ui.served under URLs that name their content).
 
 Each function takes the ``ActiveModel`` (unhashed, as ``_active``) and its ``key``, which names the
 weights, so a cache entry can never outlive the model it was computed from.
@@ -14,6 +15,7 @@ import streamlit as st
 import torch
 
 import vae_core as vc
+from ui import served
 from ui.images import to_uint8
 from ui.models import ActiveModel
 from vae_core import anomaly, ood
@@ -159,3 +161,29 @@ def least_typical(key: str, _active: ActiveModel, score: str, n: int) -> tuple[l
     x = vc.prepare_inputs(_active.model, torch.from_numpy(images))[worst]  # as scored: binarised with the set
     recon = vc.reconstruct(_active.model, x).numpy()
     return [np.concatenate([images[i], to_uint8(r)]) for i, r in zip(worst, recon, strict=True)], worst.tolist()
+
+
+def decoder_url(active: ActiveModel) -> str:
+    """The URL of the model's decoder as the browser runs it (vae_core.export, float16 weights: half the
+    bytes, and still within one 8-bit level of PyTorch). Made the first time any session asks, for any
+    model; the URL names the content, so the browser fetches it once."""
+    return served.url(f"decoder:{active.key}", "vaed", lambda: vc.decoder_bytes(active.model, 16))
+
+
+def decoder_size(active: ActiveModel) -> int:
+    """Bytes of that file (the pad says how much it loads): 32 + 2 per decoder parameter."""
+    return 32 + 2 * sum(p.numel() for p in active.model.decoder.parameters())
+
+
+def points_url(active: ActiveModel, dims: tuple[int, int]) -> str:
+    """The URL of the test digits' encoder means in dimensions ``dims`` with their labels, for a latent
+    pad to draw (90 KB once per model and pair of dimensions, rather than with every rerun). Format:
+    uint32 N, then N float32 x, N float32 y, N uint8 labels, all little-endian."""
+
+    def make() -> bytes:
+        means, _, labels = encoded_test(active.key, active)
+        xy = means[:, list(dims)].astype("<f4")
+        n = np.array([len(xy)], "<u4")
+        return b"".join((n.tobytes(), xy[:, 0].tobytes(), xy[:, 1].tobytes(), labels.astype(np.uint8).tobytes()))
+
+    return served.url(f"points:{active.key}:{dims[0]},{dims[1]}", "pts", make)

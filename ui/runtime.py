@@ -25,9 +25,10 @@ def use_all_cores() -> None:
 
 
 def warm_up() -> None:
-    """Compute what the default first page shows, once, at server start (app.py runs this in a thread),
-    then import plotly for the chart pages and score the test digits (a click on the scatter shows a
-    digit's -ELBO), so neither the first visitor, nor a page switch, nor a first click waits."""
+    """Compute what the default first page shows (its latent pad's files too), once, at server start
+    (app.py runs this in a thread), then import plotly for the chart pages and score the test digits
+    (a click on the scatter shows a digit's -ELBO), so neither the first visitor, nor a page switch,
+    nor a first click waits."""
     from ui import derived, models
 
     use_all_cores()
@@ -36,6 +37,8 @@ def warm_up() -> None:
     if active is not None:
         derived.encoded_test(active.key, active)
         derived.manifold(active.key, active, derived.GRID_SIZE, derived.GRID_EXTENT, "linear", (0, 1), None)
+        derived.decoder_url(active)  # the latent pad's files, ready for the first browser to fetch
+        derived.points_url(active, (0, 1))
     import plotly.graph_objects  # noqa: F401
 
     if active is not None:

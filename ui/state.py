@@ -44,6 +44,7 @@ class Key(StrEnum):
     FINE_STEPS = "fine_steps"
     Z_X = "z_x"
     Z_Y = "z_y"
+    LATENT_PAD = "latent_pad"  # the pad: its trigger "release" carries the point let go of
 
     # Interpolation
     INTERP_SOURCE = "interp_source"
@@ -55,6 +56,7 @@ class Key(StrEnum):
     INTERP_EXPORT = "interp_export"
     INTERP_SCATTER = "interp_scatter"
     INTERP_ELBO = "interp_elbo"
+    INTERP_SCRUB = "interp_scrub"  # t along both paths, decoded in the browser
 
     # Latent scatter
     PROJECTION = "proj"

@@ -1,16 +1,22 @@
-"""Widgets several pages use: the test-digit picker, the image-upload reader, the drawing pad."""
+"""Widgets several pages use: the test-digit picker, the image-upload reader, the drawing pad, and the
+latent pad and scrubber that decode in the browser."""
 
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import streamlit as st
 import torch
 
 import vae_core as vc
+from ui import derived, served
+from ui.charts import PALETTE
 from ui.derived import test_set
 from ui.models import ActiveModel
 from ui.state import Key
@@ -58,15 +64,35 @@ def read_image(name: str, data: bytes) -> torch.Tensor | None:
         return None
 
 
-def _component(name: str) -> Any:
-    """A v2 component whose HTML, CSS and JavaScript are the files components/NAME.{html,css,js}."""
+def _component(name: str, *, decodes: bool = False) -> Any:
+    """A v2 component whose HTML, CSS and JavaScript are the files components/NAME.{html,css,js}.
+    ``decodes``: its JavaScript is components/decoder.js followed by NAME.js, as one module served by
+    URL (``_module_url``); the component itself gets only components/loader.js, which imports it."""
     html, css, js = ((COMPONENTS / f"{name}.{ext}").read_text() for ext in ("html", "css", "js"))
+    if decodes:
+        js = (COMPONENTS / "loader.js").read_text()
     return st.components.v2.component(f"vae_{name}", html=html, css=css, js=js)
+
+
+def _module_url(name: str) -> str:
+    """The URL of components/decoder.js + NAME.js as one ES module (a module fetched by URL can import
+    nothing by a relative path here, so the decoder goes in front), keyed by the code's own hash."""
+    key, source = _module(name)
+    return served.url(key, "js", lambda: source)
+
+
+@functools.cache
+def _module(name: str) -> tuple[str, bytes]:
+    """Read once per process, as the components' HTML and CSS are."""
+    source = ((COMPONENTS / "decoder.js").read_text() + "\n" + (COMPONENTS / f"{name}.js").read_text()).encode()
+    return f"module:{name}:{hashlib.sha256(source).hexdigest()}", source
 
 
 _pad = _component("drawing_pad")
 _copy_link = _component("copy_link")
 _step_keys = _component("step_keys")
+_latent_pad = _component("latent_pad", decodes=True)
+_latent_scrub = _component("latent_scrub", decodes=True)
 
 
 def drawing_pad(key: str) -> bytes | None:
@@ -98,6 +124,90 @@ def step_keys(on_key: Any) -> None:
 def _component_value(key: str, name: str) -> Any:
     state = st.session_state.get(key)
     return state.get(name) if isinstance(state, dict) else getattr(state, name, None)
+
+
+def latent_pad(
+    active: ActiveModel,
+    key: str,
+    dims: tuple[int, int],
+    z: tuple[float, float],
+    limit: float,
+    step: float,
+    on_release: Callable[[float, float], None],
+    base: Sequence[float] | None = None,
+) -> None:
+    """The latent pad: the plane of dimensions ``dims`` (from -limit to limit; the test digits' encoder
+    means beneath) with a point at ``z`` to drag, and the digit decoded at that point in the browser on
+    every frame. The other dimensions are held at ``base`` (zeros if None). Nothing reaches the server
+    during a drag; on release ``on_release(x, y)`` is called (as a callback: before the rerun) with the
+    point snapped to ``step`` and inside +-limit. Where the browser cannot decode, the pad says so and
+    still sends the point it is given."""
+
+    def released() -> None:
+        value = _component_value(key, "release")
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+            x, y = (round(float(np.clip(v, -limit, limit)), 4) for v in value)
+            if np.isfinite([x, y]).all():
+                on_release(x, y)
+
+    held = [0.0] * active.model.latent_dim if base is None else [float(v) for v in base]
+    data = {
+        "module": _module_url("latent_pad"),
+        "decoder": derived.decoder_url(active),
+        "bytes": derived.decoder_size(active),
+        "points": derived.points_url(active, dims),
+        "dims": list(dims),
+        "names": [f"z{d + 1}" for d in dims],
+        "base": held,
+        "z": [float(z[0]), float(z[1])],
+        "limit": float(limit),
+        "step": float(step),
+        "classes": list(active.class_names),
+        "colours": list(PALETTE),
+    }
+    _latent_pad(key=key, data=data, on_release_change=released)
+
+
+LatentPath = tuple[Sequence[float], Sequence[float], Literal["lerp", "slerp"]]  # start, end, how to go between
+
+
+def latent_scrub(
+    active: ActiveModel,
+    key: str,
+    paths: Mapping[str, LatentPath],
+    label: str = "t",
+    values: tuple[float, float] = (0.0, 1.0),
+    at: float = 0.5,
+) -> None:
+    """A slider scrubbed along latent paths, each path's digit decoded in the browser on every frame
+    while it moves; nothing reaches the server. ``paths``: name -> (start code, end code, "lerp" or
+    "slerp" as vae_core.lerp / slerp) with t from 0 to 1; the slider shows ``label`` =
+    values[0] + t * (values[1] - values[0]) and starts at t = ``at``."""
+    data = {
+        "module": _module_url("latent_scrub"),
+        "decoder": derived.decoder_url(active),
+        "bytes": derived.decoder_size(active),
+        "paths": [
+            {"name": name, "a": [float(v) for v in a], "b": [float(v) for v in b], "kind": kind}
+            for name, (a, b, kind) in paths.items()
+        ],
+        "label": label,
+        "values": [float(values[0]), float(values[1])],
+        "at": float(np.clip(at, 0, 1)),
+    }
+    _latent_scrub(key=key, data=data)
+
+
+def traversal_scrub(
+    active: ActiveModel, key: str, base: Sequence[float], dim: int, low: float = -3.0, high: float = 3.0
+) -> None:
+    """One dimension of a latent traversal, scrubbed in the browser: the code ``base`` with z[dim] swept
+    from ``low`` to ``high`` (a lerp between two codes that differ in that dimension only), starting at
+    base[dim]. For a traversals page: one call per dimension shown, each with its own ``key``."""
+    start, end = [float(v) for v in base], [float(v) for v in base]
+    start[dim], end[dim] = low, high
+    name = f"z{dim + 1}"
+    latent_scrub(active, key, {name: (start, end, "lerp")}, name, (low, high), (base[dim] - low) / (high - low))
 
 
 def leave_presentation() -> None:

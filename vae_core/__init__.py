@@ -3,7 +3,7 @@
 Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
 One module per concern: config, losses, priors, model, data, train, evaluate, checkpoint, inference,
 preprocess, anomaly (scores and how well they detect the unfamiliar), ood (an offline out-of-distribution
-suite), and the command line in cli.
+suite), export (the decoder for the browser), and the command line in cli.
 """
 
 from .anomaly import anomaly_scores
@@ -19,6 +19,7 @@ from .evaluate import (
     latent_activity,
     prepare_inputs,
 )
+from .export import decoder_bytes, decoder_from_bytes
 from .inference import (
     decode,
     decode_grid,
@@ -63,6 +64,8 @@ __all__ = [
     "data_root",
     "decode",
     "decode_grid",
+    "decoder_bytes",
+    "decoder_from_bytes",
     "describe",
     "elbo_per_image",
     "encode_dataset",

@@ -194,3 +194,15 @@ def wait_ready(page: Page, timeout: float = 60_000, title: str | None = None) ->
     """Wait until the page is ready (see READY_SINCE_JS) and return when it became so, in epoch ms."""
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
     return page.evaluate(READY_SINCE_JS, [title, 600, timeout])
+
+
+# The root element of a component drawn in a shadow root (v2 components isolate their styles there),
+# found by a selector inside it: e.g. PAD = "() => shadowed('.latent-pad')".
+SHADOWED_JS = """(selector) => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .map((host) => host.shadowRoot && host.shadowRoot.querySelector(selector)).find(Boolean) || null"""
+
+
+def shadowed(selector: str) -> str:
+    """A JavaScript expression for the first element matching ``selector`` inside any component's
+    shadow root (null if there is none): for page.evaluate and wait_for_function."""
+    return f"({SHADOWED_JS})({selector!r})"

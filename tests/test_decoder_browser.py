@@ -1,0 +1,292 @@
+"""The decoder in the browser, in a real headless Chromium: its parity with PyTorch, the latent pad
+(drag, frame by frame, zero reruns, the server following on release, the sliders moving the point),
+the interpolation scrubber, and the fallback where the browser cannot decode."""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import vae_core as vc
+from tests.conftest import SHIPPED_2D, SHIPPED_32D
+from tests.support.browser import require_chromium, shadowed, wait_ready
+from ui.images import to_uint8
+
+pytestmark = pytest.mark.browser
+require_chromium()
+
+from playwright.sync_api import Page  # noqa: E402
+
+DECODER_JS = Path(__file__).resolve().parents[1] / "ui" / "components" / "decoder.js"
+PAD, SCRUB = shadowed(".latent-pad"), shadowed(".latent-scrub")
+
+# Decode codes (a flat list, D per code) with the decoder at a URL: all the images, base64.
+DECODE_ALL_JS = """async ([url, codes, d]) => {
+    const { loadDecoder } = await import('/decoder.js');
+    const decoder = await loadDecoder(url);
+    const n = codes.length / d, out = new Uint8Array(n * 784), z = new Float32Array(d);
+    for (let i = 0; i < n; i++) {
+        for (let k = 0; k < d; k++) z[k] = codes[i * d + k];
+        out.set(decoder.decode(z), i * 784);
+    }
+    let text = '';
+    for (let i = 0; i < out.length; i += 8192) text += String.fromCharCode(...out.subarray(i, i + 8192));
+    return btoa(text);
+}"""
+
+# The grey levels of a 28 x 28 canvas (the red channel), as a list.
+CANVAS_PIXELS_JS = """(canvas) => Array.from(canvas.getContext('2d').getImageData(0, 0, 28, 28).data)
+    .filter((_, i) => i % 4 === 0)"""
+
+# Record a hash of the pad's digit on every animation frame until __sampling is set to false.
+SAMPLE_FRAMES_JS = (
+    """() => {
+    const canvas = """
+    + PAD
+    + """.querySelector('.digit canvas'), ctx = canvas.getContext('2d');
+    window.__samples = [];
+    window.__sampling = true;
+    const tick = () => {
+        if (!window.__sampling) return;
+        const data = ctx.getImageData(0, 0, 28, 28).data;
+        let hash = 0;
+        for (let i = 0; i < data.length; i += 4) hash = (hash * 31 + data[i]) | 0;
+        window.__samples.push(hash);
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}"""
+)
+
+
+# ---------------------------------------------------------------- parity, without the app
+
+
+@pytest.mark.parametrize("checkpoint", [SHIPPED_2D, SHIPPED_32D], ids=lambda p: p.stem)
+def test_the_browser_decodes_as_pytorch_does_within_one_level(browser, checkpoint):
+    """200 random codes z ~ N(0, 2^2) per shipped model (bench/decoder.py does 1,000): decoder.js on the
+    float16 file the app serves against PyTorch's float32 decode, as 8-bit grey levels."""
+    if not checkpoint.exists():
+        pytest.skip(f"{checkpoint.name} is not here")
+    model = vc.load_checkpoint(checkpoint).eval()
+    files = {
+        "/": ("text/html", b"<!doctype html><title>decoder</title>"),
+        "/decoder.js": ("text/javascript", DECODER_JS.read_bytes()),
+        "/model.vaed": ("application/octet-stream", vc.decoder_bytes(model, 16)),
+    }
+    page = browser.new_page()
+
+    def answer(route) -> None:
+        kind, body = files[urlparse(route.request.url).path]
+        route.fulfill(status=200, content_type=kind, body=body)
+
+    page.route("http://decoder.test/**", answer)
+    page.goto("http://decoder.test/")
+    z = 2 * torch.randn(200, model.latent_dim, generator=torch.Generator().manual_seed(0))
+    ours = base64.b64decode(page.evaluate(DECODE_ALL_JS, ["/model.vaed", z.flatten().tolist(), model.latent_dim]))
+    page.close()
+    theirs = to_uint8(vc.decode(model, z))
+    diff = np.abs(np.frombuffer(ours, np.uint8).reshape(theirs.shape).astype(int) - theirs.astype(int))
+    assert diff.max() <= 1, f"{(diff > 1).sum()} pixels differ by more than one level"
+
+
+# ---------------------------------------------------------------- the latent pad in the app
+
+
+def messages_to_server(page: Page) -> list[object]:
+    """Every websocket message the page sends from now on (a rerun is one: Streamlit's BackMsg)."""
+    sent: list[object] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    return sent
+
+
+def open_explorer(page: Page, query: str = "") -> None:
+    page.goto(f"{page.app_url}/{query}")  # type: ignore[attr-defined]
+    wait_ready(page)
+    page.wait_for_function(f"() => {PAD} && {PAD}.dataset.state === 'ready'", timeout=30_000)
+
+
+def grey(src: str) -> np.ndarray:
+    """A data-URI image as grey levels."""
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("L"))
+
+
+def server_image(page: Page) -> tuple[np.ndarray, str]:
+    """The server's decoded digit (the first image on the page) as grey levels, and its caption."""
+    figure = page.locator('[data-testid="stMain"] [data-testid="stImage"]').first
+    src = figure.locator("img").get_attribute("src")
+    return grey(src), figure.inner_text()
+
+
+def pad_digit(page: Page) -> np.ndarray:
+    return np.array(page.evaluate(f"() => ({CANVAS_PIXELS_JS})({PAD}.querySelector('.digit canvas'))")).reshape(28, 28)
+
+
+def pad_point(page: Page) -> tuple[float, float]:
+    readout = page.evaluate(f"() => {PAD}.querySelector('.readout').textContent")
+    x, y = re.findall(r"= (-?\d+\.\d+)", readout)
+    return float(x), float(y)
+
+
+def wait_for_server_at(page: Page, x: float, y: float) -> None:
+    page.wait_for_function(
+        "(text) => document.querySelector('[data-testid=\"stMain\"]').innerText.includes(text)",
+        arg=f"decoded at z = ({x:.2f}, {y:.2f})",
+        timeout=15_000,
+    )
+    wait_ready(page)
+
+
+def slider_values(page: Page) -> list[float]:
+    """The values the explorer's two z sliders show."""
+    thumbs = page.locator('[data-testid="stMain"] [data-testid="stSliderThumbValue"]')
+    return [float(v) for v in thumbs.all_inner_texts()]
+
+
+def assert_same_digit(page: Page) -> None:
+    """The pad's digit, decoded in the browser, is the server's within one grey level."""
+    server, _ = server_image(page)
+    assert np.abs(pad_digit(page).astype(int) - server.astype(int)).max() <= 1
+
+
+def test_dragging_the_pad_morphs_the_digit_every_frame_and_the_server_follows_on_release(page):
+    sent = messages_to_server(page)
+    open_explorer(page)
+    box = page.evaluate(f"() => {PAD}.querySelector('.marker').getBoundingClientRect().toJSON()")
+    left, top, side = box["x"], box["y"], box["width"]
+    cx, cy = left + side / 2, top + side / 2
+    redraws = page.evaluate(f"() => {PAD}.stats.redraws")
+    link = page.url
+    page.mouse.move(cx, cy)
+    page.evaluate(SAMPLE_FRAMES_JS)
+    before = len(sent)
+    page.mouse.down()
+    for i in range(1, 41):  # up and to the right: z from (0, 0) towards (2.5, 1.2)
+        page.mouse.move(cx + i * side / 128, cy - i * side / 256)
+    during = len(sent) - before
+    samples = page.evaluate("() => { window.__sampling = false; return window.__samples; }")
+    drawn = page.evaluate(f"() => {PAD}.stats.redraws") - redraws
+    page.mouse.up()
+
+    assert during == 0, f"{during} messages went to the server during the drag"
+    changes = sum(a != b for a, b in itertools.pairwise(samples))
+    assert drawn >= 20, f"only {drawn} redraws for 40 moves"
+    assert changes >= 0.9 * drawn - 2, f"the digit changed in {changes} frames of {drawn} redraws"
+
+    page.wait_for_url(lambda url: url != link, timeout=15_000)  # the released point, snapped to the sliders' step
+    query = parse_qs(urlparse(page.url).query)
+    x, y = float(query["z1"][0]), float(query["z2"][0])
+    assert x > 1 and y > 0.5
+    wait_for_server_at(page, x, y)
+    assert len(sent) > before, "the release's rerun was not seen: the count above proves nothing"
+    assert pad_point(page) == (x, y) and slider_values(page) == [x, y]
+    assert_same_digit(page)
+
+
+def test_the_sliders_move_the_point_and_the_arrow_keys_move_it_too(page):
+    open_explorer(page)
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_role("slider").first.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    wait_for_server_at(page, 0.3, 0.0)
+    page.wait_for_function(f"() => {PAD}.querySelector('.readout').textContent === 'z1 = 0.30, z2 = 0.00'")
+    assert_same_digit(page)
+    # The pad from the keyboard: the point moves at once; 0.4 s after the last key the server follows.
+    page.evaluate(f"() => {PAD}.querySelector('.marker').focus()")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Shift+ArrowUp")
+    page.wait_for_function(f"() => {PAD}.querySelector('.readout').textContent === 'z1 = 0.30, z2 = 1.10'")
+    wait_for_server_at(page, 0.3, 1.1)
+    assert_same_digit(page)
+    assert slider_values(page) == [0.3, 1.1]
+
+
+def test_the_decoder_file_is_cached_by_the_browser_for_good(page):
+    open_explorer(page)
+    url = page.evaluate(f"() => {PAD}.dataset.decoder")
+    response = page.request.get(f"{page.app_url}{url}")  # type: ignore[attr-defined]
+    assert response.ok and "immutable" in response.headers["cache-control"]
+    assert len(response.body()) == vc.decoder_bytes(vc.load_checkpoint(SHIPPED_2D), 16).__len__()
+    assert page.request.get(f"{page.app_url}/api/files/{'0' * 32}.vaed").status == 404  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("broken", ["weights blocked", "code blocked", "no canvas"])
+def test_without_in_browser_decoding_the_sliders_still_work(page, broken):
+    if broken == "no canvas":
+        page.add_init_script("HTMLCanvasElement.prototype.getContext = () => null;")
+    else:
+        page.route(f"**/api/files/*.{'vaed' if broken == 'weights blocked' else 'js'}", lambda route: route.abort())
+        page.expected_console_errors.append("ERR_FAILED")  # type: ignore[attr-defined]
+    page.goto(page.app_url)  # type: ignore[attr-defined]
+    wait_ready(page)
+    page.wait_for_function(f"() => {PAD} && {PAD}.dataset.state === 'unavailable'", timeout=30_000)
+    status = page.evaluate(f"() => {PAD}.querySelector('.status').textContent")
+    assert any(words in status for words in ("unavailable here", "cannot draw", "could not load")), status
+    before, _ = server_image(page)
+    page.locator('[data-testid="stMain"]').get_by_role("slider").first.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    wait_for_server_at(page, 1.0, 0.0)
+    after, _ = server_image(page)
+    assert not np.array_equal(before, after)
+
+
+def test_the_decoder_needs_neither_webassembly_nor_webgl(page):
+    page.add_init_script(
+        "delete window.WebAssembly; const get = HTMLCanvasElement.prototype.getContext;"
+        "HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {"
+        "  return kind.startsWith('webgl') ? null : get.call(this, kind, ...rest); };"
+    )
+    open_explorer(page)
+    assert_same_digit(page)
+
+
+# ---------------------------------------------------------------- the interpolation scrubber
+
+
+def test_scrubbing_t_decodes_both_paths_in_the_browser_as_the_server_does(page):
+    sent = messages_to_server(page)
+    page.goto(f"{page.app_url}/interpolation")  # type: ignore[attr-defined]
+    wait_ready(page)
+    page.wait_for_function(f"() => {SCRUB} && {SCRUB}.dataset.state === 'ready'", timeout=30_000)
+    images = page.locator('[data-testid="stMain"] [data-testid="stImage"] img')
+    # The strips: 10 steps of 28 px, 2 px apart, enlarged twice: step k's pixel (r, c) is at (2r, 2(30k + c)).
+    strips = [grey(src) for src in images.evaluate_all("els => els.map(e => e.src)")[:2]]
+    before = len(sent)
+    for k in (0, 3, 7, 9):
+        page.evaluate(
+            f"""(t) => {{ const input = {SCRUB}.querySelector('input'); input.value = String(t);
+            input.dispatchEvent(new Event('input')); }}""",
+            k / 9,
+        )
+        page.wait_for_timeout(100)  # the next animation frame draws it
+        canvases = page.evaluate(f"() => [...{SCRUB}.querySelectorAll('canvas')].map((c) => ({CANVAS_PIXELS_JS})(c))")
+        for strip, pixels in zip(strips, canvases, strict=True):
+            step = strip[::2, ::2][:, 30 * k : 30 * k + 28]
+            assert np.abs(np.array(pixels).reshape(28, 28).astype(int) - step.astype(int)).max() <= 1, k
+    assert len(sent) == before, "scrubbing must not involve the server"
+
+
+def test_on_a_phone_the_pad_fits_and_a_finger_moves_the_point(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.app_url = app_url
+    open_explorer(page)
+    plane = page.evaluate(f"() => {PAD}.querySelector('.marker').getBoundingClientRect().toJSON()")
+    digit = page.evaluate(f"() => {PAD}.querySelector('.digit canvas').getBoundingClientRect().toJSON()")
+    assert plane["x"] >= 0 and digit["x"] + digit["width"] <= 390, (plane, digit)  # side by side, inside the screen
+    assert page.evaluate(f"() => getComputedStyle({PAD}.querySelector('.marker')).touchAction") == "none"
+    page.touchscreen.tap(plane["x"] + 0.75 * plane["width"], plane["y"] + 0.5 * plane["height"])  # z1 = +2
+    wait_for_server_at(page, 2.0, 0.0)
+    assert_same_digit(page)
+    context.close()

@@ -1,0 +1,172 @@
+// The VAE decoder in plain JavaScript: no dependencies, no WebAssembly, no GPU.
+//
+//   const decoder = await sharedDecoder(url);                          // or parseDecoder(arrayBuffer)
+//   const pixels = decoder.decode(new Float32Array(decoder.latentDim)); // Uint8ClampedArray(784), 28 x 28 row-major
+//
+// ui/widgets.py serves this file with each component that decodes (latent_pad.js, latent_scrub.js) after it, as
+// one module. The file is written by vae_core/export.py (format in its docstring): a 32-byte header,
+// then the decoder's PyTorch tensors as float16 or float32. The network is Linear(D, H) ReLU Linear(H, C2*49) ReLU
+// ConvTranspose2d(C2, C1, 4, 2, 1) ReLU ConvTranspose2d(C1, 1, 4, 2, 1), then sigmoid; a pixel is
+// round(sigmoid * 255). Sums are float64 over float32 weights, so pixels match PyTorch's float32 to within one
+// 8-bit level.
+//
+// Speed: both big layers are scatters over the inputs that survive the ReLU before them (in the shipped models about
+// half the hidden units and 67-87 % of the 7 x 7 map are zero), four input rows per pass over the output. All state
+// lives in one plain object handed to module-level functions: V8 then optimises the same way however many decoders
+// exist (closures over typed arrays are fast only while a single decoder has been made).
+
+const MAGIC = 0x44454156; // "VAED" read as a little-endian uint32
+const HEADER_BYTES = 32;
+
+// One decoder per URL for the whole page, shared by every component that decodes (a URL names the weights' content,
+// so it never goes stale): a page switch or a rerun reuses it instead of fetching and parsing again. The map is on
+// window because each component is a module of its own; the benchmark and the tests read it too. A failed load is
+// forgotten, so a later render tries again.
+const KEEP = 4;
+
+export function sharedDecoder(url) {
+  const cache = (window.__vaeDecoders ??= new Map());
+  let entry = cache.get(url);
+  if (!entry) {
+    entry = loadDecoder(url);
+    entry.catch(() => cache.get(url) === entry && cache.delete(url));
+    cache.set(url, entry);
+    while (cache.size > KEEP) cache.delete(cache.keys().next().value);
+  } else {
+    cache.delete(url); // most recently used last
+    cache.set(url, entry);
+  }
+  return entry;
+}
+
+export async function loadDecoder(url, init) {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return parseDecoder(await response.arrayBuffer());
+}
+
+export function parseDecoder(data) {
+  const buffer =
+    data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+  if (buffer.byteLength < HEADER_BYTES) throw new Error("not a decoder file: too short");
+  const head = new DataView(buffer, 0, HEADER_BYTES);
+  const u32 = (i) => head.getUint32(4 * i, true);
+  if (u32(0) !== MAGIC || u32(1) !== 1) throw new Error("not a version-1 decoder file");
+  const [bits, D, H, C2, C1] = [u32(2), u32(3), u32(4), u32(5), u32(6)];
+  const O2 = C2 * 49;
+  const sizes = [H * D, H, O2 * H, O2, C2 * C1 * 16, C1, C1 * 16, 1];
+  const count = sizes.reduce((a, b) => a + b, 0);
+  if ((bits !== 16 && bits !== 32) || buffer.byteLength !== HEADER_BYTES + count * (bits / 8)) {
+    throw new Error("decoder file: size does not match its header");
+  }
+  const all =
+    bits === 32
+      ? new Float32Array(buffer, HEADER_BYTES, count)
+      : halfToFloat(new Uint16Array(buffer, HEADER_BYTES, count));
+  let at = 0;
+  const [w1, b1, w2, b2, w3, b3, w4, b4] = sizes.map((n) => all.subarray(at, (at += n)));
+
+  // Re-lay the weights so that every inner loop runs over contiguous memory.
+  const w2t = new Float32Array(H * O2); // (H, C2*49): row h is hidden unit h's contribution to the 7 x 7 map
+  for (let o = 0; o < O2; o++) for (let h = 0; h < H; h++) w2t[h * O2 + o] = w2[o * H + h];
+  const w3t = new Float32Array(C2 * 16 * C1); // (C2, 4, 4, C1)
+  for (let ci = 0; ci < C2; ci++) {
+    for (let co = 0; co < C1; co++) {
+      for (let k = 0; k < 16; k++) w3t[(ci * 16 + k) * C1 + co] = w3[(ci * C1 + co) * 16 + k];
+    }
+  }
+  const w4t = new Float32Array(16 * C1); // (4, 4, C1)
+  for (let ci = 0; ci < C1; ci++) for (let k = 0; k < 16; k++) w4t[k * C1 + ci] = w4[ci * 16 + k];
+
+  const net = {
+    D, H, C1, C2, w1, b1, w2t, b2, w3t, b3, w4t, b4: b4[0],
+    map7: new Float64Array(O2), // (C2, 7, 7), PyTorch's order
+    map14: new Float64Array(16 * 16 * C1), // the 14 x 14 map padded by one pixel all round, channels last
+    offset: new Int32Array(Math.max(H, C2) + 3), // the active inputs: where their weight rows start ...
+    value: new Float64Array(Math.max(H, C2) + 3), // ... and their values
+  };
+  const decodeInto = (z, out) => run(net, z, out);
+  const decode = (z) => decodeInto(z, new Uint8ClampedArray(784));
+  return { latentDim: D, hidden: H, channels: [C1, C2], bits, decode, decodeInto };
+}
+
+function run(net, z, out) {
+  const { D, H, C1, C2, w1, b1, w2t, b2, w3t, b3, w4t, b4, map7, map14, offset, value } = net;
+  if (z.length !== D) throw new Error(`expected a latent code of length ${D}, got ${z.length}`);
+  const O2 = C2 * 49, S = 16 * C1, row = 4 * C1; // S: one row of the padded 14 x 14 map
+  // Linear(D, H) + ReLU: list the active units as (offset of their row in w2t, value).
+  let n = 0;
+  for (let h = 0; h < H; h++) {
+    let s = b1[h];
+    for (let d = 0, k = h * D; d < D; d++) s += w1[k + d] * z[d];
+    if (s > 0) (offset[n] = h * O2), (value[n++] = s);
+  }
+  // Linear(H, C2*49): the bias plus the active units' rows of w2t.
+  map7.set(b2);
+  n = pad4(offset, value, n);
+  for (let i = 0; i < n; i += 4) axpy4(map7, 0, O2, w2t, 0, offset, value, i);
+  // ReLU + ConvTranspose2d(C2, C1, 4, 2, 1) as a scatter: input pixel (iy, ix) of channel ci adds its kernel
+  // w3t[ci] (4 x 4 x C1) at output rows 2iy-1 .. 2iy+2 and columns 2ix-1 .. 2ix+2, which in the padded map are
+  // four runs of 4 * C1 contiguous values, from (2iy, 2ix). Each input pixel's active channels go together.
+  for (let k = 0; k < 16 * S; k += C1) map14.set(b3, k);
+  for (let p = 0; p < 49; p++) {
+    n = 0;
+    for (let ci = 0; ci < C2; ci++) {
+      if (map7[ci * 49 + p] > 0) (offset[n] = ci * 16 * C1), (value[n++] = map7[ci * 49 + p]);
+    }
+    n = pad4(offset, value, n);
+    const y = 2 * Math.floor(p / 7) * S + 2 * (p % 7) * C1;
+    for (let i = 0; i < n; i += 4) {
+      for (let ky = 0; ky < 4; ky++) axpy4(map14, y + ky * S, row, w3t, ky * row, offset, value, i);
+    }
+  }
+  // ReLU + ConvTranspose2d(C1, 1, 4, 2, 1) as a gather over the two valid kernel rows and columns, then sigmoid.
+  for (let k = 0; k < 16 * S; k++) if (map14[k] < 0) map14[k] = 0;
+  for (let oy = 0; oy < 28; oy++) {
+    for (let ox = 0; ox < 28; ox++) {
+      let s = b4;
+      for (let ky = (oy + 1) & 1; ky < 4; ky += 2) {
+        const iy = (oy + 1 - ky) >> 1;
+        if (iy < 0 || iy > 13) continue;
+        for (let kx = (ox + 1) & 1; kx < 4; kx += 2) {
+          const ix = (ox + 1 - kx) >> 1;
+          if (ix < 0 || ix > 13) continue;
+          const m = (iy + 1) * S + (ix + 1) * C1, w = (ky * 4 + kx) * C1;
+          for (let c = 0; c < C1; c++) s += map14[m + c] * w4t[w + c];
+        }
+      }
+      out[oy * 28 + ox] = 255 / (1 + Math.exp(-s)); // Uint8ClampedArray rounds half to even, as torch.round does
+    }
+  }
+  return out;
+}
+
+// Pad the active list to a multiple of four with (offset 0, value 0) entries, which add nothing.
+function pad4(offset, value, n) {
+  while (n & 3) (offset[n] = 0), (value[n++] = 0);
+  return n;
+}
+
+// dst[d + j] += sum over active inputs i .. i+3 of value * w[offset + r + j], for j < len: the inner loop of both
+// scatters. Four input rows per pass read and write dst a quarter as often as one row at a time would.
+function axpy4(dst, d, len, w, r, offset, value, i) {
+  const k0 = offset[i] + r, k1 = offset[i + 1] + r, k2 = offset[i + 2] + r, k3 = offset[i + 3] + r;
+  const v0 = value[i], v1 = value[i + 1], v2 = value[i + 2], v3 = value[i + 3];
+  for (let j = 0; j < len; j++) dst[d + j] += v0 * w[k0 + j] + v1 * w[k1 + j] + v2 * w[k2 + j] + v3 * w[k3 + j];
+}
+
+let halfTable = null; // float16 bit pattern -> value, built on first use
+
+function halfToFloat(bits) {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) {
+      const sign = h & 0x8000 ? -1 : 1, e = (h >> 10) & 31, f = h & 1023;
+      const magnitude = e === 0 ? f * 2 ** -24 : e === 31 ? (f ? NaN : Infinity) : (1024 + f) * 2 ** (e - 25);
+      halfTable[h] = sign * magnitude;
+    }
+  }
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = halfTable[bits[i]];
+  return out;
+}
