@@ -2,7 +2,8 @@
 
 Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
 One module per concern: config, losses, priors, model, data, train, evaluate, checkpoint, inference,
-preprocess, and the command line in cli.
+latent (traversals, dimension usage, the aggregate posterior against the prior), preprocess, and the
+command line in cli.
 """
 
 from .checkpoint import CheckpointError, checkpoint_bytes, describe, load_checkpoint, save_checkpoint
