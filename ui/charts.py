@@ -72,3 +72,28 @@ def ellipse(mean: np.ndarray, cov: np.ndarray, n: int = 60) -> np.ndarray:
     t = np.linspace(0, 2 * np.pi, n)
     circle = np.stack([np.cos(t), np.sin(t)])
     return (vectors @ (np.sqrt(np.maximum(values, 0))[:, None] * circle)).T + mean
+
+
+def dimension_lines(
+    x: list[float], values: np.ndarray, title: str, y_title: str, x_title: str = "epoch", height: int = 320
+) -> go.Figure:
+    """One line per latent dimension (values: len(x) x D), named z1 ... zD; a legend only for up to 10."""
+    import plotly.graph_objects as go
+
+    dims = values.shape[1]
+    fig = go.Figure(
+        [
+            go.Scatter(x=x, y=values[:, d], mode="lines", name=f"z{d + 1}", line=dict(color=PALETTE[d % len(PALETTE)]))
+            for d in range(dims)
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        showlegend=dims <= 10,  # one column at the right: above the plot, two rows of names ran into the title
+        legend=dict(orientation="v", x=1.01, y=1, yanchor="top", font=dict(size=11)),
+    )
+    return fig

@@ -72,4 +72,5 @@ class Key(StrEnum):
     T_SUBSET = "t_subset"
     T_SAVE_NAME = "t_save_name"
     TRAIN_CURVE = "train_curve"
+    TRAIN_KL_DIMS = "train_kl_dims"
     TRAIN_SCATTER = "train_scatter"

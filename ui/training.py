@@ -30,6 +30,8 @@ class TrainingJob:
         self.serial = uuid.uuid4().hex  # names this model in caches, also those kept on disk
         self.progress: vc.Progress | None = None
         self.curve: list[tuple[float, float, float]] = []  # (epoch, reconstruction, kl), appended only
+        # (epoch, the batch's KL to N(0, 1) of each dimension), appended only; standard prior only
+        self.kl_curve: list[tuple[float, tuple[float, ...]]] = []
         self.latents: np.ndarray | None = None  # the probe digits' means, for the live scatter
         self.result: vc.TrainResult | None = None
         self.error: str | None = None
@@ -70,6 +72,8 @@ class TrainingJob:
         self.progress = p
         if p.step % 10 == 0 or p.step == p.total_steps:
             self.curve.append((p.epoch, p.reconstruction, p.kl))
+            if p.kl_per_dim is not None:
+                self.kl_curve.append((p.epoch, p.kl_per_dim))
         if self._probe is not None and (p.step % 100 == 0 or p.step == p.total_steps):
             self.latents = vc.encode_dataset(self.model, self._probe)[0].numpy()
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from ui import registry
@@ -29,3 +32,17 @@ def app(file: str = registry.DEFAULT.file) -> AppTest:
 def images_of(at: AppTest) -> list[str]:
     """Every image URL the run shows, in order."""
     return [url for image in at.get("image") for url in image.value]
+
+
+def array(data: list | dict) -> np.ndarray:
+    """A plotly trace's data as numbers: plotly sends numpy arrays as base64 typed arrays."""
+    if isinstance(data, dict):
+        values = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
+        shape = data.get("shape")
+        return values.reshape([int(n) for n in str(shape).split(",")]) if shape else values
+    return np.asarray(data)
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The plotly figure (as JSON) of the chart with this key."""
+    return json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")).proto.spec)
