@@ -97,3 +97,34 @@ def dimension_lines(
         legend=dict(orientation="v", x=1.01, y=1, yanchor="top", font=dict(size=11)),
     )
     return fig
+
+
+ACTIVE, INACTIVE = "#1f77b4", "#b0b0b0"
+
+
+def dimension_bars(
+    measure: np.ndarray, active: np.ndarray, order: tuple[int, ...], what: str, title: str, height: int = 300
+) -> go.Figure:
+    """One bar per latent dimension, in ``order``, blue where the dimension is active (Burda et al.)
+    and grey where not. ``what``: "KL" (nats, linear axis) or "activity" (Cov_x(E_q[z_d]), log axis
+    with the 0.01 threshold drawn)."""
+    import plotly.graph_objects as go
+
+    names = [f"z{d + 1}" for d in order]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=[float(measure[d]) for d in order],
+            marker_color=[ACTIVE if active[d] else INACTIVE for d in order],
+            hovertemplate="%{x}: %{y:.3g}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(type="category", tickangle=0)
+    )
+    if what == "activity":
+        fig.update_yaxes(type="log", title="Cov_x(E_q[z_d])")
+        fig.add_hline(y=0.01, line_dash="dash", line_color="#d62728", annotation_text="0.01")
+    else:
+        fig.update_yaxes(title="KL (nats)", rangemode="tozero")
+    return fig

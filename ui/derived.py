@@ -16,6 +16,7 @@ import torch
 import vae_core as vc
 from ui.images import to_uint8
 from ui.models import ActiveModel
+from vae_core import latent
 
 # The explorer's grid as a page first opens: what the server warms at start-up.
 GRID_SIZE, GRID_EXTENT = 15, 3.0
@@ -80,11 +81,37 @@ def projection(key: str, _active: ActiveModel, method: str, points: int) -> tupl
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def usage(key: str, _active: ActiveModel) -> latent.DimensionUsage:
+    """Each latent dimension's activity Cov_x(E_q[z_d]), whether it is active (> 0.01, Burda et al.),
+    its KL to N(0, 1) averaged over the test set (standard normal prior) and the order by either."""
+    means, logvars, _ = encoded_test(key, _active)
+    return latent.dimension_usage(
+        torch.from_numpy(means), torch.from_numpy(logvars), _active.model.prior.standard_normal
+    )
+
+
 def dimension_usage(key: str, _active: ActiveModel) -> tuple[np.ndarray, str]:
     """How much each latent dimension is used, and what the figure is: for the standard normal prior
     the closed-form KL of q(z_d|x) to N(0, 1) averaged over the test set (nats), else Burda et al.'s
     activity Cov_x(E_q[z_d]) (the KL of one dimension is not defined against a joint prior)."""
-    means, logvars, _ = encoded_test(key, _active)
-    if _active.model.prior.standard_normal:
-        return (0.5 * (means**2 + np.exp(logvars) - 1 - logvars)).mean(0), "KL"
-    return means.var(0), "Var μ"
+    found = usage(key, _active)
+    return found.measure.numpy(), "Var μ" if found.kl is None else "KL"
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def traversal_rows(
+    key: str, _active: ActiveModel, dims: tuple[int, ...], steps: int, base: tuple[float, ...] | None
+) -> np.ndarray:
+    """Decoded traversals as uint8, len(dims) x steps x 28 x 28 (vae_core.latent.traversals)."""
+    base_tensor = None if base is None else torch.tensor(base)
+    return to_uint8(latent.traversals(_active.model, list(dims), steps, base_tensor))
+
+
+@st.cache_data(show_spinner="Evaluating on the test set ...", max_entries=16)
+def test_figures(key: str, _active: ActiveModel) -> dict[str, Any]:
+    """The model's test figures: those stored in its checkpoint (``info["test"]``) when present,
+    else computed now on the whole test split (ELBO and its parts, activity, active units; no IWAE)."""
+    stored = _active.model.info.get("test")
+    if stored:
+        return dict(stored)
+    return vc.evaluate(_active.model, test_set(_active)[0]).as_dict()

@@ -73,6 +73,14 @@ SCREENS: tuple[Screen, ...] = (
         url_path="train",
         section="Your data",
     ),
+    Screen(
+        file="traversals.py",
+        title="Traversals",
+        heading="Traversals and disentanglement",
+        icon=":material/linear_scale:",
+        url_path="traversals",
+        section="Lessons",
+    ),
 )
 DEFAULT = SCREENS[0]
 

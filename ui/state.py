@@ -74,3 +74,13 @@ class Key(StrEnum):
     TRAIN_CURVE = "train_curve"
     TRAIN_KL_DIMS = "train_kl_dims"
     TRAIN_SCATTER = "train_scatter"
+
+    # Traversals and disentanglement (charts: one per model, suffixed _a and _b)
+    TRAV_PRESET = "trav_preset"
+    TRAV_A = "trav_a"
+    TRAV_B = "trav_b"
+    TRAV_STEPS = "trav_steps"
+    TRAV_ROWS = "trav_rows"
+    TRAV_HOLD = "trav_hold"
+    TRAV_DIGIT = "trav_digit"
+    TRAV_BARS = "trav_bars"

@@ -1,0 +1,58 @@
+"""The lesson pages (traversals) through Streamlit's AppTest on the real app.
+
+Tests that need a lesson checkpoint skip where it is not installed (CI has them all)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import vae_core as vc
+from tests.conftest import ROOT
+from tests.support.apptest import app, images_of
+
+
+def installed(*names: str) -> bool:
+    return all((ROOT / "checkpoints" / f"{name}.safetensors").exists() for name in names)
+
+
+def needs(*names: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not installed(*names), reason=f"needs the checkpoints {', '.join(names)}")
+
+
+def test_traversals_show_both_models_rows_ordered_by_kl_with_active_units_marked():
+    at = app("traversals.py")
+    assert not at.error
+    a, b = at.selectbox(key="trav_a").value, at.selectbox(key="trav_b").value
+    if installed("beta1-10d", "beta4-10d"):
+        assert (a, b) == ("shipped:beta1-10d", "shipped:beta4-10d") and not at.info
+    else:  # the pair is absent: the sidebar's model stands in, and the page says so
+        assert "shipped:mnist-2d" in (a, b) and any("Not installed here" in i.value for i in at.info)
+    assert len(images_of(at)) == 2 and len(at.get("plotly_chart")) == 2
+    model = vc.load_checkpoint(ROOT / "checkpoints" / f"{a.split(':', 1)[1]}.safetensors")
+    means, logvars = vc.encode_dataset(model, vc.load_dataset("mnist", False)[0])
+    kl = (0.5 * (means**2 + logvars.exp() - 1 - logvars)).mean(0)
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert bars["x"] == [f"z{d + 1}" for d in kl.argsort(descending=True).tolist()]
+    active = vc.latent_activity(means) > 0.01
+    blue = [c == "#1f77b4" for c in bars["marker"]["color"]]
+    assert blue == [bool(active[int(x[1:]) - 1]) for x in bars["x"]]
+    first = images_of(at)
+    at.slider(key="trav_rows").set_value(2).run()
+    assert images_of(at)[0] != first[0] or model.latent_dim <= 2
+    at.radio(key="trav_hold").set_value(at.radio(key="trav_hold").options[1]).run()
+    assert not at.exception and images_of(at) != first
+    assert "test digit #" in at.get("image")[0].captions[0]
+
+
+def test_traversals_of_any_two_models_from_the_pickers_list(small_model):
+    at = app("traversals.py")
+    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+        ("tiny.safetensors", vc.checkpoint_bytes(small_model), "application/octet-stream")
+    ).run()
+    uploaded = at.sidebar.selectbox(key="model_key").value  # an upload becomes the sidebar's model
+    assert uploaded.startswith("upload:") and "uploaded: tiny.safetensors" in at.selectbox(key="trav_b").options
+    at.selectbox(key="trav_b").set_value(uploaded).run()
+    assert not at.exception and at.segmented_control(key="trav_preset").value is None
+    assert len(images_of(at)) == 2
