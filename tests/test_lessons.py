@@ -1,4 +1,4 @@
-"""The lesson pages (traversals) through Streamlit's AppTest on the real app.
+"""The lesson pages (traversals, the prior's holes) through Streamlit's AppTest on the real app.
 
 Tests that need a lesson checkpoint skip where it is not installed (CI has them all)."""
 
@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 import vae_core as vc
-from tests.conftest import ROOT
-from tests.support.apptest import app, images_of
+from tests.conftest import ROOT, SHIPPED_32D
+from tests.support.apptest import app, array, chart, images_of
 
 
 def installed(*names: str) -> bool:
@@ -56,3 +57,31 @@ def test_traversals_of_any_two_models_from_the_pickers_list(small_model):
     at.selectbox(key="trav_b").set_value(uploaded).run()
     assert not at.exception and at.segmented_control(key="trav_preset").value is None
     assert len(images_of(at)) == 2
+
+
+def test_holes_of_a_2d_model_maps_both_densities_and_gives_the_hole_fraction():
+    at = app("holes.py")
+    assert not at.exception and not at.error
+    value = at.metric[0].value
+    assert value.endswith("%") and 0 < float(value.rstrip(" %")) < 100
+    q, p, holes = chart(at, "holes_q"), chart(at, "holes_p"), chart(at, "holes_map")
+    assert array(q["data"][0]["z"]).shape == array(p["data"][0]["z"]).shape == (60, 60)
+    assert set(np.unique(array(holes["data"][0]["z"]))) <= {0, 1, 2}
+    assert len(images_of(at)) == 2  # prior samples decoded from holes and from covered regions
+    table = at.dataframe[0].value
+    assert "hole fraction" in table.columns and "mnist-2d" in set(table["model"])
+    if installed("standard-2d", "mixture-2d"):
+        assert {"standard-2d", "mixture-2d"} <= set(table["model"])
+
+
+@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
+def test_holes_of_a_higher_dimensional_model_shows_each_dimensions_means_against_the_prior():
+    at = app("holes.py")
+    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    assert not at.exception and any("32 latent dimensions" in i.value for i in at.info)
+    figure = chart(at, "holes_histograms")
+    histograms = [t for t in figure["data"] if t["type"] == "histogram"]
+    assert len(histograms) == 32
+    means = vc.encode_dataset(vc.load_checkpoint(SHIPPED_32D), vc.load_dataset("mnist", False)[0])[0]
+    d = int(figure["layout"]["annotations"][0]["text"].split()[0][1:]) - 1
+    np.testing.assert_allclose(array(histograms[0]["x"]), means[:, d].numpy(), rtol=1e-5, atol=1e-6)

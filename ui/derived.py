@@ -107,6 +107,22 @@ def traversal_rows(
     return to_uint8(latent.traversals(_active.model, list(dims), steps, base_tensor))
 
 
+# On disk too: the hole fraction takes seconds (150 million Gaussian densities) and a shipped
+# model's answer never changes.
+@st.cache_data(show_spinner="Measuring where the prior and the codes disagree ...", max_entries=8, persist="disk")
+def holes(key: str, _active: ActiveModel) -> latent.Holes:
+    """The hole fraction of the test set's aggregate posterior against the model's prior."""
+    means, logvars, _ = encoded_test(key, _active)
+    return latent.find_holes(_active.model.prior, torch.from_numpy(means), torch.from_numpy(logvars))
+
+
+@st.cache_data(show_spinner="Mapping the two densities ...", max_entries=8)
+def density(key: str, _active: ActiveModel, extent: float, n: int) -> latent.DensityMap:
+    """log q(z) and log p(z) on an n x n grid over [-extent, extent]^2 (2-D models)."""
+    means, logvars, _ = encoded_test(key, _active)
+    return latent.density_map(_active.model.prior, torch.from_numpy(means), torch.from_numpy(logvars), extent, n)
+
+
 @st.cache_data(show_spinner="Evaluating on the test set ...", max_entries=16)
 def test_figures(key: str, _active: ActiveModel) -> dict[str, Any]:
     """The model's test figures: those stored in its checkpoint (``info["test"]``) when present,

@@ -81,6 +81,14 @@ SCREENS: tuple[Screen, ...] = (
         url_path="traversals",
         section="Lessons",
     ),
+    Screen(
+        file="holes.py",
+        title="Prior vs aggregate posterior",
+        heading="Prior vs aggregate posterior: the holes",
+        icon=":material/blur_on:",
+        url_path="holes",
+        section="Lessons",
+    ),
 )
 DEFAULT = SCREENS[0]
 

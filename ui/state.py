@@ -84,3 +84,9 @@ class Key(StrEnum):
     TRAV_HOLD = "trav_hold"
     TRAV_DIGIT = "trav_digit"
     TRAV_BARS = "trav_bars"
+
+    # Prior vs aggregate posterior
+    HOLES_Q = "holes_q"
+    HOLES_P = "holes_p"
+    HOLES_MAP = "holes_map"
+    HOLES_HISTOGRAMS = "holes_histograms"
