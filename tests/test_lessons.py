@@ -1,4 +1,5 @@
-"""The lesson pages (traversals, the prior's holes) through Streamlit's AppTest on the real app.
+"""The lesson pages (traversals, the prior's holes, two models compared) through Streamlit's
+AppTest on the real app.
 
 Tests that need a lesson checkpoint skip where it is not installed (CI has them all)."""
 
@@ -85,3 +86,50 @@ def test_holes_of_a_higher_dimensional_model_shows_each_dimensions_means_against
     means = vc.encode_dataset(vc.load_checkpoint(SHIPPED_32D), vc.load_dataset("mnist", False)[0])[0]
     d = int(figure["layout"]["annotations"][0]["text"].split()[0][1:]) - 1
     np.testing.assert_allclose(array(histograms[0]["x"]), means[:, d].numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_compare_two_models_on_the_same_digits_seed_and_grid():
+    at = app("compare.py")
+    assert not at.exception
+    a, b = at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value
+    if installed("classic-2d", "standard-2d"):
+        assert (a, b) == ("shipped:classic-2d", "shipped:standard-2d")
+    table = at.dataframe[0].value
+    assert list(table[""]) == ["A", "B"] and {"test −ELBO", "KL", "active units"} <= set(table.columns)
+    assert len(images_of(at)) == 6  # reconstructions, prior samples and the grid, for each model
+    samples = images_of(at)[1]
+    at.number_input(key="compare_seed").set_value(5).run()
+    assert images_of(at)[1] != samples
+    at.segmented_control(key="compare_preset").set_value("β = 1 vs β = 4").run()
+    assert not at.exception
+    if installed("beta1-10d", "beta4-10d"):
+        assert at.selectbox(key="compare_a").value == "shipped:beta1-10d"
+        assert at.selectbox(key="compare_b").value == "shipped:beta4-10d"
+
+
+def test_compare_computes_the_figures_of_a_model_that_has_none_stored(small_model):
+    at = app("compare.py")
+    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+        ("tiny.safetensors", vc.checkpoint_bytes(small_model), "application/octet-stream")
+    ).run()
+    uploaded = at.sidebar.selectbox(key="model_key").value  # an upload becomes the sidebar's model
+    at.selectbox(key="compare_b").set_value(uploaded).run()
+    row = at.dataframe[0].value.iloc[1]
+    expected = vc.evaluate(small_model, vc.load_dataset("mnist", False)[0])
+    assert row["test −ELBO"] == pytest.approx(expected.negative_elbo, abs=0.01)
+    assert row["active units"] == f"{expected.active_units} of 2"
+
+
+def test_the_classic_recipes_two_figures_are_one_click_away():
+    at = app("compare.py")
+    at.radio(key="compare_view").set_value("The classic recipe's figures").run()
+    assert not at.exception
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert any("7 × 7" in c for c in captions) and any("14 × 14" in c and "1.5" in c for c in captions)
+    if installed("classic-2d"):
+        model = vc.load_checkpoint(ROOT / "checkpoints" / "classic-2d.safetensors")
+        curve = array(chart(at, "classic_curve")["data"][0]["y"])
+        np.testing.assert_allclose(curve, [r["loss"] for r in model.info["history"]], rtol=1e-6)
+        assert model.config.likelihood == "gaussian" and model.train_config.batch_size == 32
+    else:
+        assert any("classic-2d is not installed" in i.value for i in at.info)

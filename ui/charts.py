@@ -130,6 +130,23 @@ def dimension_lines(
     return fig
 
 
+def line(x: list[float], series: dict[str, list[float]], title: str, y_title: str, height: int = 300) -> go.Figure:
+    """A few named curves against the epoch (a loss curve, active units over training)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure([go.Scatter(x=x, y=y, mode="lines+markers", name=name) for name, y in series.items()])
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis_title="epoch",
+        yaxis_title=y_title,
+        showlegend=len(series) > 1,
+        legend=LEGEND_ABOVE,
+    )
+    return fig
+
+
 def density_heatmap(
     axis: np.ndarray, values: np.ndarray, title: str, zrange: tuple[float, float], colour_title: str = "log density"
 ) -> go.Figure:

@@ -131,3 +131,17 @@ def test_figures(key: str, _active: ActiveModel) -> dict[str, Any]:
     if stored:
         return dict(stored)
     return vc.evaluate(_active.model, test_set(_active)[0]).as_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def prior_samples(key: str, _active: ActiveModel, n: int, seed: int) -> np.ndarray:
+    """n x n images decoded from z ~ p(z) with generator ``seed``, tiled with 2-pixel gaps, as uint8."""
+    return to_uint8(vc.tile(vc.sample_prior(_active.model, n * n, seed), n, pad=2))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def reconstructions(key: str, _active: ActiveModel, indices: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs, reconstructions through the posterior mean) of the given test images, each uint8 N x 28 x 28.
+    Inputs are as the model sees them (binarised with a fixed seed for binarised models)."""
+    x = vc.prepare_inputs(_active.model, test_set(_active)[0][list(indices)])
+    return to_uint8(x[:, 0]), to_uint8(vc.reconstruct(_active.model, x))

@@ -89,6 +89,14 @@ SCREENS: tuple[Screen, ...] = (
         url_path="holes",
         section="Lessons",
     ),
+    Screen(
+        file="compare.py",
+        title="Compare two models",
+        heading="Compare two models",
+        icon=":material/compare:",
+        url_path="compare",
+        section="Lessons",
+    ),
 )
 DEFAULT = SCREENS[0]
 

@@ -90,3 +90,12 @@ class Key(StrEnum):
     HOLES_P = "holes_p"
     HOLES_MAP = "holes_map"
     HOLES_HISTOGRAMS = "holes_histograms"
+
+    # Compare two models (charts suffixed _a and _b)
+    COMPARE_VIEW = "compare_view"
+    COMPARE_PRESET = "compare_preset"
+    COMPARE_A = "compare_a"
+    COMPARE_B = "compare_b"
+    COMPARE_SEED = "compare_seed"
+    COMPARE_SCATTER = "compare_scatter"
+    CLASSIC_CURVE = "classic_curve"
