@@ -27,25 +27,23 @@ view = st.radio("Show", [TWO, CLASSIC], horizontal=True, key=Key.COMPARE_VIEW, p
 
 
 def figures_table(pair: tuple[ActiveModel, ActiveModel]) -> None:
-    rows = []
+    """One column per model (a phone shows both without scrolling sideways), one row per figure."""
+    columns = {}
     for side, active in zip("AB", pair, strict=True):
         model, figures = active.model, derived.test_figures(active.key, active)
-        rows.append(
-            {
-                "": side,
-                "model": active.name,
-                "likelihood": model.config.likelihood,
-                "pixels": "binarised" if model.config.binarize == "dynamic" else "grey levels",
-                "prior": model.config.prior,
-                "β": model.train_config.beta,
-                "test −ELBO": round(figures["negative_elbo"], 2),
-                "reconstruction": round(figures["reconstruction"], 2),
-                "KL": round(figures["kl"], 2),
-                "active units": f"{figures['active_units']} of {model.latent_dim}",
-                "−log p(x) (IWAE)": round(figures["iwae_nll"], 2) if "iwae_nll" in figures else None,
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+        iwae = figures.get("iwae_nll")
+        columns[f"{side}: {active.name}"] = {
+            "likelihood": model.config.likelihood,
+            "pixels": "binarised" if model.config.binarize == "dynamic" else "grey levels",
+            "prior": model.config.prior,
+            "β": f"{model.train_config.beta:g}",
+            "test −ELBO (nats)": f"{figures['negative_elbo']:.2f}",
+            "reconstruction": f"{figures['reconstruction']:.2f}",
+            "KL": f"{figures['kl']:.2f}",
+            "active units": f"{figures['active_units']} of {model.latent_dim}",
+            "−log p(x), IWAE": "not measured" if iwae is None else f"{iwae:.2f} (k = {figures['iwae_k']})",
+        }
+    st.dataframe(pd.DataFrame(columns))
     a, b = (p.model.config for p in pair)
     if (a.likelihood, a.binarize) != (b.likelihood, b.binarize):
         st.caption(

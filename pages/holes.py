@@ -44,19 +44,17 @@ def hole_fractions(shown: ActiveModel) -> None:
     compared = [models.shipped(name) for name in installed]
     if shown.name not in installed:
         compared.insert(0, shown)
-    rows = []
+    columns = {}  # one per model: a phone shows them without scrolling sideways
     for other in compared:
         figures = derived.test_figures(other.key, other)
-        rows.append(
-            {
-                "model": other.name,
-                "prior": other.model.config.prior,
-                "hole fraction": f"{100 * derived.holes(other.key, other).fraction:.1f} %",
-                "test −ELBO (nats)": round(figures["negative_elbo"], 2),
-                "−log p(x), IWAE (nats)": round(figures["iwae_nll"], 2) if "iwae_nll" in figures else None,
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+        iwae = figures.get("iwae_nll")
+        columns[other.name] = {
+            "prior": other.model.config.prior,
+            "hole fraction": f"{100 * derived.holes(other.key, other).fraction:.1f} %",
+            "test −ELBO (nats)": f"{figures['negative_elbo']:.2f}",
+            "−log p(x), IWAE (nats)": "not measured" if iwae is None else f"{iwae:.2f}",
+        }
+    st.dataframe(pd.DataFrame(columns))
     if len(installed) < len(PAIR):
         missing = " and ".join(name for name in PAIR if name not in installed)
         st.caption(f"Not installed here: {missing} (`bash checkpoints/train.sh NAME` trains it).")
