@@ -62,7 +62,7 @@ def grid_extent(active: ActiveModel) -> tuple[float, tuple[int, int], tuple[floa
     if model.prior.standard_normal:
         return 3.0, dims, None
     centre, spread = latent.prior_spread(model.prior)
-    extent = float(np.ceil(max(abs(centre[d]) + 3 * spread[d] for d in dims)))
+    extent = float(np.ceil(max(abs(float(centre[d])) + 3 * float(spread[d]) for d in dims)))
     return extent, dims, tuple(float(v) for v in centre)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import vae_core as vc
 from tests.conftest import ROOT, SHIPPED_32D
-from tests.support.apptest import app, array, chart, images_of
+from tests.support.apptest import app, array, chart, images_of, page_path
 
 
 def installed(*names: str) -> bool:
@@ -136,3 +136,30 @@ def test_the_classic_recipes_two_figures_are_one_click_away():
         assert model.config.likelihood == "gaussian" and model.train_config.batch_size == 32
     else:
         assert any("classic-2d is not installed" in i.value for i in at.info)
+
+
+@pytest.fixture(scope="module")
+def small_mixture_model():
+    """A 2-D model with a learnt 3-component mixture prior, trained briefly on 2,000 real digits."""
+    images, _ = vc.load_dataset("mnist", train=True)
+    config = vc.VAEConfig(latent_dim=2, hidden=64, conv_channels=(8, 16), prior="mixture", prior_components=3)
+    return vc.train(config, vc.TrainConfig(epochs=2, batch_size=100), images[:2000]).model
+
+
+def test_the_lessons_work_for_a_model_with_a_mixture_prior(small_mixture_model):
+    """No KL per dimension against a mixture: activity instead; the maps, traversals and grids follow
+    the prior's own centre and spread."""
+    at = app("holes.py")
+    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+        ("mixture.safetensors", vc.checkpoint_bytes(small_mixture_model), "application/octet-stream")
+    ).run()
+    assert not at.exception and at.sidebar.selectbox(key="model_key").value.startswith("upload:")
+    assert "mixture prior" in chart(at, "holes_p")["layout"]["title"]["text"]
+    assert at.metric[0].value.endswith("%")
+    uploaded = at.sidebar.selectbox(key="model_key").value
+    for page, key in (("traversals.py", "trav_a"), ("compare.py", "compare_a")):
+        at.switch_page(page_path(page)).run()
+        at.selectbox(key=key).set_value(uploaded).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    at.switch_page(page_path("traversals.py")).run()
+    assert "Activity per dimension" in chart(at, "trav_bars_a")["layout"]["title"]["text"]
