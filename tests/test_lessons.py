@@ -1,18 +1,22 @@
-"""The lesson pages (traversals, the prior's holes, two models compared) through Streamlit's
-AppTest on the real app.
+"""The lesson pages (traversals, posterior collapse, the prior's holes, two models compared) through
+Streamlit's AppTest on the real app.
 
 Tests that need a lesson checkpoint skip where it is not installed (CI has them all)."""
 
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import vae_core as vc
 from tests.conftest import ROOT, SHIPPED_32D
 from tests.support.apptest import app, array, chart, images_of, page_path
+from vae_core import latent
 
 
 def installed(*names: str) -> bool:
@@ -58,6 +62,57 @@ def test_traversals_of_any_two_models_from_the_pickers_list(small_model):
     at.selectbox(key="trav_b").set_value(uploaded).run()
     assert not at.exception and at.segmented_control(key="trav_preset").value is None
     assert len(images_of(at)) == 2
+
+
+@needs("beta1-10d")
+def test_collapse_plots_the_stored_histories_and_says_when_a_history_has_none():
+    at = app("collapse.py")
+    at.selectbox(key="collapse_a").set_value("shipped:beta1-10d").run()
+    at.selectbox(key="collapse_b").set_value("shipped:mnist-2d").run()
+    assert not at.exception
+    history = vc.load_checkpoint(ROOT / "checkpoints" / "beta1-10d.safetensors").info["history"]
+    kl = chart(at, "collapse_kl_a")
+    assert len(kl["data"]) == 10 and kl["data"][0]["x"] == [r["epoch"] for r in history]
+    np.testing.assert_allclose(array(kl["data"][3]["y"]), [r["kl_per_dim"][3] for r in history], rtol=1e-6)
+    units = chart(at, "collapse_units_a")
+    assert array(units["data"][0]["y"]).tolist() == [r["active_units"] for r in history]
+    if not latent.history_series(
+        vc.load_checkpoint(ROOT / "checkpoints" / "mnist-2d.safetensors").info["history"], "activity"
+    ):
+        assert any("no per-dimension records" in i.value for i in at.info)
+
+
+def _wait_for(at: AppTest, done, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "training did not finish in time"
+        time.sleep(1.0)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+
+
+def test_the_one_click_pair_trains_one_run_after_the_other_and_reports_active_units():
+    at = app("collapse.py")
+    at.select_slider(key="collapse_images").set_value(1000)
+    next(b for b in at.button if b.label == "Train both").click().run()
+    jobs = at.session_state["collapse_jobs"]
+    assert jobs[1].progress is None  # the second waits for the first
+    _wait_for(at, lambda at: at.selectbox(key="collapse_a").value.startswith("trained:"))
+    first, second = jobs
+    assert first.train_config.kl_warmup_epochs == 0 and second.train_config.kl_warmup_epochs > 0
+    assert replace(second.train_config, kl_warmup_epochs=0) == first.train_config  # nothing else differs
+    assert first.kl_curve and len(first.kl_curve[-1][1]) == 16  # the live KL of every dimension
+    assert at.selectbox(key="collapse_b").value == f"trained:{second.serial}"
+    metrics = {m.label: m.value for m in at.metric}
+    for job in jobs:
+        units = job.result.model.info["test"]["active_units"]
+        assert any(v == f"{units} of 16" and "test set" in label for label, v in metrics.items())
+    trained = [o for o in at.sidebar.selectbox(key="model_key").options if "trained here" in o]
+    assert len(trained) == 2 and any("warm-up" in o for o in trained)
+    assert chart(at, "collapse_kl_a")["data"], "the new runs' histories are drawn"
+    final = chart(at, "collapse_final")["data"]  # each run's test-set KL per dimension, largest first
+    expected = sorted(first.result.model.info["test"]["kl_per_dim"], reverse=True)
+    np.testing.assert_allclose(array(final[0]["y"]), expected, rtol=1e-6)
 
 
 def test_holes_of_a_2d_model_maps_both_densities_and_gives_the_hole_fraction():

@@ -147,6 +147,29 @@ def line(x: list[float], series: dict[str, list[float]], title: str, y_title: st
     return fig
 
 
+def ranked_bars(series: dict[str, np.ndarray], title: str, height: int = 320) -> go.Figure:
+    """Grouped bars of each series sorted largest first (say, each run's KL per dimension): how many
+    dimensions carry how much, whichever dimension it is."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(
+        [
+            go.Bar(x=np.arange(1, len(values) + 1), y=np.sort(values)[::-1], name=name, marker_color=PALETTE[i])
+            for i, (name, values) in enumerate(series.items())
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=80, b=10),  # the title, then the legend, above the plot
+        xaxis_title="dimensions, by rank",
+        yaxis_title="nats",
+        barmode="group",
+        legend=LEGEND_ABOVE,
+    )
+    return fig
+
+
 def density_heatmap(
     axis: np.ndarray, values: np.ndarray, title: str, zrange: tuple[float, float], colour_title: str = "log density"
 ) -> go.Figure:

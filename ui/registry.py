@@ -82,6 +82,14 @@ SCREENS: tuple[Screen, ...] = (
         section="Lessons",
     ),
     Screen(
+        file="collapse.py",
+        title="Posterior collapse",
+        heading="Posterior collapse",
+        icon=":material/compress:",
+        url_path="collapse",
+        section="Lessons",
+    ),
+    Screen(
         file="holes.py",
         title="Prior vs aggregate posterior",
         heading="Prior vs aggregate posterior: the holes",

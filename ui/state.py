@@ -85,6 +85,18 @@ class Key(StrEnum):
     TRAV_DIGIT = "trav_digit"
     TRAV_BARS = "trav_bars"
 
+    # Posterior collapse (charts suffixed _a and _b, or with the run's name)
+    COLLAPSE_PRESET = "collapse_preset"
+    COLLAPSE_A = "collapse_a"
+    COLLAPSE_B = "collapse_b"
+    COLLAPSE_IMAGES = "collapse_images"
+    COLLAPSE_JOBS = "collapse_jobs"  # the one-click pair: (without warm-up, with warm-up) TrainingJobs
+    COLLAPSE_SHOW = "collapse_show"  # the pair's picker keys, to show once the page reruns
+    COLLAPSE_KL = "collapse_kl"
+    COLLAPSE_UNITS = "collapse_units"
+    COLLAPSE_LIVE = "collapse_live"
+    COLLAPSE_FINAL = "collapse_final"
+
     # Prior vs aggregate posterior
     HOLES_Q = "holes_q"
     HOLES_P = "holes_p"

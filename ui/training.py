@@ -16,7 +16,8 @@ PROBE_DIGITS = 2000  # test digits re-encoded every 100 steps for the live scatt
 
 
 class TrainingJob:
-    """One session's training run; the page may call ``stop()``."""
+    """One session's training run; the page may call ``stop()``. With ``after``, it waits for that
+    run to end before it starts (two runs one after the other, each with every core)."""
 
     def __init__(
         self,
@@ -24,6 +25,7 @@ class TrainingJob:
         train_config: vc.TrainConfig,
         images: torch.Tensor,
         test_images: torch.Tensor,
+        after: TrainingJob | None = None,
     ) -> None:
         self.model_config, self.train_config = model_config, train_config
         self.model = vc.initial_model(model_config, images, train_config.seed)
@@ -39,10 +41,13 @@ class TrainingJob:
         self._test_images = test_images
         self._probe = test_images[:PROBE_DIGITS] if model_config.latent_dim == 2 else None
         self._stop = threading.Event()
+        self._after = after
         self._thread = threading.Thread(target=self._run, args=(images,), daemon=True)
         self._thread.start()
 
     def _run(self, images: torch.Tensor) -> None:
+        if self._after is not None:
+            self._after._thread.join()
         use_all_cores()
         try:
             self.result = vc.train(
@@ -81,7 +86,8 @@ class TrainingJob:
     def name(self) -> str:
         """How the run is listed among the session's models."""
         c, t = self.model_config, self.train_config
-        return f"latent {c.latent_dim}, {c.likelihood}, β {t.beta:g}, {t.epochs} epochs ({self.serial[:4]})"
+        warmup = f", KL warm-up {t.kl_warmup_epochs:g}" if t.kl_warmup_epochs > 0 else ""
+        return f"latent {c.latent_dim}, {c.likelihood}, β {t.beta:g}{warmup}, {t.epochs} epochs ({self.serial[:4]})"
 
     def stop(self) -> None:
         self._stop.set()
