@@ -117,7 +117,7 @@ def classic() -> None:
     c1, c2 = st.columns(2)
     c1.image(png_uri(enlarge(derived.prior_samples(active.key, active, 7, 0), 2)), caption="7 × 7 samples, z ~ p(z)")
     grid = derived.manifold(active.key, active, 14, 1.5, "linear", (0, 1), None)
-    c2.image(png_uri(enlarge(grid, 1)), caption="14 × 14 decoded grid over z1, z2 in [−1.5, 1.5]")
+    c2.image(png_uri(grid), caption="14 × 14 decoded grid over z1, z2 in [−1.5, 1.5]")
     found = latent.history_series(model.info.get("history") or [], "loss")
     if found is None or len(found[0]) < 2:
         st.info("This checkpoint does not hold a per-epoch loss history to draw.")
