@@ -66,12 +66,13 @@ def manifold(
 @st.cache_data(show_spinner="Projecting to 2-D ...", max_entries=8)
 def projection(key: str, _active: ActiveModel, method: str, points: int) -> tuple[np.ndarray, np.ndarray, Any]:
     """(2-D coordinates, indices of the test images shown, PCA used for projecting new points or None)."""
-    from sklearn.decomposition import PCA
-    from sklearn.manifold import TSNE
-
     means = encoded_test(key, _active)[0]
     if means.shape[1] == 2:
         return means, np.arange(len(means)), None
+    # Imported only when a projection is needed: scikit-learn takes 1-6 s to import on the 2-core machine.
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
     idx = np.arange(min(points, len(means)))
     if method == "PCA":
         pca = PCA(n_components=2, random_state=0).fit(means)
