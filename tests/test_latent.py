@@ -75,7 +75,7 @@ def test_the_hole_fraction_where_it_is_known(spread, expected):
     with probability exp(-r^2 / 2) = 100^(-s^2): 1 % when q = p, 31.6 % when q is half as wide."""
     n = 10_000
     means, logvars = torch.zeros(n, 2), torch.full((n, 2), 2 * math.log(spread))
-    holes = latent.find_holes(StandardNormal(2), means, logvars, samples=20_000, own_codes=n)
+    holes = latent.find_holes(StandardNormal(2), means, logvars, samples=20_000)
     assert holes.fraction == pytest.approx(expected, abs=max(0.15 * expected, 0.004))
     assert holes.in_hole.float().mean().item() == pytest.approx(holes.fraction)
     # The threshold is q's log-density on that circle; the prior level is p's at radius sqrt(2 ln 100).
@@ -95,7 +95,7 @@ def test_a_prior_with_a_region_the_data_never_use_has_that_regions_share_as_hole
     g = torch.Generator().manual_seed(0)
     means = torch.randn(3000, 2, generator=g) * 0.9 + torch.tensor([-6.0, 0.0])
     logvars = torch.full((3000, 2), math.log(0.19))  # 0.9^2 + 0.19 = 1: q is about N((-6, 0), I)
-    holes = latent.find_holes(prior, means, logvars, samples=10_000)
+    holes = latent.find_holes(prior, means, logvars, samples=10_000, own_codes=2000)  # a subset sets the level
     assert holes.fraction == pytest.approx(0.5 + 0.01 / 2, abs=0.03)
     assert (holes.samples[holes.in_hole][:, 0] > 0).float().mean() > 0.95
 

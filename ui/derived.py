@@ -108,7 +108,7 @@ def traversal_rows(
     return to_uint8(latent.traversals(_active.model, list(dims), steps, base_tensor))
 
 
-# On disk too: the hole fraction takes seconds (150 million Gaussian densities) and a shipped
+# On disk too: the hole fraction takes seconds (200 million Gaussian densities) and a shipped
 # model's answer never changes.
 @st.cache_data(show_spinner="Measuring where the prior and the codes disagree ...", max_entries=8, persist="disk")
 def holes(key: str, _active: ActiveModel) -> latent.Holes:
