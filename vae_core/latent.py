@@ -36,6 +36,8 @@ from .priors import Prior
 
 # A prior sample is "in a hole" where q(z) is lower than at all but this share of the data's own codes.
 HOLE_QUANTILE = 0.01
+# Raised whenever find_holes' answer changes for the same inputs: caches kept on disk key on it.
+HOLES_VERSION = 2
 PRIOR_SAMPLES = 10_000  # prior samples for the hole fraction: their binomial error is <= 0.5 percentage points
 
 
