@@ -124,7 +124,7 @@ def _holes(key: str, _active: ActiveModel, version: int) -> latent.Holes:
     return latent.find_holes(_active.model.prior, mu, logvar)
 
 
-@st.cache_data(show_spinner="Mapping the two densities ...", max_entries=8)
+@st.cache_data(show_spinner="Mapping the two densities ...", max_entries=8, persist="disk")  # 2 s; restarts too
 def density(key: str, _active: ActiveModel, extent: float, n: int) -> latent.DensityMap:
     """log q(z) and log p(z) on an n x n grid over [-extent, extent]^2 (2-D models)."""
     means, logvars, _ = encoded_test(key, _active)
