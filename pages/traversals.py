@@ -15,7 +15,7 @@ ZERO, DIGIT = "the prior's centre (0 for N(0, I))", "an encoded test digit"
 
 st.caption(
     "Each row sweeps one latent dimension from −3 to +3 prior standard deviations with the others held "
-    "fixed, most informative dimension first. Blue bars: active units (Burda et al.); grey: unused."
+    "fixed, most informative dimension first. Blue bars: active units (Burda et al.); grey: inactive."
 )
 pair = widgets.pick_two_models(PRESETS, (Key.TRAV_PRESET, Key.TRAV_A, Key.TRAV_B), default="β = 1 vs β = 4")
 c1, c2, c3 = st.columns(3)
