@@ -10,6 +10,9 @@ the moment the new content is in the DOM and its image has loaded:
 - the anomaly page: its first view on a fresh server with nothing cached (it scores 12,000 images),
   again after a restart (its scores come back from Streamlit's disk cache), and page switches to it
   and away from it once its scores are cached (``--anomaly-only`` measures just these)
+- the lesson pages: each one's first view (sidebar click from the explorer on a fresh server, with an
+  empty disk cache and again with the disk cache the first server left), and page switches among
+  them once cached (python -m bench.latency --lessons-only runs just these)
 
 Page readiness is the moment the page became ready (title shown, Streamlit idle, images loaded),
 confirmed 600 ms later; tests.support.browser.wait_ready returns that moment, not the end of the check.
@@ -74,10 +77,10 @@ def scatter_latencies(page: Page, url: str, clicks: int) -> list[float]:
     return times
 
 
-def page_switch_latencies(page: Page, url: str, rounds: int) -> list[float]:
+def page_switch_latencies(page: Page, url: str, rounds: int, section: str = "Explore") -> list[float]:
     page.goto(url)
     wait_ready(page)
-    screens = [s for s in registry.SCREENS if s.section == "Explore"]
+    screens = [s for s in registry.SCREENS if s.section == section]
     screens = screens[1:] + screens[:1]  # start by leaving the page we are on
     times = []
     for i in range(rounds):
@@ -86,6 +89,33 @@ def page_switch_latencies(page: Page, url: str, rounds: int) -> list[float]:
         page.locator('[data-testid="stSidebarNav"]').get_by_text(screen.title, exact=True).click()
         times.append(wait_ready(page, title=screen.heading) - t0)
     return times
+
+
+def lesson_latencies(browser: Browser, switches: int = 8) -> dict[str, dict[str, float]]:
+    """Each lesson page's first view, by a sidebar click from the ready explorer, so the time is the
+    page's own work (loading its models, encoding the test set, the hole fraction, ...): first on a
+    fresh server whose disk cache is empty too (HOME is a new folder, where Streamlit keeps it),
+    then on a second fresh server that finds the first one's disk cache (as after a restart: the
+    encodings and hole fractions are kept on disk). On the first server, ``switches`` page switches
+    among the lesson pages follow, their analyses now cached per model."""
+    lessons = [s for s in registry.SCREENS if s.section == "Theory"]
+    results = {}
+    with tempfile.TemporaryDirectory() as home:
+        for disk in ("empty disk cache", "disk cache kept"):
+            with running_app(env={"HOME": home}) as url:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(url)
+                wait_ready(page, title=registry.DEFAULT.heading)
+                for screen in lessons:
+                    t0 = time.time() * 1000
+                    page.locator('[data-testid="stSidebarNav"]').get_by_text(screen.title, exact=True).click()
+                    ready = wait_ready(page, title=screen.heading, timeout=600_000)
+                    results[f"first view -> ready, {disk}: {screen.title}"] = summary([ready - t0])
+                if disk == "empty disk cache":
+                    times = page_switch_latencies(page, url, switches, "Theory")
+                    results["lesson page switch -> ready"] = summary(times)
+                page.close()
+    return results
 
 
 def cold_start(browser: Browser, runs: int) -> tuple[float, list[float]]:
@@ -167,9 +197,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cold-starts", type=int, default=3)
     parser.add_argument("--anomaly-only", action="store_true", help="measure only the anomaly page")
+    parser.add_argument("--lessons-only", action="store_true", help="only the lesson pages' first views and switches")
     args = parser.parse_args()
     with sync_playwright() as p:
         browser = launch(p)
+        if args.lessons_only:
+            print(json.dumps(lesson_latencies(browser), indent=2))
+            browser.close()
+            return
         if args.anomaly_only:
             print(json.dumps(anomaly_latencies(browser), indent=2))
             return
@@ -183,6 +218,7 @@ def main() -> None:
         results["cold start -> first page ready, empty browser cache"] = summary([fresh])
         results["cold start -> first page ready, browser cache warm"] = summary(cached)
         results |= anomaly_latencies(browser)
+        results |= lesson_latencies(browser)
         browser.close()
     print(json.dumps(results, indent=2))
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 import vae_core as vc
 from ui import admission, derived, links, models
-from ui.charts import LEGEND_ABOVE, scatter_figure
+from ui.charts import LEGEND_ABOVE, dimension_lines, scatter_figure
 from ui.images import png_uri
 from ui.notes import explain
 from ui.state import Key
@@ -136,6 +136,13 @@ def progress() -> None:
             legend=LEGEND_ABOVE,
         )
         left.plotly_chart(fig, key=Key.TRAIN_CURVE)
+    kl_curve = list(job.kl_curve)
+    if kl_curve:
+        epochs_axis, kl_dims = zip(*kl_curve, strict=True)
+        fig = dimension_lines(
+            list(epochs_axis), np.array(kl_dims), "KL per dimension (nats, each batch)", "KL (nats)", height=380
+        )
+        right.plotly_chart(fig, key=Key.TRAIN_KL_DIMS)
     if job.latents is not None:
         labels = derived.dataset(job.model_config.dataset, False)[1][: len(job.latents)].numpy()
         fig = scatter_figure(
@@ -146,7 +153,7 @@ def progress() -> None:
             title="2,000 test digits, as it learns",
             height=380,
         )
-        right.plotly_chart(fig, key=Key.TRAIN_SCATTER)
+        st.columns(2)[0].plotly_chart(fig, key=Key.TRAIN_SCATTER)
     if job.running:
         return
     if job.error:

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import vae_core as vc
 from tests.conftest import SHIPPED_2D, SHIPPED_32D, digit_png, hostile_pickle
-from tests.support.apptest import app, images_of, page_path
+from tests.support.apptest import app, array, chart, images_of, page_path
 from ui import registry
 from ui.images import to_uint8
 
@@ -296,3 +296,16 @@ def test_the_interpolation_path_is_drawn_over_the_points_with_its_ends_marked():
     above = {t["name"]: t["type"] for t in traces[1:]}  # later WebGL traces are drawn on top
     assert above == {"linear": "scattergl", "spherical": "scattergl", "the two digits": "scattergl"}
     assert traces[-1]["text"] == ["from", "to"]
+
+
+def test_train_page_draws_the_live_kl_of_every_dimension():
+    at = app("train.py")
+    at.select_slider(key="t_subset").set_value(1000)
+    at.number_input(key="t_epochs").set_value(1)
+    at.number_input(key="t_latent").set_value(5)
+    at.button[0].click().run()
+    _wait_for(at, lambda at: any("Finished" in s.value for s in at.success))
+    figure = chart(at, "train_kl_dims")
+    assert [t["name"] for t in figure["data"]] == ["z1", "z2", "z3", "z4", "z5"]
+    job = at.session_state["training_job"]
+    np.testing.assert_allclose(array(figure["data"][2]["y"]), [kl[2] for _, kl in job.kl_curve], rtol=1e-6)

@@ -114,6 +114,62 @@ def score_histogram(
     return fig
 
 
+ACTIVE, INACTIVE = "#1f77b4", "#b0b0b0"
+
+
+def dimension_bars(
+    measure: np.ndarray, active: np.ndarray, order: tuple[int, ...], what: str, title: str, height: int = 300
+) -> go.Figure:
+    """One bar per latent dimension, in ``order``, blue where the dimension is active (Burda et al.)
+    and grey where not. ``what``: "KL" (nats, linear axis) or "activity" (Cov_x(E_q[z_d]), log axis
+    with the 0.01 threshold drawn)."""
+    import plotly.graph_objects as go
+
+    names = [f"z{d + 1}" for d in order]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=[float(measure[d]) for d in order],
+            marker_color=[ACTIVE if active[d] else INACTIVE for d in order],
+            hovertemplate="%{x}: %{y:.3g}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(type="category", tickangle=0)
+    )
+    if what == "activity":
+        fig.update_yaxes(type="log", title="Cov_x(E_q[z_d])")
+        fig.add_hline(y=0.01, line_dash="dash", line_color="#d62728", annotation_text="0.01")
+    else:
+        fig.update_yaxes(title="KL (nats)", rangemode="tozero")
+    return fig
+
+
+def dimension_lines(
+    x: list[float], values: np.ndarray, title: str, y_title: str, x_title: str = "epoch", height: int = 320
+) -> go.Figure:
+    """One line per latent dimension (values: len(x) x D), named z1 ... zD; a legend only for up to 10."""
+    import plotly.graph_objects as go
+
+    dims = values.shape[1]
+    fig = go.Figure(
+        [
+            go.Scatter(x=x, y=values[:, d], mode="lines", name=f"z{d + 1}", line=dict(color=PALETTE[d % len(PALETTE)]))
+            for d in range(dims)
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        showlegend=dims <= 10,  # one column at the right: above the plot, two rows of names ran into the title
+        legend=dict(orientation="v", x=1.01, y=1, yanchor="top", font=dict(size=11)),
+    )
+    return fig
+
+
 def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], point: tuple[float, float] | None = None) -> go.Figure:
     """ROC curves (false-positive rate against true-positive rate, one per label; put the AUROC in the
     label), the chance diagonal, and the operating point at the chosen threshold."""
@@ -142,4 +198,141 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], point: tuple[fl
         xaxis=dict(title="false-positive rate (test images flagged)", range=[0, 1], constrain="domain"),
         yaxis=dict(title="true-positive rate (set caught)", range=[0, 1.02], scaleanchor="x", scaleratio=1),
     )
+    return fig
+
+
+def line(x: list[float], series: dict[str, list[float]], title: str, y_title: str, height: int = 300) -> go.Figure:
+    """A few named curves against the epoch (a loss curve, active units over training)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure([go.Scatter(x=x, y=y, mode="lines+markers", name=name) for name, y in series.items()])
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis_title="epoch",
+        yaxis_title=y_title,
+        showlegend=len(series) > 1,
+        legend=LEGEND_ABOVE,
+    )
+    return fig
+
+
+def ranked_bars(series: dict[str, np.ndarray], title: str, height: int = 320) -> go.Figure:
+    """Grouped bars of each series sorted largest first (say, each run's KL per dimension): how many
+    dimensions carry how much, whichever dimension it is."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(
+        [
+            go.Bar(x=np.arange(1, len(values) + 1), y=np.sort(values)[::-1], name=name, marker_color=PALETTE[i])
+            for i, (name, values) in enumerate(series.items())
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=80, b=10),  # the title, then the legend, above the plot
+        xaxis_title="dimensions, by rank",
+        yaxis_title="nats",
+        barmode="group",
+        legend=LEGEND_ABOVE,
+    )
+    return fig
+
+
+def density_heatmap(
+    axis: np.ndarray, values: np.ndarray, title: str, zrange: tuple[float, float], colour_title: str = "log density"
+) -> go.Figure:
+    """A log-density on a square grid (values[r, c] at (axis[c], axis[r])), square and equal-axed."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(
+        go.Heatmap(
+            x=axis,
+            y=axis,
+            z=values,
+            zmin=zrange[0],
+            zmax=zrange[1],
+            colorscale="Viridis",
+            colorbar=dict(title=colour_title, len=0.8, thickness=12),
+            hovertemplate="z = (%{x:.2f}, %{y:.2f})<br>%{z:.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="z1", yaxis_title="z2")
+    fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_xaxes(constrain="domain")
+    return fig
+
+
+HOLE_COLOURS = ("#f4f4f4", "#2a9d8f", "#e63946")  # outside the prior's 99 % region, covered, hole
+
+
+def hole_map_figure(axis: np.ndarray, cells: np.ndarray, title: str) -> go.Figure:
+    """The hole map (vae_core.latent.hole_map): 0 outside the prior's 99 % region, 1 covered by the
+    codes, 2 a hole; three flat colours, named in the hover text."""
+    import plotly.graph_objects as go
+
+    names = np.array(["outside the prior's 99 % region", "covered: q above the threshold", "hole: q below it"])
+    colorscale = [[edge, colour] for i, colour in enumerate(HOLE_COLOURS) for edge in (i / 3, (i + 1) / 3)]
+    fig = go.Figure(
+        go.Heatmap(
+            x=axis,
+            y=axis,
+            z=cells,
+            zmin=-0.5,
+            zmax=2.5,
+            colorscale=colorscale,
+            showscale=False,
+            customdata=names[cells],
+            hovertemplate="z = (%{x:.2f}, %{y:.2f})<br>%{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="z1", yaxis_title="z2")
+    fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_xaxes(constrain="domain")
+    return fig
+
+
+def marginal_histograms(
+    means: np.ndarray, prior_draws: np.ndarray | None, order: tuple[int, ...], titles: list[str], columns: int = 4
+) -> go.Figure:
+    """For each dimension in ``order``: a histogram of the posterior means (as a density) against the
+    prior's marginal, the N(0, 1) density when ``prior_draws`` is None, else a histogram of prior draws."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    rows = -(-len(order) // columns)
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles, vertical_spacing=0.35 / rows + 0.02)
+    grid = np.linspace(-4, 4, 161)
+    normal = np.exp(-0.5 * grid**2) / np.sqrt(2 * np.pi)
+    bins = dict(start=-4, end=4, size=0.2)
+    for i, d in enumerate(order):
+        r, c = divmod(i, columns)
+        first = i == 0
+        fig.add_trace(
+            go.Histogram(
+                x=means[:, d],
+                xbins=bins,
+                histnorm="probability density",
+                marker_color=ACTIVE,
+                name="posterior means μ_d(x)",
+                legendgroup="means",
+                showlegend=first,
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+        if prior_draws is None:
+            prior = go.Scatter(x=grid, y=normal, line=dict(color="#d62728"), name="N(0, 1)")
+        else:
+            counts, edges = np.histogram(prior_draws[:, d], bins=np.arange(-4, 4.01, 0.2), density=True)
+            prior = go.Scatter(x=(edges[:-1] + edges[1:]) / 2, y=counts, line=dict(color="#d62728"), name="prior")
+        prior.update(legendgroup="prior", showlegend=first, hoverinfo="skip")
+        fig.add_trace(prior, row=r + 1, col=c + 1)
+    fig.update_layout(
+        height=60 + 170 * rows, margin=dict(l=10, r=10, t=60, b=10), bargap=0, legend=LEGEND_ABOVE | dict(y=1.0)
+    )
+    fig.update_xaxes(range=[-4, 4])
+    fig.update_annotations(font_size=12)
     return fig

@@ -95,3 +95,22 @@ def for_export(image: np.ndarray, side: int) -> np.ndarray:
     """Enlarged by the smallest whole factor that makes its height at least ``side`` pixels, with
     crisp nearest-neighbour pixels (a strip's height, a square grid's side)."""
     return enlarge(image, max(1, -(-side // image.shape[0])))
+
+
+def labelled_rows(rows: np.ndarray, labels: list[str], scale: int = 2, pad: int = 2) -> np.ndarray:
+    """Rows of digits (R x S x H x W, uint8) as one grey image: each row enlarged ``scale`` times with
+    ``pad`` black pixels between digits and rows, its label written in white at its left (so a saved
+    or projected figure still says which dimension each row sweeps)."""
+    from PIL import ImageDraw, ImageFont
+
+    r, s, h, w = rows.shape
+    font = ImageFont.load_default(size=7 * scale + 2)
+    label_width = max((int(font.getlength(label)) for label in labels), default=0) + 4 * scale
+    cell_h, cell_w = h * scale + pad, w * scale + pad
+    canvas = Image.new("L", (label_width + s * cell_w - pad, r * cell_h - pad), 0)
+    draw = ImageDraw.Draw(canvas)
+    for i, (row, label) in enumerate(zip(rows, labels, strict=True)):
+        for j, digit in enumerate(row):
+            canvas.paste(Image.fromarray(enlarge(digit, scale)), (label_width + j * cell_w, i * cell_h))
+        draw.text((2 * scale, i * cell_h + h * scale // 2), label, fill=255, font=font, anchor="lm")
+    return np.asarray(canvas)

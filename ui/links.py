@@ -133,6 +133,22 @@ def selection(name: str, key: str) -> Param:
     return Param(name, (key,), parse, lambda s: s.to_text(), longest=4000)
 
 
+def shipped_model(name: str, key: str) -> Param:
+    """One of two models a page compares, by its name in checkpoints/ (only shipped ones can be linked)."""
+
+    def parse(text: str, _model: vc.VAE) -> tuple[Any, ...]:
+        if text not in models.shipped_checkpoints():
+            raise LinkError(f"there is no shipped model '{_short(text)}' here")
+        return (f"shipped:{text}",)
+
+    def show(key: str) -> str:
+        if not key.startswith("shipped:"):
+            raise ValueError("a session's own model cannot be linked")
+        return key.removeprefix("shipped:")
+
+    return Param(name, (key,), parse, show)
+
+
 def flag(name: str, key: str) -> Param:
     return choice(name, key, {"1": True, "0": False})
 
@@ -176,6 +192,27 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         ),
     ),
     "reconstruct.py": (choice("k", Key.RECON_K, {"100": 100, "1000": 1000, "5000": 5000}),),
+    "traversals.py": (
+        shipped_model("a", Key.TRAV_A),
+        shipped_model("b", Key.TRAV_B),
+        number("steps", Key.TRAV_STEPS, 5, 15, integer=True),
+        number("rows", Key.TRAV_ROWS, 1, 32, integer=True),
+        choice(
+            "hold", Key.TRAV_HOLD, {"centre": "the prior's centre (0 for N(0, I))", "digit": "an encoded test digit"}
+        ),
+        test_digit("digit", Key.TRAV_DIGIT),
+    ),
+    "collapse.py": (
+        shipped_model("a", Key.COLLAPSE_A),
+        shipped_model("b", Key.COLLAPSE_B),
+        choice("images", Key.COLLAPSE_IMAGES, {str(n): n for n in (1000, 5000, 10_000, 20_000)}),
+    ),
+    "compare.py": (
+        choice("show", Key.COMPARE_VIEW, {"two": "Two models side by side", "classic": "The classic recipe's figures"}),
+        shipped_model("a", Key.COMPARE_A),
+        shipped_model("b", Key.COMPARE_B),
+        number("seed", Key.COMPARE_SEED, 0, 2**31 - 1, integer=True),
+    ),
     "anomaly.py": (
         choice("score", Key.ANOMALY_SCORE, {s: s for s in anomaly.SCORES}),
         choice("set", Key.ANOMALY_SET, {s: s for s in ood.SETS if s not in ood.DATASET_SETS}),  # built offline

@@ -88,6 +88,16 @@ def _options() -> dict[str, str]:
     return options
 
 
+def choices() -> dict[str, str]:
+    """The picker's own options (picker value -> label), for pages that let a person pick two models."""
+    return _options()
+
+
+def load(key: str) -> ActiveModel:
+    """The model behind one of ``choices()``'s keys (as the picker would resolve it)."""
+    return _resolve(key, _options()[key])
+
+
 def keep_trained(serial: str, name: str, model: vc.VAE) -> str:
     """Keep a model trained in this session (the last few stay) and make it the active one; returns
     its picker key."""

@@ -102,4 +102,42 @@ class Key(StrEnum):
     T_SUBSET = "t_subset"
     T_SAVE_NAME = "t_save_name"
     TRAIN_CURVE = "train_curve"
+    TRAIN_KL_DIMS = "train_kl_dims"
     TRAIN_SCATTER = "train_scatter"
+
+    # Traversals and disentanglement (charts: one per model, suffixed _a and _b)
+    TRAV_PRESET = "trav_preset"
+    TRAV_A = "trav_a"
+    TRAV_B = "trav_b"
+    TRAV_STEPS = "trav_steps"
+    TRAV_ROWS = "trav_rows"
+    TRAV_HOLD = "trav_hold"
+    TRAV_DIGIT = "trav_digit"
+    TRAV_BARS = "trav_bars"
+
+    # Posterior collapse (charts suffixed _a and _b, or with the run's name)
+    COLLAPSE_PRESET = "collapse_preset"
+    COLLAPSE_A = "collapse_a"
+    COLLAPSE_B = "collapse_b"
+    COLLAPSE_IMAGES = "collapse_images"
+    COLLAPSE_JOBS = "collapse_jobs"  # the one-click pair: (without warm-up, with warm-up) TrainingJobs
+    COLLAPSE_SHOW = "collapse_show"  # the pair's picker keys, to show once the page reruns
+    COLLAPSE_KL = "collapse_kl"
+    COLLAPSE_UNITS = "collapse_units"
+    COLLAPSE_LIVE = "collapse_live"
+    COLLAPSE_FINAL = "collapse_final"
+
+    # Prior vs aggregate posterior
+    HOLES_Q = "holes_q"
+    HOLES_P = "holes_p"
+    HOLES_MAP = "holes_map"
+    HOLES_HISTOGRAMS = "holes_histograms"
+
+    # Compare two models (charts suffixed _a and _b)
+    COMPARE_VIEW = "compare_view"
+    COMPARE_PRESET = "compare_preset"
+    COMPARE_A = "compare_a"
+    COMPARE_B = "compare_b"
+    COMPARE_SEED = "compare_seed"
+    COMPARE_SCATTER = "compare_scatter"
+    CLASSIC_CURVE = "classic_curve"

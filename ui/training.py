@@ -22,7 +22,8 @@ _speed = [3000.0]  # images per second of the last run on this server: how long 
 
 
 class TrainingJob:
-    """One session's training run; the page may call ``stop()``."""
+    """One session's training run; the page may call ``stop()``. With ``after``, it waits for that
+    run to end before it starts (two runs one after the other, each with every core)."""
 
     def __init__(
         self,
@@ -30,12 +31,15 @@ class TrainingJob:
         train_config: vc.TrainConfig,
         images: torch.Tensor,
         test_images: torch.Tensor,
+        after: TrainingJob | None = None,
     ) -> None:
         self.model_config, self.train_config = model_config, train_config
         self.model = vc.initial_model(model_config, images, train_config.seed)
         self.serial = uuid.uuid4().hex  # names this model in caches, also those kept on disk
         self.progress: vc.Progress | None = None
         self.curve: list[tuple[float, float, float]] = []  # (epoch, reconstruction, kl), appended only
+        # (epoch, the batch's KL to N(0, 1) of each dimension), appended only; standard prior only
+        self.kl_curve: list[tuple[float, tuple[float, ...]]] = []
         self.latents: np.ndarray | None = None  # the probe digits' means, for the live scatter
         self.grid: np.ndarray | None = None  # what the decoder draws now: the manifold (2-D) or prior samples
         self.result: vc.TrainResult | None = None
@@ -48,10 +52,13 @@ class TrainingJob:
         self._test_images = test_images
         self._probe = test_images[:PROBE_DIGITS] if model_config.latent_dim == 2 else None
         self._stop = threading.Event()
+        self._after = after
         self._thread = threading.Thread(target=self._run, args=(images,), daemon=True)
         self._thread.start()
 
     def _run(self, images: torch.Tensor) -> None:
+        if self._after is not None:
+            self._after._thread.join()
         if not admission.SERVER.enter(self.ticket, self._give_up):
             self._let_go()
             return
@@ -91,6 +98,8 @@ class TrainingJob:
         self.progress = p
         if p.step % 10 == 0 or p.step == p.total_steps:
             self.curve.append((p.epoch, p.reconstruction, p.kl))
+            if p.kl_per_dim is not None:
+                self.kl_curve.append((p.epoch, p.kl_per_dim))
         if p.step % 100 == 0 or p.step == p.total_steps:
             if self._probe is not None:
                 self.latents = vc.encode_dataset(self.model, self._probe)[0].numpy()
@@ -113,7 +122,8 @@ class TrainingJob:
     def name(self) -> str:
         """How the run is listed among the session's models."""
         c, t = self.model_config, self.train_config
-        return f"latent {c.latent_dim}, {c.likelihood}, β {t.beta:g}, {t.epochs} epochs ({self.serial[:4]})"
+        warmup = f", KL warm-up {t.kl_warmup_epochs:g}" if t.kl_warmup_epochs > 0 else ""
+        return f"latent {c.latent_dim}, {c.likelihood}, β {t.beta:g}{warmup}, {t.epochs} epochs ({self.serial[:4]})"
 
     def _should_stop(self) -> bool:
         """Polled before every training step: a stop asked for, the browser gone, or too long."""

@@ -1,5 +1,5 @@
-"""Widgets several pages use: the test-digit picker, the image-upload reader, the drawing pad, and the
-latent pad and scrubber that decode in the browser."""
+"""Widgets several pages use: the test-digit picker, two models side by side, the image-upload reader,
+the drawing pad, and the latent pad and scrubber that decode in the browser."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import streamlit as st
 import torch
 
 import vae_core as vc
-from ui import derived, served
+from ui import derived, models, served
 from ui.charts import PALETTE
 from ui.derived import test_set
 from ui.models import ActiveModel
@@ -48,6 +48,55 @@ def image_uploader(what: str, key: str) -> list[Any]:
     """Several images at once, each at most UPLOAD_LIMIT_MB (refused by the widget itself above that)."""
     label = f"{what} (PNG, JPEG, GIF, BMP, TIFF, WebP; up to {UPLOAD_LIMIT_MB} MB each)"
     return st.file_uploader(label, accept_multiple_files=True, key=key, max_upload_size=UPLOAD_LIMIT_MB) or []
+
+
+def pick_two_models(
+    presets: dict[str, tuple[str, str]], keys: tuple[str, str, str], default: str | None = None
+) -> tuple[ActiveModel, ActiveModel]:
+    """Two models to compare side by side, from the sidebar picker's own list (shipped, uploaded,
+    trained here), with one-click presets of shipped pairs (name -> (checkpoint, checkpoint)).
+
+    ``keys``: the session keys of the preset control and the two select boxes. As a page first
+    opens, the ``default`` preset is chosen. A model a preset names that is not installed is replaced
+    by the sidebar's model (or the next one in the list), and a note says so."""
+    preset_key, key_a, key_b = keys
+    options = models.choices()
+
+    def apply_preset() -> None:
+        for key, name in zip((key_a, key_b), presets.get(st.session_state.get(preset_key) or "", ()), strict=False):
+            st.session_state[key] = f"shipped:{name}"
+
+    def forget_preset() -> None:
+        st.session_state[preset_key] = None
+
+    if key_a not in st.session_state and key_b not in st.session_state and default is not None:
+        st.session_state[preset_key] = default
+        apply_preset()
+    for key, other in ((key_a, key_b), (key_b, key_a)):
+        if st.session_state.get(key) not in options:
+            fallback = [st.session_state.get(Key.MODEL), *options]
+            st.session_state[key] = next(
+                (k for k in fallback if k in options and k != st.session_state.get(other)), next(iter(options))
+            )
+    preset = st.segmented_control(
+        "Presets",
+        list(presets),
+        key=preset_key,
+        on_change=apply_preset,
+        persist_state="session",
+        help="pairs of shipped models",
+    )
+    c1, c2 = st.columns(2)
+    kwargs: dict[str, Any] = dict(format_func=options.get, on_change=forget_preset, persist_state="session")
+    a = c1.selectbox("Model A", list(options), key=key_a, **kwargs)
+    b = c2.selectbox("Model B", list(options), key=key_b, **kwargs)
+    missing = [name for name in presets.get(preset or "", ()) if f"shipped:{name}" not in options]
+    if missing:
+        st.info(
+            f"Not installed here: {' and '.join(missing)} (`bash checkpoints/train.sh NAME` trains it); "
+            f"showing {options[a]} and {options[b]} instead."
+        )
+    return models.load(a), models.load(b)
 
 
 def read_upload(file: Any) -> torch.Tensor | None:

@@ -3,7 +3,8 @@
 Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
 One module per concern: config, losses, priors, model, data, train, evaluate, checkpoint, inference,
 preprocess, anomaly (scores and how well they detect the unfamiliar), ood (an offline out-of-distribution
-suite), export (the decoder for the browser), and the command line in cli.
+suite), latent (traversals, dimension usage, the aggregate posterior against the prior), export (the
+decoder for the browser), and the command line in cli.
 """
 
 from .anomaly import anomaly_scores

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from ui import registry
@@ -40,3 +43,17 @@ def opened(query: dict[str, str], file: str = registry.DEFAULT.file) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def array(data: list | dict) -> np.ndarray:
+    """A plotly trace's data as numbers: plotly sends numpy arrays as base64 typed arrays."""
+    if isinstance(data, dict):
+        values = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
+        shape = data.get("shape")
+        return values.reshape([int(n) for n in str(shape).split(",")]) if shape else values
+    return np.asarray(data)
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The plotly figure (as JSON) of the chart with this key."""
+    return json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")).proto.spec)

@@ -1,0 +1,142 @@
+"""Posterior collapse: each dimension's KL and the active units over training, from the histories
+stored in the checkpoints (or kept by this session's runs), and a pair to train here in about a
+minute: the same β without and with a KL warm-up."""
+
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+import vae_core as vc
+from ui import derived, links, models, widgets
+from ui.charts import dimension_lines, line, ranked_bars
+from ui.models import ActiveModel
+from ui.notes import explain
+from ui.state import Key
+from ui.training import TrainingJob
+from vae_core import latent
+
+PRESETS = {"β = 1 vs β = 4": ("beta1-10d", "beta4-10d")}
+# The one-click pair: only the KL warm-up differs (measured figures: docs/lessons.md).
+LATENT, BETA, EPOCHS, BATCH, WARMUP = 16, 4.0, 3, 64, 2.0
+IMAGES = links.options(Key.COLLAPSE_IMAGES)  # the first N training images: fewer is quicker and rougher
+RUNS = ("without warm-up", f"with a {WARMUP:g}-epoch KL warm-up")
+
+if (trained := st.session_state.pop(Key.COLLAPSE_SHOW, None)) is not None:  # the pair has just finished
+    st.session_state[Key.COLLAPSE_A], st.session_state[Key.COLLAPSE_B] = trained
+    st.session_state[Key.COLLAPSE_PRESET] = None
+
+st.caption(
+    "How many nats each latent dimension carries, epoch by epoch, and how many dimensions stay active "
+    "(Burda et al.: Cov_x(E_q[z_d]) > 0.01). A dimension whose curve falls to 0 has collapsed onto the prior."
+)
+pair = widgets.pick_two_models(PRESETS, (Key.COLLAPSE_PRESET, Key.COLLAPSE_A, Key.COLLAPSE_B), default="β = 1 vs β = 4")
+
+
+def history(active: ActiveModel, suffix: str) -> None:
+    model = active.model
+    records = model.info.get("history") or []
+    st.markdown(
+        f"**{active.name}**: latent {model.latent_dim}, β {model.train_config.beta:g}, "
+        f"KL warm-up {model.train_config.kl_warmup_epochs:g} epochs · "
+        f"{len(records)} epoch{'s' if len(records) != 1 else ''} recorded"
+    )
+    kl = latent.history_series(records, "kl_per_dim")
+    activity = latent.history_series(records, "activity")
+    units = latent.history_series(records, "active_units")
+    if kl is None and activity is None:
+        st.info(
+            "This checkpoint's history has no per-dimension records (it was trained before they were kept). "
+            "Pick another model, or retrain it with `bash checkpoints/train.sh NAME`."
+        )
+        return
+    if kl is not None:
+        fig = dimension_lines(kl[0], kl[1].numpy(), "KL per dimension (nats)", "KL (nats)")
+    else:  # no KL per dimension against a mixture prior: Burda's activity instead
+        fig = dimension_lines(activity[0], activity[1].numpy(), "Activity per dimension", "Cov_x(E_q[z_d])")
+        fig.update_yaxes(type="log")
+    st.plotly_chart(fig, key=f"{Key.COLLAPSE_KL}_{suffix}")
+    if units is not None:
+        fig = line(units[0], {"active units": units[1].tolist()}, f"Active units (of {model.latent_dim})", "units")
+        fig.update_yaxes(range=[0, model.latent_dim + 0.5])
+        st.plotly_chart(fig, key=f"{Key.COLLAPSE_UNITS}_{suffix}")
+    test = model.info.get("test") or {}
+    if "active_units" in test:
+        st.caption(f"On the {test['images']:,} test images: {test['active_units']} of {model.latent_dim} active.")
+
+
+for column, active, suffix in zip(st.columns(2), pair, "ab", strict=True):
+    with column:
+        history(active, suffix)
+
+st.subheader("Train the pair yourself")
+st.markdown(
+    f"Two runs that differ only in the KL warm-up: latent {LATENT}, β = {BETA:g}, {EPOCHS} epochs in batches of "
+    f"{BATCH} over the first MNIST training images, seed 0. The first weighs the KL by β from its first step, the "
+    f"second raises the weight from 0 to β over its first {WARMUP:g} epochs. With 20,000 images each run takes about "
+    "half a minute on an idle two-core machine; they run one after the other and join the sidebar's model list. "
+    "Then compare the active units, the nats the codes carry (KL) and the −ELBO of the two."
+)
+jobs: tuple[TrainingJob, TrainingJob] | None = st.session_state.get(Key.COLLAPSE_JOBS)
+busy = jobs is not None and any(job.running for job in jobs)
+c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+n = c1.select_slider("Training images", IMAGES, 20_000, key=Key.COLLAPSE_IMAGES, persist_state="session", disabled=busy)
+if c2.button("Train both", type="primary", disabled=busy):
+    images, test_images = derived.dataset("mnist", True)[0][:n], derived.dataset("mnist", False)[0]
+    config = vc.VAEConfig(latent_dim=LATENT)
+    plain = vc.TrainConfig(epochs=EPOCHS, batch_size=BATCH, beta=BETA)
+    first = TrainingJob(config, plain, images, test_images)
+    second = TrainingJob(config, replace(plain, kl_warmup_epochs=WARMUP), images, test_images, after=first)
+    jobs = st.session_state[Key.COLLAPSE_JOBS] = (first, second)
+    busy = True
+if busy and c3.button("Stop"):
+    for job in jobs or ():
+        job.stop()
+
+
+def pair_progress() -> None:
+    jobs: tuple[TrainingJob, TrainingJob] | None = st.session_state.get(Key.COLLAPSE_JOBS)
+    if jobs is None:
+        return
+    for column, job, run in zip(st.columns(2), jobs, RUNS, strict=True):
+        with column:
+            p = job.progress
+            state = "waiting for the first run" if p is None else f"epoch {p.epoch:.2f} of {EPOCHS}"
+            st.progress(0.0 if p is None else p.step / p.total_steps, text=f"{run}: {state}")
+            if job.kl_curve:
+                epochs, kl = zip(*list(job.kl_curve), strict=True)
+                fig = dimension_lines(list(epochs), np.array(kl), f"{run}: KL per dimension (nats)", "KL (nats)")
+                st.plotly_chart(fig, key=f"{Key.COLLAPSE_LIVE}_{job.serial}")
+            if job.error:
+                st.error(job.error)
+            elif not job.running and job.result is not None:
+                test = job.result.model.info.get("test", {})
+                st.metric(f"Active units on the test set, {run}", f"{test.get('active_units', '?')} of {LATENT}")
+                st.caption(
+                    f"KL {test.get('kl', float('nan')):.2f} nats · −ELBO {test.get('negative_elbo', 0):.1f} nats"
+                )
+    finals = {
+        run: job.result.model.info.get("test", {}).get("kl_per_dim")
+        for job, run in zip(jobs, RUNS, strict=True)
+        if not job.running and job.result is not None
+    }
+    if len(finals) == 2 and all(finals.values()):
+        fig = ranked_bars(
+            {run: np.array(kl) for run, kl in finals.items()}, "KL per dimension on the test set, largest first (nats)"
+        )
+        st.plotly_chart(fig, key=Key.COLLAPSE_FINAL)
+    if all(not job.running and job.result is not None for job in jobs) and not all(job.kept for job in jobs):
+        keys = []
+        for job in jobs:
+            job.kept = True
+            keys.append(models.keep_trained(job.serial, job.name, job.result.model))
+        st.session_state[Key.COLLAPSE_SHOW] = tuple(keys)  # shown above once the page reruns
+        st.rerun(scope="app")
+
+
+if busy or (jobs is not None and not all(job.kept for job in jobs)):
+    st.fragment(run_every=1.0)(pair_progress)()
+else:
+    pair_progress()
+
+explain("collapse", "kl", "beta")

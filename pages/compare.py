@@ -1,0 +1,140 @@
+"""Compare two models on the same inputs: their figures in one table, the same test digits
+reconstructed, prior samples from the same seed, the decoded grids and the latent scatters; presets
+for the lessons' pairs. And the classic recipe's own two figures, one click away."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui import derived, links, models, widgets
+from ui.charts import line, scatter_figure
+from ui.images import enlarge, png_uri
+from ui.models import ActiveModel
+from ui.notes import explain
+from ui.state import Key
+from vae_core import latent
+
+PRESETS = {
+    "Gaussian vs Bernoulli": ("classic-2d", "standard-2d"),
+    "β = 1 vs β = 4": ("beta1-10d", "beta4-10d"),
+    "standard vs mixture prior": ("standard-2d", "mixture-2d"),
+}
+TWO, CLASSIC = links.options(Key.COMPARE_VIEW)
+CLASSIC_MODEL = "classic-2d"
+GRID = 15
+
+view = st.radio("Show", [TWO, CLASSIC], horizontal=True, key=Key.COMPARE_VIEW, persist_state="session")
+
+
+def figures_table(pair: tuple[ActiveModel, ActiveModel]) -> None:
+    """One column per model (a phone shows both without scrolling sideways), one row per figure."""
+    columns = {}
+    for side, active in zip("AB", pair, strict=True):
+        model, figures = active.model, derived.test_figures(active.key, active)
+        iwae = figures.get("iwae_nll")
+        columns[f"{side}: {active.name}"] = {
+            "likelihood": model.config.likelihood,
+            "pixels": "binarised" if model.config.binarize == "dynamic" else "grey levels",
+            "prior": model.config.prior,
+            "β": f"{model.train_config.beta:g}",
+            "test −ELBO (nats)": f"{figures['negative_elbo']:.2f}",
+            "reconstruction": f"{figures['reconstruction']:.2f}",
+            "KL": f"{figures['kl']:.2f}",
+            "active units": f"{figures['active_units']} of {model.latent_dim}",
+            "−log p(x), IWAE": "not measured" if iwae is None else f"{iwae:.2f} (k = {figures['iwae_k']})",
+        }
+    st.dataframe(pd.DataFrame(columns))
+    a, b = (p.model.config for p in pair)
+    if (a.likelihood, a.binarize) != (b.likelihood, b.binarize):
+        st.caption(
+            "The two −ELBOs are not comparable: the models score different things (likelihood or pixels differ). "
+            "Compare KL, active units and the pictures; see the maths below."
+        )
+    else:
+        st.caption("All figures on the test split, nats per image (lower is better), from each model's checkpoint.")
+
+
+def grid_extent(active: ActiveModel) -> tuple[float, tuple[int, int], tuple[float, ...] | None]:
+    """(extent, the two dimensions the grid varies, the others' values): ±3 prior standard deviations
+    round the prior's centre, over the two most informative dimensions."""
+    model = active.model
+    dims = tuple(sorted(derived.usage(active.key, active).order[:2])) if model.latent_dim > 2 else (0, 1)
+    if model.prior.standard_normal:
+        return 3.0, dims, None
+    centre, spread = latent.prior_spread(model.prior)
+    extent = float(np.ceil(max(abs(float(centre[d])) + 3 * float(spread[d]) for d in dims)))
+    return extent, dims, tuple(float(v) for v in centre)
+
+
+def side(active: ActiveModel, suffix: str, digits: tuple[int, ...], seed: int) -> None:
+    model = active.model
+    st.markdown(f"**{active.name}**")
+    inputs, recon = derived.reconstructions(active.key, active, digits)
+    strip = np.concatenate([np.concatenate(list(inputs), 1), np.concatenate(list(recon), 1)], 0)
+    st.image(png_uri(enlarge(strip, 2)), caption="test digits (top), reconstructed (bottom)")
+    samples = enlarge(derived.prior_samples(active.key, active, 7, seed), 2)
+    st.image(png_uri(samples), caption=f"7 × 7 prior samples, seed {seed}")
+    extent, dims, base = grid_extent(active)
+    grid = derived.manifold(active.key, active, GRID, extent, "linear", dims, base)
+    st.image(
+        png_uri(grid),
+        caption=f"{GRID} × {GRID} decoded grid over z{dims[0] + 1}, z{dims[1] + 1} in [−{extent:g}, {extent:g}]",
+    )
+    means, _, labels = derived.encoded_test(active.key, active)
+    coords, indices, _ = derived.projection(active.key, active, "PCA", len(means))
+    title = "test digits: encoder means" + ("" if model.latent_dim == 2 else " (PCA)")
+    axes = ("z1", "z2") if model.latent_dim == 2 else ("principal component 1", "principal component 2")
+    fig = scatter_figure(coords, labels[indices], indices, active.class_names, title, 420, axes)
+    st.plotly_chart(fig, key=f"{Key.COMPARE_SCATTER}_{suffix}")
+
+
+def two_models() -> None:
+    pair = widgets.pick_two_models(PRESETS, (Key.COMPARE_PRESET, Key.COMPARE_A, Key.COMPARE_B), "Gaussian vs Bernoulli")
+    figures_table(pair)
+    seed = st.number_input("Seed of the prior samples", 0, 2**31 - 1, 0, key=Key.COMPARE_SEED, persist_state="session")
+    labels = derived.test_set(pair[0])[1].numpy()
+    digits = tuple(int(np.flatnonzero(labels == c)[0]) for c in range(10))  # the first test digit of each class
+    for column, active, suffix in zip(st.columns(2), pair, "ab", strict=True):
+        with column:
+            side(active, suffix, digits, int(seed))
+
+
+def classic() -> None:
+    if CLASSIC_MODEL in models.shipped_checkpoints():
+        active = models.shipped(CLASSIC_MODEL)
+    else:
+        active = models.active()
+        st.info(
+            f"{CLASSIC_MODEL} is not installed here (`bash checkpoints/train.sh {CLASSIC_MODEL}` trains it): "
+            f"showing the sidebar's model, {active.name}, instead."
+        )
+    model = active.model
+    t = model.train_config
+    st.markdown(
+        f"**{active.name}**: latent {model.latent_dim}, {model.config.likelihood} likelihood, {t.optimizer} "
+        f"at {t.learning_rate:g} ({t.lr_schedule}), batch {t.batch_size}, {t.epochs} epochs run"
+    )
+    c1, c2 = st.columns(2)
+    c1.image(png_uri(enlarge(derived.prior_samples(active.key, active, 7, 0), 2)), caption="7 × 7 samples, z ~ p(z)")
+    grid = derived.manifold(active.key, active, 14, 1.5, "linear", (0, 1), None)
+    c2.image(png_uri(grid), caption="14 × 14 decoded grid over z1, z2 in [−1.5, 1.5]")
+    found = latent.history_series(model.info.get("history") or [], "loss")
+    if found is None or len(found[0]) < 2:
+        st.info("This checkpoint does not hold a per-epoch loss history to draw.")
+        return
+    epochs, loss = found
+    fig = line(epochs, {"training loss": loss.tolist()}, "Training loss per epoch (nats per image)", "nats")
+    st.plotly_chart(fig, key=Key.CLASSIC_CURVE)
+    last = loss.tolist()
+    st.caption(
+        f"Epoch {epochs[0]:g}: {last[0]:.1f} nats; epoch {epochs[-1]:g}: {last[-1]:.1f}. "
+        f"Over the last 10 epochs it fell by {last[-min(11, len(last))] - last[-1]:.2f} nats."
+    )
+
+
+if view == CLASSIC:
+    classic()
+    explain("classic", "elbo", "blur")
+else:
+    two_models()
+    explain("blur", "beta", "priors", "elbo")

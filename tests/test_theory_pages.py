@@ -1,0 +1,220 @@
+"""The lesson pages (traversals, posterior collapse, the prior's holes, two models compared) through
+Streamlit's AppTest on the real app.
+
+Tests that need a lesson checkpoint skip where it is not installed (CI has them all)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import vae_core as vc
+from tests.conftest import ROOT, SHIPPED_32D
+from tests.support.apptest import app, array, chart, images_of, page_path
+from vae_core import latent
+
+
+def installed(*names: str) -> bool:
+    return all((ROOT / "checkpoints" / f"{name}.safetensors").exists() for name in names)
+
+
+def needs(*names: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not installed(*names), reason=f"needs the checkpoints {', '.join(names)}")
+
+
+def test_traversals_show_both_models_rows_ordered_by_kl_with_active_units_marked():
+    at = app("traversals.py")
+    assert not at.error
+    a, b = at.selectbox(key="trav_a").value, at.selectbox(key="trav_b").value
+    if installed("beta1-10d", "beta4-10d"):
+        assert (a, b) == ("shipped:beta1-10d", "shipped:beta4-10d") and not at.info
+    else:  # the pair is absent: the sidebar's model stands in, and the page says so
+        assert "shipped:mnist-2d" in (a, b) and any("Not installed here" in i.value for i in at.info)
+    assert len(images_of(at)) == 2 and len(at.get("plotly_chart")) == 2
+    model = vc.load_checkpoint(ROOT / "checkpoints" / f"{a.split(':', 1)[1]}.safetensors")
+    means, logvars = vc.encode_dataset(model, vc.load_dataset("mnist", False)[0])
+    kl = (0.5 * (means**2 + logvars.exp() - 1 - logvars)).mean(0)
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert bars["x"] == [f"z{d + 1}" for d in kl.argsort(descending=True).tolist()]
+    active = vc.latent_activity(means) > 0.01
+    blue = [c == "#1f77b4" for c in bars["marker"]["color"]]
+    assert blue == [bool(active[int(x[1:]) - 1]) for x in bars["x"]]
+    first = images_of(at)
+    at.slider(key="trav_rows").set_value(2).run()
+    assert images_of(at)[0] != first[0] or model.latent_dim <= 2
+    at.radio(key="trav_hold").set_value(at.radio(key="trav_hold").options[1]).run()
+    assert not at.exception and images_of(at) != first
+    assert "test digit #" in at.get("image")[0].captions[0]
+
+
+def test_traversals_of_any_two_models_from_the_pickers_list(small_model):
+    at = app("traversals.py")
+    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+        ("tiny.safetensors", vc.checkpoint_bytes(small_model), "application/octet-stream")
+    ).run()
+    uploaded = at.sidebar.selectbox(key="model_key").value  # an upload becomes the sidebar's model
+    assert uploaded.startswith("upload:") and "uploaded: tiny.safetensors" in at.selectbox(key="trav_b").options
+    at.selectbox(key="trav_b").set_value(uploaded).run()
+    assert not at.exception and at.segmented_control(key="trav_preset").value is None
+    assert len(images_of(at)) == 2
+
+
+@needs("beta1-10d")
+def test_collapse_plots_the_stored_histories_and_says_when_a_history_has_none():
+    at = app("collapse.py")
+    at.selectbox(key="collapse_a").set_value("shipped:beta1-10d").run()
+    at.selectbox(key="collapse_b").set_value("shipped:mnist-2d").run()
+    assert not at.exception
+    history = vc.load_checkpoint(ROOT / "checkpoints" / "beta1-10d.safetensors").info["history"]
+    kl = chart(at, "collapse_kl_a")
+    assert len(kl["data"]) == 10 and kl["data"][0]["x"] == [r["epoch"] for r in history]
+    np.testing.assert_allclose(array(kl["data"][3]["y"]), [r["kl_per_dim"][3] for r in history], rtol=1e-6)
+    units = chart(at, "collapse_units_a")
+    assert array(units["data"][0]["y"]).tolist() == [r["active_units"] for r in history]
+    if not latent.history_series(
+        vc.load_checkpoint(ROOT / "checkpoints" / "mnist-2d.safetensors").info["history"], "activity"
+    ):
+        assert any("no per-dimension records" in i.value for i in at.info)
+
+
+def _wait_for(at: AppTest, done, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "training did not finish in time"
+        time.sleep(1.0)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+
+
+def test_the_one_click_pair_trains_one_run_after_the_other_and_reports_active_units():
+    at = app("collapse.py")
+    at.select_slider(key="collapse_images").set_value(1000)
+    next(b for b in at.button if b.label == "Train both").click().run()
+    jobs = at.session_state["collapse_jobs"]
+    assert jobs[1].progress is None  # the second waits for the first
+    _wait_for(at, lambda at: at.selectbox(key="collapse_a").value.startswith("trained:"))
+    first, second = jobs
+    assert first.train_config.kl_warmup_epochs == 0 and second.train_config.kl_warmup_epochs > 0
+    assert replace(second.train_config, kl_warmup_epochs=0) == first.train_config  # nothing else differs
+    assert first.kl_curve and len(first.kl_curve[-1][1]) == 16  # the live KL of every dimension
+    assert at.selectbox(key="collapse_b").value == f"trained:{second.serial}"
+    metrics = {m.label: m.value for m in at.metric}
+    for job in jobs:
+        units = job.result.model.info["test"]["active_units"]
+        assert any(v == f"{units} of 16" and "test set" in label for label, v in metrics.items())
+    trained = [o for o in at.sidebar.selectbox(key="model_key").options if "trained here" in o]
+    assert len(trained) == 2 and any("warm-up" in o for o in trained)
+    assert chart(at, "collapse_kl_a")["data"], "the new runs' histories are drawn"
+    final = chart(at, "collapse_final")["data"]  # each run's test-set KL per dimension, largest first
+    expected = sorted(first.result.model.info["test"]["kl_per_dim"], reverse=True)
+    np.testing.assert_allclose(array(final[0]["y"]), expected, rtol=1e-6)
+
+
+def test_holes_of_a_2d_model_maps_both_densities_and_gives_the_hole_fraction():
+    at = app("holes.py")
+    assert not at.exception and not at.error
+    value = at.metric[0].value
+    assert value.endswith("%") and 0 < float(value.rstrip(" %")) < 100
+    q, p, holes = chart(at, "holes_q"), chart(at, "holes_p"), chart(at, "holes_map")
+    assert array(q["data"][0]["z"]).shape == array(p["data"][0]["z"]).shape == (60, 60)
+    assert set(np.unique(array(holes["data"][0]["z"]))) <= {0, 1, 2}
+    assert len(images_of(at)) == 2  # prior samples decoded from holes and from covered regions
+    table = at.dataframe[0].value
+    assert "hole fraction" in table.index and "mnist-2d" in table.columns
+    assert table.loc["hole fraction", "mnist-2d"] == value
+    if installed("standard-2d", "mixture-2d"):
+        assert {"standard-2d", "mixture-2d"} <= set(table.columns)
+
+
+@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
+def test_holes_of_a_higher_dimensional_model_shows_each_dimensions_means_against_the_prior():
+    at = app("holes.py")
+    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    assert not at.exception and any("32 latent dimensions" in i.value for i in at.info)
+    figure = chart(at, "holes_histograms")
+    histograms = [t for t in figure["data"] if t["type"] == "histogram"]
+    assert len(histograms) == 32
+    means = vc.encode_dataset(vc.load_checkpoint(SHIPPED_32D), vc.load_dataset("mnist", False)[0])[0]
+    d = int(figure["layout"]["annotations"][0]["text"].split()[0][1:]) - 1
+    np.testing.assert_allclose(array(histograms[0]["x"]), means[:, d].numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_compare_two_models_on_the_same_digits_seed_and_grid():
+    at = app("compare.py")
+    assert not at.exception
+    a, b = at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value
+    if installed("classic-2d", "standard-2d"):
+        assert (a, b) == ("shipped:classic-2d", "shipped:standard-2d")
+    table = at.dataframe[0].value
+    assert [c[:2] for c in table.columns] == ["A:", "B:"]
+    assert {"test −ELBO (nats)", "KL", "active units"} <= set(table.index)
+    assert len(images_of(at)) == 6  # reconstructions, prior samples and the grid, for each model
+    samples = images_of(at)[1]
+    at.number_input(key="compare_seed").set_value(5).run()
+    assert images_of(at)[1] != samples
+    at.segmented_control(key="compare_preset").set_value("β = 1 vs β = 4").run()
+    assert not at.exception
+    if installed("beta1-10d", "beta4-10d"):
+        assert at.selectbox(key="compare_a").value == "shipped:beta1-10d"
+        assert at.selectbox(key="compare_b").value == "shipped:beta4-10d"
+
+
+def test_compare_computes_the_figures_of_a_model_that_has_none_stored(small_model):
+    at = app("compare.py")
+    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+        ("tiny.safetensors", vc.checkpoint_bytes(small_model), "application/octet-stream")
+    ).run()
+    uploaded = at.sidebar.selectbox(key="model_key").value  # an upload becomes the sidebar's model
+    at.selectbox(key="compare_b").set_value(uploaded).run()
+    column = at.dataframe[0].value.iloc[:, 1]
+    expected = vc.evaluate(small_model, vc.load_dataset("mnist", False)[0])
+    assert float(column["test −ELBO (nats)"]) == pytest.approx(expected.negative_elbo, abs=0.01)
+    assert column["active units"] == f"{expected.active_units} of 2"
+    assert column["−log p(x), IWAE"] == "not measured"
+
+
+def test_the_classic_recipes_two_figures_are_one_click_away():
+    at = app("compare.py")
+    at.radio(key="compare_view").set_value("The classic recipe's figures").run()
+    assert not at.exception
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert any("7 × 7" in c for c in captions) and any("14 × 14" in c and "1.5" in c for c in captions)
+    if installed("classic-2d"):
+        model = vc.load_checkpoint(ROOT / "checkpoints" / "classic-2d.safetensors")
+        curve = array(chart(at, "classic_curve")["data"][0]["y"])
+        np.testing.assert_allclose(curve, [r["loss"] for r in model.info["history"]], rtol=1e-6)
+        assert model.config.likelihood == "gaussian" and model.train_config.batch_size == 32
+    else:
+        assert any("classic-2d is not installed" in i.value for i in at.info)
+
+
+@pytest.fixture(scope="module")
+def small_mixture_model():
+    """A 2-D model with a learnt 3-component mixture prior, trained briefly on 2,000 real digits."""
+    images, _ = vc.load_dataset("mnist", train=True)
+    config = vc.VAEConfig(latent_dim=2, hidden=64, conv_channels=(8, 16), prior="mixture", prior_components=3)
+    return vc.train(config, vc.TrainConfig(epochs=2, batch_size=100), images[:2000]).model
+
+
+def test_the_lessons_work_for_a_model_with_a_mixture_prior(small_mixture_model):
+    """No KL per dimension against a mixture: activity instead; the maps, traversals and grids follow
+    the prior's own centre and spread."""
+    at = app("holes.py")
+    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+        ("mixture.safetensors", vc.checkpoint_bytes(small_mixture_model), "application/octet-stream")
+    ).run()
+    assert not at.exception and at.sidebar.selectbox(key="model_key").value.startswith("upload:")
+    assert "mixture prior" in chart(at, "holes_p")["layout"]["title"]["text"]
+    assert at.metric[0].value.endswith("%")
+    uploaded = at.sidebar.selectbox(key="model_key").value
+    for page, key in (("traversals.py", "trav_a"), ("compare.py", "compare_a")):
+        at.switch_page(page_path(page)).run()
+        at.selectbox(key=key).set_value(uploaded).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    at.switch_page(page_path("traversals.py")).run()
+    assert "Activity per dimension" in chart(at, "trav_bars_a")["layout"]["title"]["text"]

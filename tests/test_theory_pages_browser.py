@@ -1,0 +1,70 @@
+"""Each lesson page walked as a teacher would, in a real headless Chromium against `streamlit run
+app.py`; the page fixture leaves a screenshot of each in artifacts/browser/."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.browser import require_chromium, wait_ready
+
+pytestmark = pytest.mark.browser
+require_chromium()
+
+from playwright.sync_api import Page  # noqa: E402
+
+FIRST_VIEW_MS = 240_000  # a first view computes (encodings, the hole fraction); on a busy 2-core machine
+
+
+def open_page(page: Page, path: str) -> None:
+    page.goto(f"{page.app_url}/{path}")  # type: ignore[attr-defined]
+    wait_ready(page, timeout=FIRST_VIEW_MS)
+
+
+def main(page: Page):
+    return page.locator('[data-testid="stMain"]')
+
+
+def image_sources(page: Page) -> list[str]:
+    return main(page).locator('[data-testid="stImage"] img').evaluate_all("els => els.map(e => e.src)")
+
+
+def test_traversals_redraw_the_rows_when_the_steps_change(page):
+    open_page(page, "traversals")
+    assert main(page).locator(".js-plotly-plot").count() == 2  # KL per dimension, one per model
+    before = image_sources(page)
+    assert len(before) == 2
+    steps = main(page).get_by_role("slider").first
+    steps.focus()
+    page.keyboard.press("ArrowLeft")  # 9 -> 7 steps per row
+    wait_ready(page, timeout=FIRST_VIEW_MS)
+    after = image_sources(page)
+    assert len(after) == 2 and after[0] != before[0] and after[1] != before[1]
+
+
+def test_collapse_draws_the_histories_and_offers_the_pair(page):
+    open_page(page, "collapse")
+    text = main(page).inner_text()
+    assert "Train the pair yourself" in text
+    assert main(page).get_by_role("button", name="Train both").is_enabled()
+    charts = main(page).locator(".js-plotly-plot").count()
+    assert charts >= 2 or "no per-dimension records" in text
+
+
+def test_holes_maps_the_two_densities_and_decodes_samples_from_holes(page):
+    open_page(page, "holes")
+    assert main(page).locator(".js-plotly-plot").count() == 3  # log q, log p, the hole map
+    assert "%" in main(page).locator('[data-testid="stMetricValue"]').first.inner_text()
+    assert len(image_sources(page)) == 2
+    assert main(page).locator('[data-testid="stDataFrame"]').count() == 1  # the standard/mixture comparison
+
+
+def test_compare_switches_presets_and_shows_the_classic_recipes_figures(page):
+    open_page(page, "compare")
+    assert len(image_sources(page)) == 6
+    main(page).get_by_text("β = 1 vs β = 4", exact=True).click()
+    wait_ready(page, timeout=FIRST_VIEW_MS)
+    assert len(image_sources(page)) == 6
+    main(page).get_by_text("The classic recipe's figures").click()
+    wait_ready(page, timeout=FIRST_VIEW_MS)
+    text = main(page).inner_text()
+    assert "7 × 7 samples" in text and "14 × 14 decoded grid" in text
