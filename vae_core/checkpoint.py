@@ -84,10 +84,17 @@ def load_checkpoint(source: str | os.PathLike[str] | bytes, map_location: str | 
     return model_from_bytes(data, map_location)
 
 
+def _safetensors_layout(data: bytes) -> bool:
+    """An 8-byte little-endian header length, then a JSON header that fits in the data."""
+    return len(data) > 8 and data[8:9] == b"{" and 8 + int.from_bytes(data[:8], "little") <= len(data)
+
+
 def model_from_bytes(data: bytes, map_location: str | torch.device = "cpu") -> VAE:
     if len(data) > MAX_CHECKPOINT_BYTES:
         raise CheckpointError(f"checkpoint is larger than {MAX_CHECKPOINT_BYTES // 2**20} MB")
-    if data[:1] == b"\x80" or data[:2] == b"PK":  # pickle protocol 2+ or torch.save's zip
+    # pickle protocol 2+ or torch.save's zip; but a safetensors file begins with its header's length,
+    # whose first byte is 0x80 for one length in 256: the header's "{" after the length tells them apart.
+    if (data[:1] == b"\x80" or data[:2] == b"PK") and not _safetensors_layout(data):
         raise CheckpointError(
             "this is a pickle-based file (torch.save / .pt / .pth); pickles can run code when opened, "
             "so they are refused. Save checkpoints with this project's CLI or app (.safetensors)."
