@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import json
 import time
@@ -170,6 +171,24 @@ def test_sidebar_refuses_a_hostile_checkpoint_and_accepts_a_real_one(small_model
     ).run()
     assert not at.exception
     assert at.sidebar.selectbox(key="model_key").value.startswith("upload:")
+
+
+def test_a_session_keeps_its_last_four_uploaded_models_as_its_own(small_model):
+    """Uploads are bounded per session and held by the session alone (freed with it), not by a
+    server-wide cache."""
+    at = app()
+    for variant in range(5):
+        model = copy.deepcopy(small_model)
+        with torch.no_grad():
+            model.decoder[0].bias[0] += variant * 1e-3  # a different file: a different model
+        at.sidebar.file_uploader(key="ckpt_upload").set_value(
+            (f"mine-{variant}.safetensors", vc.checkpoint_bytes(model), "application/octet-stream")
+        ).run()
+        assert not at.exception
+    kept = at.session_state["uploaded_models"]
+    assert [name for name, _ in kept.values()] == [f"mine-{v}.safetensors" for v in range(1, 5)]
+    assert all(isinstance(model, vc.VAE) for _, model in kept.values())
+    assert at.sidebar.selectbox(key="model_key").value == list(kept)[-1]
 
 
 def test_samples_seed_and_temperature_change_the_grid():

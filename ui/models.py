@@ -50,11 +50,6 @@ def _load_shipped(path: str, mtime: float) -> vc.VAE:
     return vc.load_checkpoint(path)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _load_uploaded(digest: str, _data: bytes) -> vc.VAE:
-    return vc.load_checkpoint(_data)
-
-
 def draw_picker() -> ActiveModel | None:
     """The sidebar: choose a shipped, uploaded or freshly trained model; show its key facts.
     Returns the chosen model (also kept for the page under Key.ACTIVE_MODEL), or None if there is none."""
@@ -110,31 +105,33 @@ def keep_trained(serial: str, name: str, model: vc.VAE) -> str:
 
 
 def _read_checkpoint_upload() -> None:
+    """A checkpoint upload becomes a model of this session's own: loaded once, kept in the session (the
+    last few), and freed with it. Not a server-wide cache: memory a session uses ends with the session."""
     file = st.file_uploader("Checkpoint", type=["safetensors"], key=Key.CHECKPOINT_UPLOAD, label_visibility="collapsed")
     if file is None:
         return
     data = file.getvalue()
-    digest = hashlib.sha256(data).hexdigest()[:16]
+    key = f"upload:{hashlib.sha256(data).hexdigest()[:16]}"
+    uploaded = st.session_state.setdefault(Key.UPLOADED_MODELS, {})
+    if key in uploaded:
+        return
     try:
-        _load_uploaded(digest, data)
+        model = vc.load_checkpoint(data)
     except vc.CheckpointError as exc:
         st.error(f"Could not use {file.name}: {exc}")
         return
-    uploaded = st.session_state.setdefault(Key.UPLOADED_MODELS, {})
-    key = f"upload:{digest}"
-    if key not in uploaded:
-        uploaded[key] = (file.name, data)
-        while len(uploaded) > UPLOADS_PER_SESSION:
-            del uploaded[next(iter(uploaded))]
-        st.session_state[Key.MODEL_REQUEST] = key
+    uploaded[key] = (file.name, model)
+    while len(uploaded) > UPLOADS_PER_SESSION:
+        del uploaded[next(iter(uploaded))]
+    st.session_state[Key.MODEL_REQUEST] = key
 
 
 def _resolve(key: str, label: str) -> ActiveModel:
     if key.startswith("trained:"):
         return ActiveModel(key, label, st.session_state[Key.TRAINED_MODELS][key][1])
     if key.startswith("upload:"):
-        name, data = st.session_state[Key.UPLOADED_MODELS][key]
-        return ActiveModel(key, name, _load_uploaded(key.split(":", 1)[1], data))
+        name, model = st.session_state[Key.UPLOADED_MODELS][key]
+        return ActiveModel(key, name, model)
     path = shipped_checkpoints()[label]
     mtime = path.stat().st_mtime
     return ActiveModel(f"shipped:{label}:{mtime}", label, _load_shipped(str(path), mtime))

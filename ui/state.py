@@ -11,7 +11,7 @@ class Key(StrEnum):
     MODEL = "model_key"  # the picker widget's value: "shipped:NAME", "upload:DIGEST" or "trained:SERIAL"
     MODEL_REQUEST = "model_request"  # a page asks for another model; applied before the picker is drawn
     ACTIVE_MODEL = "active_model"  # what the picker resolved for this run (an ActiveModel)
-    UPLOADED_MODELS = "uploaded_models"  # digest key -> (file name, bytes), this session's uploads
+    UPLOADED_MODELS = "uploaded_models"  # digest key -> (file name, model), this session's last few uploads
     CHECKPOINT_UPLOAD = "ckpt_upload"
     TRAINED_MODELS = "trained_models"  # picker key -> (name, model): this session's last few trainings
     TRAINING_JOB = "training_job"
