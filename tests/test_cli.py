@@ -99,7 +99,9 @@ def test_anomaly_prints_the_auroc_table_and_writes_csv(tmp_path):
         ("near-blank", "complexity"),
     ]
     assert all(r["images"] == "40" and 0 <= float(r["auroc"]) <= 1 for r in rows)
-    assert f"{float(rows[0]['auroc']):.3f}" == noise[1].rstrip("*")
+    # The CSV's figure, rounded as the table prints it (both round the same number; a half-way case such
+    # as 0.9975 may go either way once written with 6 digits and rounded again).
+    assert abs(float(rows[0]["auroc"]) - float(noise[1].rstrip("*"))) <= 0.0005 + 1e-9
     # The same command gives the same table (every draw is seeded).
     assert run(*args, "--score", "elbo", "complexity").stdout.splitlines()[2:5] == lines[2:5]
 
