@@ -32,6 +32,9 @@ def warm_up() -> None:
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    from ui import housekeeping  # gives back what ended sessions and trainings leave behind
+
+    housekeeping.start()
     yield
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from ui import links, models, registry, widgets
+from ui import housekeeping, links, models, registry, widgets
 from ui.state import Key
 
 HERE = Path(__file__).parent
@@ -61,6 +61,7 @@ st.html(f"<style>{(HERE / 'style.css').read_text()}</style>")
 notices: list[str] = []
 if not st.session_state.get(Key.LINK_READ):  # a fresh browser session: set up the view its link describes
     st.session_state[Key.LINK_READ] = True
+    housekeeping.track()  # so that its files are freed once it has ended
     st.session_state[Key.PRESENT] = st.query_params.get(links.PRESENT) == "1"
     if screen.file == "lesson.py":  # the lesson page follows a link to one of its steps itself
         st.session_state[Key.OPENED_WITH] = dict(st.query_params)

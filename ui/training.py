@@ -13,7 +13,7 @@ import torch
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import vae_core as vc
-from ui import admission
+from ui import admission, housekeeping
 from ui.runtime import use_all_cores
 
 BROWSER_GONE = "its browser tab was closed"
@@ -79,6 +79,7 @@ class TrainingJob:
             return
         finally:
             admission.SERVER.leave(self.ticket)
+            housekeeping.give_back_free_memory()  # the run's activations, freed step by step
         if self.progress is not None:
             _speed[0] = max(self.progress.images_per_second, 1.0)
         if self.stopped_because == BROWSER_GONE:
