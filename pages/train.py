@@ -85,7 +85,13 @@ def ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-@st.fragment(run_every=1.0)
+# Poll the run once a second while it trains or waits, and not at all once it has ended: a finished
+# run's page used to rebuild both charts and serialise the checkpoint for its download button (~10 MB)
+# every second for as long as the tab stayed open, a server cost for every student who had trained.
+polling = job is not None and job.running
+
+
+@st.fragment(run_every=1.0 if polling else None)
 def progress() -> None:
     job: TrainingJob | None = st.session_state.get(Key.TRAINING_JOB)
     if job is None:
@@ -156,6 +162,8 @@ def progress() -> None:
         st.columns(2)[0].plotly_chart(fig, key=Key.TRAIN_SCATTER)
     if job.running:
         return
+    if polling and (job.result is None or job.kept):  # it has just ended: draw the page again, not polling
+        st.rerun(scope="app")
     if job.error:
         st.error(job.error)
     if job.stopped_because:
@@ -174,7 +182,7 @@ def progress() -> None:
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download checkpoint (.safetensors)",
-        vc.checkpoint_bytes(result.model),
+        lambda: vc.checkpoint_bytes(result.model),  # made when clicked, not kept in memory with the page
         "my-vae.safetensors",
         "application/octet-stream",
     )
