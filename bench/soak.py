@@ -4,20 +4,38 @@ For the given time (default 10 minutes) visitors keep arriving as others leave (
 reconstructs an upload, every third uploads a checkpoint, every fourth trains a small model, then
 closes the tab); the server's resident memory is sampled every 5 s and printed as a curve, with its
 growth over the second half. The server runs with its default settings (a closed session's state is
-kept 120 s for a reconnect, then dropped).
+kept 120 s for a reconnect, then dropped) unless --ttl says otherwise.
+
+    python -m bench.soak 10 4 --probe artifacts/soak-probe.jsonl   # also: what holds the memory
+
+--probe runs tests/support/memprobe.py inside the server: every 5 s it records glibc's heap (in use,
+free, mmapped), Streamlit's own accounting (session state, caches, uploaded and media files), the
+sessions connected, kept and gone, and live models; the first and last records are printed.
 """
 
+import argparse
 import asyncio
-import sys
+import json
+from pathlib import Path
 
 from tests.support.browser import running_server
+from tests.support.memprobe import probe_env
 from tests.support.soak import growth_mb_per_minute, soak
 
 if __name__ == "__main__":
-    minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
-    at_once = int(sys.argv[2]) if len(sys.argv) > 2 else 4
-    with running_server() as server:
-        report = asyncio.run(soak(server.url, minutes * 60, at_once, server.rss_mb))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("minutes", nargs="?", type=float, default=10.0)
+    parser.add_argument("at_once", nargs="?", type=int, default=4, help="visitors at once")
+    parser.add_argument("--ttl", type=int, default=None, help="server.disconnectedSessionTTL (Streamlit's: 120 s)")
+    parser.add_argument("--probe", type=Path, default=None, help="write the server's memory breakdown here")
+    parser.add_argument("--samples", type=Path, default=None, help="write the RSS samples here (JSON)")
+    args = parser.parse_args()
+    options = {} if args.ttl is None else {"server.disconnectedSessionTTL": str(args.ttl)}
+    env = probe_env(args.probe) if args.probe else None
+    if args.probe:
+        args.probe.unlink(missing_ok=True)
+    with running_server(options=options, env=env) as server:
+        report = asyncio.run(soak(server.url, args.minutes * 60, args.at_once, server.rss_mb))
     print(
         f"{report.visitors} visitors ({report.uploads} checkpoint uploads, {report.trainings} trainings), "
         f"{len(report.errors)} errors"
@@ -26,5 +44,11 @@ if __name__ == "__main__":
         print(f"{t:7.0f} s  {mb:7.0f} MB  " + "#" * int(mb / 25))
     half = report.samples[-1][0] / 2
     print(f"growth over the second half: {growth_mb_per_minute(report.samples, half):+.1f} MB per minute")
+    if args.samples:
+        args.samples.write_text(json.dumps(report.samples))
+    if args.probe and args.probe.exists():
+        lines = [json.loads(line) for line in args.probe.read_text().splitlines()]
+        for label, line in (("first", lines[0]), ("last", lines[-1])):
+            print(f"probe, {label}: {json.dumps(line)}")
     for error in report.errors[:10]:
         print("error:", error)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from playwright.async_api import Browser, async_playwright
@@ -94,9 +96,12 @@ async def visit(browser: Browser, url: str, number: int, report: SoakReport, che
         report.errors += [f"{session.name}: {e}" for e in session.errors]
 
 
-async def soak(url: str, seconds: float, at_once: int, rss_mb: Callable[[], float], every: float = 5.0) -> SoakReport:
+async def soak(
+    url: str, seconds: float, at_once: int, rss_mb: Callable[[], float], every: float = 5.0, first: int = 0
+) -> SoakReport:
     """Keep ``at_once`` visitors on the app for ``seconds`` (a new one arrives as one leaves), and sample
-    the server's memory every ``every`` seconds until the last has gone."""
+    the server's memory every ``every`` seconds until the last has gone. Visitors are numbered from
+    ``first`` (the number says what a visit does, and which digit and checkpoint it uploads)."""
     report = SoakReport()
     checkpoints = [a_checkpoint(variant) for variant in range(6)]  # made before the clock starts
     start = time.monotonic()
@@ -106,16 +111,17 @@ async def soak(url: str, seconds: float, at_once: int, rss_mb: Callable[[], floa
             report.samples.append((round(time.monotonic() - start, 1), round(rss_mb(), 1)))
             await asyncio.sleep(every)
 
-    async def seat(first: int) -> None:
-        number = first
-        while time.monotonic() - start < seconds:
+    async def seat(number: int) -> None:
+        while True:  # at least one visit per seat, however short the time
             await visit(browser, url, number, report, checkpoints)
             number += at_once
+            if time.monotonic() - start >= seconds:
+                break
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         sampler = asyncio.create_task(sample())
-        await asyncio.gather(*(seat(i) for i in range(at_once)))
+        await asyncio.gather(*(seat(first + i) for i in range(at_once)))
         sampler.cancel()
         await browser.close()
     return report
@@ -130,3 +136,37 @@ def growth_mb_per_minute(samples: list[tuple[float, float]], since: float) -> fl
     mean_t, mean_m = sum(t for t, _ in points) / n, sum(m for _, m in points) / n
     slope = sum((t - mean_t) * (m - mean_m) for t, m in points) / sum((t - mean_t) ** 2 for t, _ in points)
     return slope * 60
+
+
+async def passer_by(url: str) -> None:
+    """Open the app and close the tab at once. Streamlit drops the sessions kept for a reconnect
+    lazily, when another session is stored: a passer-by lets the sessions before it go."""
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page()
+        await page.goto(url)
+        await ready(page)
+        await browser.close()
+
+
+def latest(probe: Path) -> dict:
+    """The probe's last record (tests/support/memprobe.py)."""
+    lines = probe.read_text().splitlines() if probe.exists() else []
+    return json.loads(lines[-1]) if lines else {}
+
+
+def settle(url: str, probe: Path, reconnect_window: float, housekeeping: float, timeout: float = 120.0) -> dict:
+    """Once every visitor has gone: wait out the reconnect window, send a passer-by (see above), then
+    wait until no session, training job or session of the past is alive but the passer-by's own (the
+    last one Streamlit keeps), and memory has been given back; returns the probe's record then, or
+    the last one at the timeout."""
+    time.sleep(reconnect_window + 1)
+    asyncio.run(passer_by(url))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = latest(probe)
+        if record.get("sessions_active") == 0 and record.get("AppSession", 99) <= 1 and not record.get("TrainingJob"):
+            break
+        time.sleep(1.0)
+    time.sleep(3 * housekeeping)  # a few of the server's housekeeping passes: collect, give memory back
+    return latest(probe)
