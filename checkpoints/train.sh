@@ -7,7 +7,10 @@
 # replacing it (write a copy, then mv): bash reads a running script as it goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-train() { python -m vae_core train "$@"; }
+# The recipes predate the fast defaults (issue 17: 5e-3 after a one-epoch warm-up, Adam's beta2 =
+# 0.99, precision auto); these flags restore the defaults of their time, so each recipe remakes its
+# checkpoint. A recipe's own flags come after them and win.
+train() { python -m vae_core train --lr-warmup 0 --adam-betas 0.9 0.999 --precision float32 "$@"; }
 declare -A RECIPES=(
   # The app's default: latent 2, grey-level MNIST with the Bernoulli likelihood, a wider network
   # (convolutions 48/96, fully connected 768) than the classic recipe.

@@ -1,5 +1,6 @@
 """Train: fit a VAE in this browser session, watch it learn, then explore, save or download it."""
 
+import dataclasses
 import re
 
 import numpy as np
@@ -12,7 +13,7 @@ from ui.charts import LEGEND_ABOVE, dimension_lines, scatter_figure
 from ui.images import png_uri
 from ui.notes import explain
 from ui.state import Key
-from ui.training import TrainingJob
+from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS, TrainingJob
 
 job: TrainingJob | None = st.session_state.get(Key.TRAINING_JOB)
 
@@ -21,35 +22,61 @@ with st.form("train_form"):
     dataset = c1.selectbox(
         "Dataset",
         links.options(Key.T_DATASET),
+        links.options(Key.T_DATASET).index(MODEL_DEFAULTS.dataset),
         key=Key.T_DATASET,
         persist_state="session",
         help="MNIST ships with the app; the others download through torchvision",
     )
-    latent = c2.number_input("Latent size", 1, 64, 2, key=Key.T_LATENT, persist_state="session")
+    latent = c2.number_input("Latent size", 1, 64, MODEL_DEFAULTS.latent_dim, key=Key.T_LATENT, persist_state="session")
     likelihood = c3.selectbox(
         "Likelihood",
         links.options(Key.T_LIKELIHOOD),
+        links.options(Key.T_LIKELIHOOD).index(MODEL_DEFAULTS.likelihood),
         key=Key.T_LIKELIHOOD,
         persist_state="session",
         help="Bernoulli: cross-entropy; Gaussian with fixed σ²=½: sum of squared errors",
     )
-    binarize = c4.toggle("Binarise dynamically", key=Key.T_BINARIZE, persist_state="session")
+    binarize = c4.toggle(
+        "Binarise dynamically", MODEL_DEFAULTS.binarize == "dynamic", key=Key.T_BINARIZE, persist_state="session"
+    )
     c1, c2, c3, c4 = st.columns(4)
-    beta = c1.number_input("β (KL weight)", 0.0, 20.0, 1.0, 0.1, key=Key.T_BETA, persist_state="session")
-    warmup = c2.number_input("KL warm-up (epochs)", 0.0, 50.0, 0.0, 0.5, key=Key.T_WARMUP, persist_state="session")
+    beta = c1.number_input(
+        "β (KL weight)", 0.0, 20.0, TRAIN_DEFAULTS.beta, 0.1, key=Key.T_BETA, persist_state="session"
+    )
+    warmup = c2.number_input(
+        "KL warm-up (epochs)",
+        0.0,
+        50.0,
+        TRAIN_DEFAULTS.kl_warmup_epochs,
+        0.5,
+        key=Key.T_WARMUP,
+        persist_state="session",
+    )
     epochs = c3.number_input(
         "Epochs",
         1,
         200,
-        3,
+        TRAIN_DEFAULTS.epochs,
         key=Key.T_EPOCHS,
         persist_state="session",
         help="3 epochs of MNIST take about a minute on a laptop CPU",
     )
-    batch = c4.select_slider("Batch size", links.options(Key.T_BATCH), 128, key=Key.T_BATCH, persist_state="session")
+    batch = c4.select_slider(
+        "Batch size", links.options(Key.T_BATCH), TRAIN_DEFAULTS.batch_size, key=Key.T_BATCH, persist_state="session"
+    )
     c1, c2, c3, _ = st.columns(4)
-    lr = c1.number_input("Learning rate", 1e-5, 1e-1, 1e-3, format="%.0e", key=Key.T_LR, persist_state="session")
-    seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key=Key.T_SEED, persist_state="session")
+    lr = c1.number_input(
+        "Learning rate",
+        1e-5,
+        1e-1,
+        TRAIN_DEFAULTS.learning_rate,
+        format="%.0e",
+        key=Key.T_LR,
+        persist_state="session",
+        help=f"The peak: the rate rises from 0 over {TRAIN_DEFAULTS.lr_warmup_epochs:g} epoch(s), then decays to 0 "
+        "along a half cosine",
+    )
+    seed = c2.number_input("Seed", 0, 2**31 - 1, TRAIN_DEFAULTS.seed, key=Key.T_SEED, persist_state="session")
     subset = c3.select_slider(
         "Training images",
         links.options(Key.T_SUBSET),
@@ -62,10 +89,15 @@ with st.form("train_form"):
 
 if start:
     try:
-        model_config = vc.VAEConfig(
-            latent_dim=int(latent), likelihood=likelihood, dataset=dataset, binarize="dynamic" if binarize else "none"
+        model_config = dataclasses.replace(
+            MODEL_DEFAULTS,
+            latent_dim=int(latent),
+            likelihood=likelihood,
+            dataset=dataset,
+            binarize="dynamic" if binarize else "none",
         )
-        train_config = vc.TrainConfig(
+        train_config = dataclasses.replace(
+            TRAIN_DEFAULTS,
             epochs=int(epochs),
             batch_size=int(batch),
             learning_rate=float(lr),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import io
 import json
 import time
@@ -227,6 +228,23 @@ def test_training_runs_shows_progress_and_becomes_the_active_model():
     assert len(trained) == 2 and any("β 4" in o for o in trained) and any("β 1" in o for o in trained)
     at.switch_page(page_path("explorer.py")).run()
     assert not at.exception and images_of(at)
+
+
+def test_the_train_form_starts_from_the_library_defaults_and_keeps_what_it_does_not_show():
+    """One source of truth: the form's defaults are TrainConfig's (3 epochs instead of 10), and a run
+    keeps the defaults the form does not show (warm-up, Adam's betas, precision)."""
+    defaults = vc.TrainConfig()
+    at = app("train.py")
+    assert at.number_input(key="t_lr").value == defaults.learning_rate
+    assert at.number_input(key="t_beta").value == defaults.beta
+    assert at.number_input(key="t_epochs").value == 3
+    assert at.select_slider(key="t_batch").value == defaults.batch_size
+    at.select_slider(key="t_subset").set_value(1000)
+    at.button[0].click().run()
+    job = at.session_state["training_job"]
+    job.stop()
+    assert job.train_config == dataclasses.replace(defaults, epochs=3)
+    assert job.model_config == vc.VAEConfig()
 
 
 def test_training_can_be_stopped():

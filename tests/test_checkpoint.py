@@ -5,7 +5,7 @@ import pytest
 import torch
 from safetensors.torch import save as save_tensors
 
-from tests.conftest import HOSTILE_MARKER, hostile_pickle
+from tests.conftest import HOSTILE_MARKER, SHIPPED_2D, hostile_pickle
 from vae_core import VAE, CheckpointError, TrainConfig, VAEConfig, checkpoint_bytes, load_checkpoint, save_checkpoint
 from vae_core.checkpoint import read_metadata
 
@@ -85,6 +85,17 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(small_model, tmp_pat
 def test_unknown_config_fields_are_refused():
     with pytest.raises(ValueError):
         VAEConfig.from_json('{"latent_dim": 2, "evil": 1}')
+
+
+def test_a_stored_config_without_todays_fields_reads_back_as_it_was_trained():
+    """The shipped mnist-2d and mnist-32d were trained before the fast path became the default; their
+    stored train_config has no betas, warm-up or precision, and must not take today's defaults."""
+    old = TrainConfig.from_json('{"epochs": 40, "learning_rate": 0.001, "lr_schedule": "cosine", "seed": 0}')
+    assert (old.adam_betas, old.lr_warmup_epochs, old.precision) == ((0.9, 0.999), 0.0, "float32")
+    assert TrainConfig.from_json("{}").learning_rate == 1e-3
+    assert TrainConfig.from_json(TrainConfig().to_json()) == TrainConfig()  # a full config is read as written
+    shipped = load_checkpoint(SHIPPED_2D).train_config
+    assert (shipped.learning_rate, shipped.adam_betas, shipped.precision) == (1e-3, (0.9, 0.999), "float32")
 
 
 def test_a_checkpoint_whose_header_length_starts_with_the_pickle_byte_loads(small_model):

@@ -64,7 +64,7 @@ def test_learning_rate_warms_up_linearly_then_follows_the_half_cosine():
     constant = TrainConfig(lr_schedule="constant", lr_warmup_epochs=2)
     assert learning_rate_factor(9, 10, 40, constant) == pytest.approx(0.5)
     assert learning_rate_factor(19, 10, 40, constant) == learning_rate_factor(39, 10, 40, constant) == 1.0
-    assert learning_rate_factor(0, 10, 40, TrainConfig(lr_schedule="constant")) == 1.0
+    assert learning_rate_factor(0, 10, 40, TrainConfig(lr_schedule="constant", lr_warmup_epochs=0)) == 1.0
 
 
 def test_the_warm_up_reaches_the_optimiser():

@@ -4,6 +4,7 @@ server's admission (ui.admission): a few at a time, stopped when their browser i
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
@@ -16,6 +17,12 @@ import vae_core as vc
 from ui import admission, housekeeping
 from ui.runtime import use_all_cores
 
+# The Train page's form starts from these: the library's own defaults (the CLI's too, so the fast path
+# is written down once, in vae_core.config), except 3 epochs instead of 10, so that a class sees a
+# finished model in a minute or two. What the form does not show (warm-ups, Adam's betas, precision)
+# is taken from here as it is.
+MODEL_DEFAULTS = vc.VAEConfig()
+TRAIN_DEFAULTS = dataclasses.replace(vc.TrainConfig(), epochs=3)
 BROWSER_GONE = "its browser tab was closed"
 PROBE_DIGITS = 2000  # test digits re-encoded every 100 steps for the live scatter of 2-D models
 _speed = [3000.0]  # images per second of the last run on this server: how long queued runs will take

@@ -1,0 +1,85 @@
+"""The Train page's default run, as the page runs it: what it draws after 10, 20 and 30 s, its test
+-ELBO at 30 s, and at the end.
+
+    python -m bench.train_page --out artifacts/train-page      # grids as PNG there, figures printed
+
+The run is the page's own (ui.training.TrainingJob with the form's defaults: ui.training's
+MODEL_DEFAULTS and TRAIN_DEFAULTS, all 60,000 training images), started as the Start button starts
+it, in a thread with every core. The clock starts when the job is made (the press of Start). The
+page redraws "What it draws now" every 100 steps; the grid saved for a moment is the one the page
+would show then. At 30 s the weights are copied between two steps, and tested afterwards on the
+10,000 test images (one posterior sample, seed 0), so the test does not slow the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import vae_core as vc
+from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS, TrainingJob
+
+MOMENTS = (10.0, 20.0, 30.0)
+
+
+class MeasuredJob(TrainingJob):
+    """The page's job, noting what the page would show at each moment and copying the weights at 30 s."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.started = time.monotonic()
+        self.shown: dict[float, tuple[np.ndarray | None, int]] = {}  # moment -> (grid shown, step)
+        self.snapshot: vc.VAE | None = None
+        self.snapshot_step = 0
+        super().__init__(*args, **kwargs)
+
+    def _on_progress(self, p: vc.Progress) -> None:
+        elapsed = time.monotonic() - self.started
+        for moment in MOMENTS:
+            if elapsed >= moment and moment not in self.shown:
+                self.shown[moment] = (self.grid, p.step)
+        if elapsed >= MOMENTS[-1] and self.snapshot is None:
+            self.snapshot, self.snapshot_step = copy.deepcopy(self.model), p.step
+        super()._on_progress(p)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("artifacts/train-page"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    images, test_images = vc.load_dataset("mnist", True)[0], vc.load_dataset("mnist", False)[0]
+    print(f"model {MODEL_DEFAULTS}\ntraining {TRAIN_DEFAULTS}\nload average {os.getloadavg()[0]:.1f}", flush=True)
+    job = MeasuredJob(MODEL_DEFAULTS, TRAIN_DEFAULTS, images, test_images)
+    while job.running:
+        time.sleep(0.5)
+    ended = time.monotonic() - job.started
+    if job.error or job.result is None:
+        raise SystemExit(f"the run failed: {job.error}")
+    steps = job.progress.total_steps if job.progress else 0
+    for moment, (grid, step) in sorted(job.shown.items()):
+        if grid is not None:
+            Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST).save(
+                args.out / f"grid-{moment:.0f}s.png"
+            )
+        print(f"at {moment:.0f} s: step {step} of {steps}; the grid shown was drawn at step {step - step % 100}")
+    Image.fromarray(job.grid).resize((job.grid.shape[1] * 2,) * 2, Image.NEAREST).save(args.out / "grid-end.png")
+    if job.snapshot is not None:
+        at_30 = vc.evaluate(job.snapshot.eval(), test_images).negative_elbo
+        epoch = job.snapshot_step / steps * TRAIN_DEFAULTS.epochs
+        print(f"test -ELBO at 30 s (step {job.snapshot_step}, epoch {epoch:.2f}): {at_30:.2f}")
+    final = job.result.model.info["test"]["negative_elbo"]
+    print(
+        f"at the end: {job.result.seconds:.0f} s of training, {ended:.0f} s with the test; "
+        f"test -ELBO {final:.2f}; {job.result.precision}; load average {os.getloadavg()[0]:.1f}"
+    )
+    print(f"grids in {args.out}/")
+
+
+if __name__ == "__main__":
+    main()
