@@ -42,24 +42,15 @@ import torch
 from playwright.async_api import Page, Playwright, async_playwright
 
 import vae_core as vc
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, ROOT, running_app, shadowed
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, ROOT, decode_all_js, running_app, shadowed
 from ui import models
 from ui.images import to_uint8
 
 PAD = shadowed(".latent-pad")
 RESULTS = ROOT / "bench" / "results" / "decoder.json"
 
-DECODE_JS = """async ([url, codes, d]) => {
-    const decoder = await window.__vaeDecoders.get(url);
-    const n = codes.length / d, out = new Uint8Array(n * 784), z = new Float32Array(d);
-    for (let i = 0; i < n; i++) {
-        for (let k = 0; k < d; k++) z[k] = codes[i * d + k];
-        out.set(decoder.decode(z), i * 784);
-    }
-    let text = '';
-    for (let i = 0; i < out.length; i += 8192) text += String.fromCharCode(...out.subarray(i, i + 8192));
-    return btoa(text);
-}"""
+DECODE_JS = decode_all_js("window.__vaeDecoders.get(url)")
+
 
 TIMING_JS = """async ([url, codes, d, warm, rounds, per]) => {
     const decoder = await window.__vaeDecoders.get(url);

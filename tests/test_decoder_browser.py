@@ -18,7 +18,7 @@ from PIL import Image
 
 import vae_core as vc
 from tests.conftest import SHIPPED_2D, SHIPPED_32D
-from tests.support.browser import require_chromium, shadowed, wait_ready
+from tests.support.browser import decode_all_js, require_chromium, shadowed, wait_ready
 from ui.images import to_uint8
 
 pytestmark = pytest.mark.browser
@@ -30,18 +30,8 @@ DECODER_JS = Path(__file__).resolve().parents[1] / "ui" / "components" / "decode
 PAD, SCRUB = shadowed(".latent-pad"), shadowed(".latent-scrub")
 
 # Decode codes (a flat list, D per code) with the decoder at a URL: all the images, base64.
-DECODE_ALL_JS = """async ([url, codes, d]) => {
-    const { loadDecoder } = await import('/decoder.js');
-    const decoder = await loadDecoder(url);
-    const n = codes.length / d, out = new Uint8Array(n * 784), z = new Float32Array(d);
-    for (let i = 0; i < n; i++) {
-        for (let k = 0; k < d; k++) z[k] = codes[i * d + k];
-        out.set(decoder.decode(z), i * 784);
-    }
-    let text = '';
-    for (let i = 0; i < out.length; i += 8192) text += String.fromCharCode(...out.subarray(i, i + 8192));
-    return btoa(text);
-}"""
+DECODE_ALL_JS = decode_all_js("(await import('/decoder.js')).loadDecoder(url)")
+
 
 # The grey levels of a 28 x 28 canvas (the red channel), as a list.
 CANVAS_PIXELS_JS = """(canvas) => Array.from(canvas.getContext('2d').getImageData(0, 0, 28, 28).data)

@@ -165,6 +165,23 @@ IDLE_JS = """() => {
 }"""
 
 
+def decode_all_js(get_decoder: str) -> str:
+    """JavaScript for ``page.evaluate(js, [url, codes, d])``: decode the codes (a flat list, d per code)
+    with the in-browser decoder that ``get_decoder`` (an expression of ``url``) resolves to, and return
+    every image's grey levels, concatenated, in base64 (the test and the benchmark share it)."""
+    return f"""async ([url, codes, d]) => {{
+    const decoder = await {get_decoder};
+    const n = codes.length / d, out = new Uint8Array(n * 784), z = new Float32Array(d);
+    for (let i = 0; i < n; i++) {{
+        for (let k = 0; k < d; k++) z[k] = codes[i * d + k];
+        out.set(decoder.decode(z), i * 784);
+    }}
+    let text = '';
+    for (let i = 0; i < out.length; i += 8192) text += String.fromCharCode(...out.subarray(i, i + 8192));
+    return btoa(text);
+}}"""
+
+
 # Resolves with the wall-clock time (ms since the epoch) at which the page became ready: a title
 # (the given one, if any) and Streamlit idle, and still so `hold` ms later (a rerun can start just
 # after a first idle moment). Ready means ready then, not when the check ended.
