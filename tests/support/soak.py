@@ -68,6 +68,11 @@ async def visit(browser: Browser, url: str, number: int, report: SoakReport, che
             [{"name": "digit.png", "mimeType": "image/png", "buffer": digit_png(number % 100)}]
         )
         await page.wait_for_selector("text=-ELBO (nats)")
+        # Wait, as a person would, for the page to finish (its typicality figures come after the -ELBO):
+        # a checkpoint uploaded while that run was still going was sometimes not taken (2 of about 25
+        # uploads under load; the file shows as uploaded, the model is not switched). That lost input
+        # is Streamlit's, and open (issue 17's note); the soak is about memory.
+        await ready(page)
         if number % 3 == 0:  # a checkpoint of one's own, in the sidebar
             await page.get_by_text("Upload a checkpoint (.safetensors)").click()
             await page.locator('[data-testid="stSidebar"] [data-testid="stFileUploaderDropzoneInput"]').set_input_files(
