@@ -7,7 +7,6 @@ import copy
 import dataclasses
 import io
 import json
-import time
 
 import numpy as np
 import pytest
@@ -17,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 import vae_core as vc
 from tests.conftest import SHIPPED_2D, SHIPPED_32D, digit_png, hostile_pickle
-from tests.support.apptest import app, array, chart, images_of, page_path
+from tests.support.apptest import app, array, chart, images_of, page_path, wait_for
 from ui import registry
 from ui.images import to_uint8
 
@@ -201,21 +200,12 @@ def test_samples_seed_and_temperature_change_the_grid():
     assert "16 samples" in at.get("image")[0].captions[0]
 
 
-def _wait_for(at: AppTest, done, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, "training did not finish in time"
-        time.sleep(0.5)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-
-
 def test_training_runs_shows_progress_and_becomes_the_active_model():
     at = app("train.py")
     at.select_slider(key="t_subset").set_value(1000)
     at.number_input(key="t_epochs").set_value(2)
     at.button[0].click().run()  # the form's submit button
-    _wait_for(at, lambda at: any("Finished" in s.value for s in at.success))
+    wait_for(at, lambda at: any("Finished" in s.value for s in at.success), 120, every=0.5)
     first = at.sidebar.selectbox(key="model_key").value
     assert first.startswith("trained:")
     assert at.get("plotly_chart"), "loss curves and the live scatter are shown"
@@ -223,7 +213,7 @@ def test_training_runs_shows_progress_and_becomes_the_active_model():
     # A second run with another beta: both stay in the model list, to be compared.
     at.number_input(key="t_beta").set_value(4.0)
     at.button[0].click().run()
-    _wait_for(at, lambda at: at.sidebar.selectbox(key="model_key").value not in (first,))
+    wait_for(at, lambda at: at.sidebar.selectbox(key="model_key").value not in (first,), 120, every=0.5)
     trained = [o for o in at.sidebar.selectbox(key="model_key").options if "trained here" in o]
     assert len(trained) == 2 and any("β 4" in o for o in trained) and any("β 1" in o for o in trained)
     at.switch_page(page_path("explorer.py")).run()
@@ -256,9 +246,9 @@ def test_training_can_be_stopped():
     def estimating(at: AppTest) -> bool:  # running, with the time left estimated from the measured speed
         return any(b.label == "Stop" for b in at.button) and any("s left" in p.text for p in at.get("progress"))
 
-    _wait_for(at, estimating)
+    wait_for(at, estimating, 120, every=0.5)
     next(b for b in at.button if b.label == "Stop").click().run()
-    _wait_for(at, lambda at: any("stopped early" in s.value for s in at.success), timeout=30)
+    wait_for(at, lambda at: any("stopped early" in s.value for s in at.success), 30, every=0.5)
 
 
 def test_the_grid_marks_the_point_on_the_inverse_cdf_grid_too():
@@ -341,7 +331,7 @@ def test_train_page_draws_the_live_kl_of_every_dimension():
     at.number_input(key="t_epochs").set_value(1)
     at.number_input(key="t_latent").set_value(5)
     at.button[0].click().run()
-    _wait_for(at, lambda at: any("Finished" in s.value for s in at.success))
+    wait_for(at, lambda at: any("Finished" in s.value for s in at.success), 120, every=0.5)
     figure = chart(at, "train_kl_dims")
     assert [t["name"] for t in figure["data"]] == ["z1", "z2", "z3", "z4", "z5"]
     job = at.session_state["training_job"]

@@ -6,16 +6,14 @@ Tests that need a lesson checkpoint skip where it is not installed (CI has them 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import vae_core as vc
 from tests.conftest import ROOT, SHIPPED_32D
-from tests.support.apptest import app, array, chart, images_of, page_path
+from tests.support.apptest import app, array, chart, images_of, page_path, upload_checkpoint, wait_for
 from vae_core import latent
 
 
@@ -54,10 +52,7 @@ def test_traversals_show_both_models_rows_ordered_by_kl_with_active_units_marked
 
 def test_traversals_of_any_two_models_from_the_pickers_list(small_model):
     at = app("traversals.py")
-    at.sidebar.file_uploader(key="ckpt_upload").set_value(
-        ("tiny.safetensors", vc.checkpoint_bytes(small_model), "application/octet-stream")
-    ).run()
-    uploaded = at.sidebar.selectbox(key="model_key").value  # an upload becomes the sidebar's model
+    uploaded = upload_checkpoint(at, "tiny.safetensors", small_model)
     assert uploaded.startswith("upload:") and "uploaded: tiny.safetensors" in at.selectbox(key="trav_b").options
     at.selectbox(key="trav_b").set_value(uploaded).run()
     assert not at.exception and at.segmented_control(key="trav_preset").value is None
@@ -82,22 +77,13 @@ def test_collapse_plots_the_stored_histories_and_says_when_a_history_has_none():
         assert any("no per-dimension records" in i.value for i in at.info)
 
 
-def _wait_for(at: AppTest, done, timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, "training did not finish in time"
-        time.sleep(1.0)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-
-
 def test_the_one_click_pair_trains_one_run_after_the_other_and_reports_active_units():
     at = app("collapse.py")
     at.select_slider(key="collapse_images").set_value(1000)
     next(b for b in at.button if b.label == "Train both").click().run()
     jobs = at.session_state["collapse_jobs"]
     assert jobs[1].progress is None  # the second waits for the first
-    _wait_for(at, lambda at: at.selectbox(key="collapse_a").value.startswith("trained:"))
+    wait_for(at, lambda at: at.selectbox(key="collapse_a").value.startswith("trained:"), 300)
     first, second = jobs
     assert first.train_config.kl_warmup_epochs == 0 and second.train_config.kl_warmup_epochs > 0
     assert replace(second.train_config, kl_warmup_epochs=0) == first.train_config  # nothing else differs
@@ -166,10 +152,7 @@ def test_compare_two_models_on_the_same_digits_seed_and_grid():
 
 def test_compare_computes_the_figures_of_a_model_that_has_none_stored(small_model):
     at = app("compare.py")
-    at.sidebar.file_uploader(key="ckpt_upload").set_value(
-        ("tiny.safetensors", vc.checkpoint_bytes(small_model), "application/octet-stream")
-    ).run()
-    uploaded = at.sidebar.selectbox(key="model_key").value  # an upload becomes the sidebar's model
+    uploaded = upload_checkpoint(at, "tiny.safetensors", small_model)
     at.selectbox(key="compare_b").set_value(uploaded).run()
     column = at.dataframe[0].value.iloc[:, 1]
     expected = vc.evaluate(small_model, vc.load_dataset("mnist", False)[0])
@@ -205,10 +188,8 @@ def test_the_lessons_work_for_a_model_with_a_mixture_prior(small_mixture_model):
     """No KL per dimension against a mixture: activity instead; the maps, traversals and grids follow
     the prior's own centre and spread."""
     at = app("holes.py")
-    at.sidebar.file_uploader(key="ckpt_upload").set_value(
-        ("mixture.safetensors", vc.checkpoint_bytes(small_mixture_model), "application/octet-stream")
-    ).run()
-    assert not at.exception and at.sidebar.selectbox(key="model_key").value.startswith("upload:")
+    uploaded = upload_checkpoint(at, "mixture.safetensors", small_mixture_model)
+    assert not at.exception and uploaded.startswith("upload:")
     assert "mixture prior" in chart(at, "holes_p")["layout"]["title"]["text"]
     assert at.metric[0].value.endswith("%")
     uploaded = at.sidebar.selectbox(key="model_key").value

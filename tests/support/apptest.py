@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
+from collections.abc import Callable
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+import vae_core as vc
 from ui import registry
 
 NAVIGATION = str(registry.NAVIGATION)
@@ -27,6 +30,26 @@ def app(file: str = registry.DEFAULT.file) -> AppTest:
         at.switch_page(page_path(file)).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def wait_for(at: AppTest, done: Callable[[AppTest], bool], timeout: float, every: float = 1.0) -> None:
+    """Rerun every ``every`` seconds until ``done(at)`` (a training's end, say); fails on any exception
+    or once ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "training did not finish in time"
+        time.sleep(every)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+
+
+def upload_checkpoint(at: AppTest, name: str, model: vc.VAE) -> str:
+    """Upload ``model`` as a checkpoint in the sidebar; returns the sidebar's model then (an upload
+    becomes the active model)."""
+    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+        (name, vc.checkpoint_bytes(model), "application/octet-stream")
+    ).run()
+    return at.sidebar.selectbox(key="model_key").value
 
 
 def images_of(at: AppTest) -> list[str]:
