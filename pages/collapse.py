@@ -134,9 +134,10 @@ def pair_progress() -> None:
         st.rerun(scope="app")
 
 
-if busy or (jobs is not None and not all(job.kept for job in jobs)):
-    st.fragment(run_every=1.0)(pair_progress)()
-else:
-    pair_progress()
+with st.container():  # a slot of the page's own, as on pages/explorer.py
+    if busy or (jobs is not None and not all(job.kept for job in jobs)):
+        st.fragment(run_every=1.0)(pair_progress)()
+    else:
+        pair_progress()
 
 explain("collapse", "kl", "beta")

@@ -115,5 +115,8 @@ def explorer() -> None:
     links.publish()
 
 
-explorer()
+# In a slot of the page's own: should a fragment rerun drop this run's unsent fragment messages (a
+# slider moved just after a page switch), what comes after cannot shift into the fragment's place.
+with st.container():
+    explorer()
 explain("elbo", "reparam", "grid", intro="Each image is the decoder's mean $\\mathbb E[x\\mid z]$ for the chosen $z$.")

@@ -39,7 +39,8 @@ def samples() -> None:
     links.publish()
 
 
-samples()
+with st.container():  # a slot of the page's own, as on pages/explorer.py
+    samples()
 explain(
     "elbo",
     "pixels",

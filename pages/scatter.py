@@ -103,7 +103,8 @@ def scatter() -> None:
             st.image(png_uri(enlarge(to_uint8(recon[i]), 3)))
 
 
-scatter()
+with st.container():  # a slot of the page's own, as on pages/explorer.py
+    scatter()
 explain(
     "elbo",
     "kl",

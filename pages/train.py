@@ -229,5 +229,6 @@ def progress() -> None:
             c2.success(f"Saved {path.name}; it is now listed under Model in the sidebar.")
 
 
-progress()
+with st.container():  # a slot of the page's own, as on pages/explorer.py
+    progress()
 explain("beta", "elbo", "kl")

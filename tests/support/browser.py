@@ -56,15 +56,17 @@ def running_server(
     timeout: float = 90.0,
     env: dict[str, str] | None = None,
     options: dict[str, str] | None = None,
+    script: str = "app.py",
 ) -> Iterator[Server]:
-    """Start ``streamlit run app.py`` on 127.0.0.1 (with extra ``--server.*``-style ``options``) and
-    yield it once it answers its health check."""
+    """Start ``streamlit run app.py`` (or another ``script``, with the project's .streamlit/config.toml)
+    on 127.0.0.1, with extra ``--server.*``-style ``options``, and yield it once it answers its health
+    check."""
     port = port or free_port()
     flags = {"server.address": "127.0.0.1", "server.port": str(port), "server.headless": "true"}
     flags |= {"browser.gatherUsageStats": "false"} | (options or {})
     log = open(ROOT / f".streamlit-{port}.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", *(f"--{k}={v}" for k, v in flags.items())],
+        [sys.executable, "-m", "streamlit", "run", script, *(f"--{k}={v}" for k, v in flags.items())],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
