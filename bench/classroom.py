@@ -9,7 +9,13 @@ the image received) and the browser after; the CPU cores used by the server (its
 included), the browser and this harness; the load average; then errors and state leaks (each must
 be zero). See tests/support/classroom.py for what each student does.
 
+Every student in Chromium on this machine measures the browsers as much as the server (30 tabs take
+1.5 of 2 cores). With --browser-students N only N explorers (and the trainers) are Chromium tabs; the
+others are protocol students, sessions driven over the WebSocket as the front end drives them, whose
+browsers would be on their own computers: the server's view of a class.
+
     python -m bench.classroom --seconds 60 --json artifacts/classroom.json
+    python -m bench.classroom --seconds 60 --browser-students 3 --json artifacts/classroom-server.json
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ COLUMNS = (
     "server_ms",
     "server_p90_ms",
     "browser_after_ms",
+    "protocol_presses",
+    "protocol_median_ms",
+    "protocol_p90_ms",
     "server_cores",
     "browser_cores",
     "harness_cores",
@@ -56,10 +65,26 @@ def main() -> None:
         metavar="NAME=VALUE",
         help="a server option, e.g. server.disconnectedSessionTTL=120 (repeatable)",
     )
+    parser.add_argument(
+        "--browser-students",
+        type=int,
+        default=None,
+        metavar="N",
+        help="only N explorers (and the trainers) in Chromium, the rest protocol students (browsers elsewhere)",
+    )
     args = parser.parse_args()
     options = dict(o.split("=", 1) for o in args.option)
     with running_server(options=options) as server:
-        report = asyncio.run(classroom(server.url, server.pid, tuple(args.steps), args.seconds, on_step=show))
+        report = asyncio.run(
+            classroom(
+                server.url,
+                server.pid,
+                tuple(args.steps),
+                args.seconds,
+                on_step=show,
+                browser_students=args.browser_students,
+            )
+        )
     rows = table(report)
     print("\n| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS))
     for row in rows:
@@ -74,7 +99,16 @@ def main() -> None:
         print("  ", line)
     if args.json:
         args.json.write_text(
-            json.dumps({"table": rows, "errors": report.errors, "leaks": report.leaks, "options": options}, indent=1)
+            json.dumps(
+                {
+                    "table": rows,
+                    "errors": report.errors,
+                    "leaks": report.leaks,
+                    "options": options,
+                    "browser_students": args.browser_students,
+                },
+                indent=1,
+            )
         )
 
 

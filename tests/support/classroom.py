@@ -16,6 +16,12 @@ loopback) until the message carrying the new image's caption arrives; the browse
 image is on screen. The CPU time of the server, of the browser's processes and of this harness is
 read from /proc for every step, so the browser's own cost can be seen next to the server's.
 
+With ``browser_students`` only that many explorers (and the trainers) are Chromium tabs; the other
+explorers are protocol students (tests/support/protocol_student.py): sessions driven over the app's
+WebSocket exactly as the front end drives them, paced and checked the same way, costing the machine
+almost nothing, as if their browsers ran on their own computers. Their presses are timed from the
+rerun request sent to the new image's caption received (no rendering).
+
 The slider is found by its role (the first slider of the page's main area), and the image by its
 caption ("decoded at z = (...)"), not by position: the explorer may gain a latent pad beside the
 sliders (issue 15) without this harness noticing.
@@ -38,6 +44,8 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.load import SessionReport, ready, record_console_error
+from tests.support.protocol_student import AWAY as PROTOCOL_AWAY
+from tests.support.protocol_student import ProtocolStudent
 from ui import registry
 from ui.models import DEFAULT_CHECKPOINT
 
@@ -133,6 +141,12 @@ class Press:
     after_ms: float | None  # that message -> the image loaded (browser)
 
 
+@dataclass(frozen=True)
+class ProtocolPress:
+    step: int | None
+    ms: float  # rerun request sent -> the message with the new image's caption received
+
+
 @dataclass
 class Step:
     students: int
@@ -147,7 +161,8 @@ class Step:
 @dataclass
 class ClassroomReport:
     sessions: list[SessionReport] = field(default_factory=list)
-    presses: list[Press] = field(default_factory=list)
+    presses: list[Press] = field(default_factory=list)  # by the Chromium students
+    protocol_presses: list[ProtocolPress] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     trainings_finished: int = 0
     queued_seen: int = 0  # times a trainer saw its place in the training queue
@@ -325,6 +340,34 @@ async def _explorer(
             direction = "ArrowLeft" if direction == "ArrowRight" else "ArrowRight"  # back and forth near home
 
 
+async def _protocol_explorer(
+    url: str, index: int, shared: _Shared, joined: asyncio.Event, report: ClassroomReport
+) -> None:
+    """An explorer whose browser is elsewhere: the same pacing and checks as ``_explorer``, over the
+    WebSocket (tests/support/protocol_student.py)."""
+    session = report.sessions[index]
+    rng = random.Random(index)
+    identity = round(0.1 * (index + 1) - 1.5, 1)
+    async with ProtocolStudent(url, identity, timeout=120.0) as student:
+        if f", {identity:.2f})" not in student.decoded_caption():
+            session.leaks.append(f"opened with z2 = {identity} but the page shows {student.decoded_caption()!r}")
+        joined.set()
+        direction = 1
+        while await _think(shared, rng):
+            if rng.random() < SWITCH_SHARE:
+                switch = await student.switch(rng.choice(PROTOCOL_AWAY))
+                if not switch.kept:
+                    session.leaks.append(f"came back from {switch.away} to {switch.caption!r}")
+                session.rounds += 1
+            else:
+                step = shared.step
+                press = await student.press(direction)
+                report.protocol_presses.append(ProtocolPress(step, press.caption_s * 1000))
+                session.latencies_ms.append(press.caption_s * 1000)
+                direction = -direction
+        session.errors += [f"a widget of type {kind} was not sent" for kind in sorted(student.unhandled)]
+
+
 async def _trainer(
     page: Page, url: str, index: int, shared: _Shared, joined: asyncio.Event, report: ClassroomReport
 ) -> None:
@@ -364,10 +407,12 @@ async def classroom(
     train_link: str = "train",
     finish_trainings: bool = False,
     on_step: Callable[[ClassroomReport, Step], None] | None = None,
+    browser_students: int | None = None,
 ) -> ClassroomReport:
     """Students join in ``steps``; each step is measured for ``seconds`` once all its students are on
     the page. Trainers open ``train_link`` (the Train page with its defaults unless it presets others)
-    and, with ``finish_trainings``, see their last run to its end after the class is over."""
+    and, with ``finish_trainings``, see their last run to its end after the class is over. With ``browser_students``,
+    explorers past the first that many are protocol students (module docstring)."""
     report = ClassroomReport()
     shared = _Shared(train_link=train_link, finish_trainings=finish_trainings)
     marker = f"--vae-classroom={uuid.uuid4().hex}"  # finds this browser's processes for the CPU figures
@@ -375,12 +420,19 @@ async def classroom(
         browser: Browser = await p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, marker])
         clock = _Clock(server_pid, _find_process(marker))
         tasks: list[asyncio.Task] = []
-        pages: list[Page] = []
+        pages: list[Page | None] = []  # None for a protocol student
         joined: list[asyncio.Event] = []
         for students in steps:
             began = time.monotonic()
             while len(tasks) < students:
                 index = len(tasks)
+                if index not in trainers and browser_students is not None and index >= browser_students:
+                    report.sessions.append(SessionReport(f"protocol student {index + 1}"))
+                    joined.append(asyncio.Event())
+                    pages.append(None)
+                    work = _protocol_explorer(url, index, shared, joined[-1], report)
+                    tasks.append(asyncio.create_task(_guarded(work, report.sessions[-1])))
+                    continue
                 context = await browser.new_context(viewport={"width": 1280, "height": 800})
                 context.set_default_timeout(120_000)  # 30 pages and a server on 2 cores: patience, not failure
                 await context.add_init_script(WS_HOOK_JS)
@@ -409,7 +461,8 @@ async def classroom(
         shared.stop.set()
         await asyncio.gather(*tasks)
         for page, session in zip(pages, report.sessions, strict=True):
-            session.errors += await page.locator('[data-testid="stException"]').all_inner_texts()
+            if page is not None:
+                session.errors += await page.locator('[data-testid="stException"]').all_inner_texts()
         await browser.close()
     return report
 
@@ -423,11 +476,13 @@ async def _guarded(work: Coroutine, session: SessionReport) -> None:
 
 
 def table(report: ClassroomReport) -> list[dict[str, float | int]]:
-    """One row per measured step: latency of slider presses (total, and split), CPU use per second."""
+    """One row per measured step: latency of the Chromium students' slider presses (total, and split), of
+    the protocol students' (sent -> caption received), CPU use per second."""
     rows = []
     for step in report.steps:
         presses = report.latencies(step.students)
         totals = [p.total_ms for p in presses]
+        protocol = [p.ms for p in report.protocol_presses if p.step == step.students]
         rows.append(
             {
                 "sessions": step.students,
@@ -438,6 +493,9 @@ def table(report: ClassroomReport) -> list[dict[str, float | int]]:
                 "server_ms": round(median([p.server_ms for p in presses]), 0),
                 "server_p90_ms": round(percentile([p.server_ms for p in presses if p.server_ms is not None], 90), 0),
                 "browser_after_ms": round(median([p.after_ms for p in presses]), 0),
+                "protocol_presses": len(protocol),
+                "protocol_median_ms": round(median(protocol), 0),
+                "protocol_p90_ms": round(percentile(protocol, 90), 0),
                 "server_cores": round(step.cpu_server / step.seconds, 2),
                 "browser_cores": round(step.cpu_browser / step.seconds, 2),
                 "harness_cores": round(step.cpu_harness / step.seconds, 2),
