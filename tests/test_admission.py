@@ -3,6 +3,7 @@ given up when their browser has gone, and a maximum length."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -88,3 +89,33 @@ def test_a_run_stops_at_the_servers_maximum_length(monkeypatch):
         time.sleep(0.2)
     assert not job.running and job.result is not None and job.result.stopped_early
     assert "limit of 0.00833333 minutes" in job.stopped_because
+
+
+def _nice(thread_id: int) -> int:
+    return int(open(f"/proc/self/task/{thread_id}/stat").read().rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.skipif(not hasattr(threading, "get_native_id") or not os.path.exists("/proc/self/task"), reason="Linux")
+def test_a_training_thread_and_the_workers_it_starts_yield_to_the_sessions(monkeypatch):
+    """A training thread's nice value is raised by the operator's setting (default 10), and the threads it
+    starts (torch's OpenMP workers are started that way) inherit it; the server's other threads keep theirs."""
+    monkeypatch.delenv("VAE_TRAINING_NICE", raising=False)
+    assert admission.training_nice() == 10
+    monkeypatch.setenv("VAE_TRAINING_NICE", "25")
+    assert admission.training_nice() == 19
+    monkeypatch.setenv("VAE_TRAINING_NICE", "7")
+    seen: dict[str, int] = {}
+
+    def train() -> None:
+        admission.lower_this_threads_priority()
+        worker = threading.Thread(target=lambda: seen.setdefault("worker", _nice(threading.get_native_id())))
+        worker.start()
+        worker.join()
+        seen["training"] = _nice(threading.get_native_id())
+
+    main = _nice(threading.get_native_id())
+    thread = threading.Thread(target=train)
+    thread.start()
+    thread.join()
+    assert seen == {"training": min(19, main + 7), "worker": min(19, main + 7)}
+    assert _nice(threading.get_native_id()) == main

@@ -9,10 +9,14 @@ run has a maximum length. Both limits are the server operator's, set by environm
 
 - ``VAE_TRAINING_SLOTS``: runs at once (default: half the cores, at least 1).
 - ``VAE_TRAINING_MAX_MINUTES``: the longest a run may train (default 60).
+- ``VAE_TRAINING_NICE``: how far below the sessions' work a training thread runs (a Linux nice value,
+  0-19, default 10): a slider move waiting behind a training step is what makes a class's sliders
+  lag, while a run that waits a few milliseconds for a slider is not noticed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -29,6 +33,19 @@ def slots() -> int:
 
 def max_seconds() -> float:
     return 60.0 * float(os.environ.get("VAE_TRAINING_MAX_MINUTES", 60))
+
+
+def training_nice() -> int:
+    return min(19, max(0, int(os.environ.get("VAE_TRAINING_NICE", 10))))
+
+
+def lower_this_threads_priority() -> None:
+    """Lower the calling thread's priority by ``training_nice()`` (a nice value up to 19), and so that of the
+    threads it starts later (torch's OpenMP workers). On Linux the nice value is a thread's own: the
+    server's other threads keep theirs."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: run as is
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + training_nice()))
 
 
 def session_alive(session_id: str | None) -> bool:

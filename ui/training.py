@@ -69,6 +69,7 @@ class TrainingJob:
         if not admission.SERVER.enter(self.ticket, self._give_up):
             self._let_go()
             return
+        admission.lower_this_threads_priority()  # before use_all_cores starts torch's workers: they inherit it
         use_all_cores()
         try:
             self.result = vc.train(
