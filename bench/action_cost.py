@@ -1,0 +1,92 @@
+"""What one student's actions cost the machine, in CPU time: python -m bench.action_cost
+
+One Chromium tab on the explorer: 20 slider key presses (1 s apart), then 5 page switches away
+(Samples) and back. Printed: CPU seconds per action of the server and of the browser's processes (by
+kind: renderer, browser, GPU process, ...), less what the same tab uses when idle for as long. It says
+why 30 Chromium tabs on a 2-core machine cannot show the server's own latency (bench/classroom.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import uuid
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, running_server
+from tests.support.classroom import CAPTION, _cpu_seconds, _find_process, _process_tree
+from tests.support.load import ready
+from ui import registry
+
+
+def by_kind(root: int) -> dict[str, float]:
+    """CPU seconds of the browser's processes, summed by Chromium's --type (the main one: "browser")."""
+    kinds: dict[str, float] = {}
+    for pid in _process_tree(root):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        match = re.search(r"--type=(\S+)", command)
+        kind = match.group(1) if match else "browser"
+        kinds[kind] = kinds.get(kind, 0.0) + _cpu_seconds({pid})
+    return kinds
+
+
+async def measure(url: str, server_pid: int, presses: int = 20, switches: int = 5) -> dict[str, dict[str, float]]:
+    marker = f"--vae-action-cost={uuid.uuid4().hex}"
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, marker])
+        root = _find_process(marker)
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await page.goto(f"{url}/?z2=0.3")
+        await ready(page)
+        await page.wait_for_selector(f"text={CAPTION}")
+        await asyncio.sleep(2)
+
+        async def cpu_of(action, count: int) -> dict[str, float]:
+            server, kinds, began = _cpu_seconds({server_pid}), by_kind(root), time.monotonic()
+            for i in range(count):
+                await action(i)
+            seconds = time.monotonic() - began
+            after = by_kind(root)
+            used = {k: after[k] - kinds.get(k, 0.0) for k in after}
+            idle_before = by_kind(root)
+            await asyncio.sleep(min(seconds, 10))  # the same tab, idle, for comparison
+            idle = sum(by_kind(root).values()) - sum(idle_before.values())
+            idle_share = idle * seconds / min(seconds, 10)
+            return {
+                "server_ms": round(1000 * (_cpu_seconds({server_pid}) - server) / count, 1),
+                "browser_ms": round(1000 * (sum(used.values()) - idle_share) / count, 1),
+                **{f"  {k}_ms": round(1000 * v / count, 1) for k, v in sorted(used.items(), key=lambda kv: -kv[1])},
+            }
+
+        slider = page.locator('[data-testid="stMain"]').get_by_role("slider").first
+        await slider.focus()
+
+        async def press(i: int) -> None:
+            await page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+            await asyncio.sleep(1.0)
+
+        nav = page.locator('[data-testid="stSidebarNav"]')
+
+        async def switch(_i: int) -> None:
+            await nav.get_by_text(registry.screen("samples.py").title, exact=True).click()
+            await ready(page)
+            await nav.get_by_text(registry.DEFAULT.title, exact=True).click()
+            await ready(page)
+            await page.wait_for_selector(f"text={CAPTION}")
+
+        result = {"slider key press": await cpu_of(press, presses)}
+        result["page switch and back"] = await cpu_of(switch, switches)
+        await browser.close()
+    return result
+
+
+if __name__ == "__main__":
+    with running_server() as server:
+        print(json.dumps(asyncio.run(measure(server.url, server.pid)), indent=2))
