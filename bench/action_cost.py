@@ -18,7 +18,7 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, running_server
-from tests.support.classroom import CAPTION, _cpu_seconds, _find_process, _process_tree
+from tests.support.classroom import CAPTION, cpu_seconds, find_process, process_tree
 from tests.support.load import ready
 from ui import registry
 
@@ -26,14 +26,14 @@ from ui import registry
 def by_kind(root: int) -> dict[str, float]:
     """CPU seconds of the browser's processes, summed by Chromium's --type (the main one: "browser")."""
     kinds: dict[str, float] = {}
-    for pid in _process_tree(root):
+    for pid in process_tree(root):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
         match = re.search(r"--type=(\S+)", command)
         kind = match.group(1) if match else "browser"
-        kinds[kind] = kinds.get(kind, 0.0) + _cpu_seconds({pid})
+        kinds[kind] = kinds.get(kind, 0.0) + cpu_seconds({pid})
     return kinds
 
 
@@ -41,7 +41,7 @@ async def measure(url: str, server_pid: int, presses: int = 20, switches: int = 
     marker = f"--vae-action-cost={uuid.uuid4().hex}"
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, marker])
-        root = _find_process(marker)
+        root = find_process(marker)
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
         await page.goto(f"{url}/?z2=0.3")
         await ready(page)
@@ -49,7 +49,7 @@ async def measure(url: str, server_pid: int, presses: int = 20, switches: int = 
         await asyncio.sleep(2)
 
         async def cpu_of(action, count: int) -> dict[str, float]:
-            server, kinds, began = _cpu_seconds({server_pid}), by_kind(root), time.monotonic()
+            server, kinds, began = cpu_seconds({server_pid}), by_kind(root), time.monotonic()
             for i in range(count):
                 await action(i)
             seconds = time.monotonic() - began
@@ -60,7 +60,7 @@ async def measure(url: str, server_pid: int, presses: int = 20, switches: int = 
             idle = sum(by_kind(root).values()) - sum(idle_before.values())
             idle_share = idle * seconds / min(seconds, 10)
             return {
-                "server_ms": round(1000 * (_cpu_seconds({server_pid}) - server) / count, 1),
+                "server_ms": round(1000 * (cpu_seconds({server_pid}) - server) / count, 1),
                 "browser_ms": round(1000 * (sum(used.values()) - idle_share) / count, 1),
                 **{f"  {k}_ms": round(1000 * v / count, 1) for k, v in sorted(used.items(), key=lambda kv: -kv[1])},
             }

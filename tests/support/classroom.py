@@ -195,7 +195,8 @@ def median(values: list[float | None]) -> float:
     return statistics.median(present) if present else float("nan")
 
 
-def _cpu_seconds(pids: set[int]) -> float:
+def cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU seconds used so far by these processes (Linux /proc; gone ones count 0)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
@@ -207,7 +208,7 @@ def _cpu_seconds(pids: set[int]) -> float:
     return total / ticks
 
 
-def _process_tree(root: int) -> set[int]:
+def process_tree(root: int) -> set[int]:
     """root and every process descended from it."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -223,7 +224,8 @@ def _process_tree(root: int) -> set[int]:
     return tree
 
 
-def _find_process(marker: str) -> int | None:
+def find_process(marker: str) -> int | None:
+    """The process whose command line contains ``marker`` (a unique flag it was started with)."""
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             if marker.encode() in cmdline.read_bytes():
@@ -240,9 +242,9 @@ class _Clock:
         self.server_pid, self.browser_pid = server_pid, browser_pid
 
     def read(self) -> tuple[float, float, float]:
-        browser = _process_tree(self.browser_pid) if self.browser_pid else set()
-        harness = _process_tree(os.getpid()) - browser - _process_tree(self.server_pid)
-        return _cpu_seconds({self.server_pid}), _cpu_seconds(browser), _cpu_seconds(harness)
+        browser = process_tree(self.browser_pid) if self.browser_pid else set()
+        harness = process_tree(os.getpid()) - browser - process_tree(self.server_pid)
+        return cpu_seconds({self.server_pid}), cpu_seconds(browser), cpu_seconds(harness)
 
 
 @dataclass
@@ -418,7 +420,7 @@ async def classroom(
     marker = f"--vae-classroom={uuid.uuid4().hex}"  # finds this browser's processes for the CPU figures
     async with async_playwright() as p:
         browser: Browser = await p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, marker])
-        clock = _Clock(server_pid, _find_process(marker))
+        clock = _Clock(server_pid, find_process(marker))
         tasks: list[asyncio.Task] = []
         pages: list[Page | None] = []  # None for a protocol student
         joined: list[asyncio.Event] = []
