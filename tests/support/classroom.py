@@ -44,8 +44,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.load import SessionReport, ready, record_console_error
-from tests.support.protocol_student import AWAY as PROTOCOL_AWAY
-from tests.support.protocol_student import ProtocolStudent
+from tests.support.protocol_student import AWAY, ProtocolStudent
 from ui import registry
 from ui.models import DEFAULT_CHECKPOINT
 
@@ -53,7 +52,6 @@ STEPS = (1, 5, 10, 20, 30)
 TRAINERS = (9, 19, 29)  # 0-based: students 10, 20 and 30
 THINK_SECONDS = (2.0, 6.0)
 SWITCH_SHARE = 0.25  # of actions: a page switch (away and back), else a slider step
-AWAY = ("samples.py", "interpolation.py")  # pages a student glances at before coming back
 CAPTION = "decoded at z"
 
 # Before any page script: wrap WebSocket so that, while a press is being measured, the times of the
@@ -302,6 +300,11 @@ def _own_point(text: str) -> str | None:
     return match.group(0) if match else None
 
 
+def _identity(index: int) -> float:
+    """Student ``index``'s z2, set by its link: a value no other student has, so a leak shows."""
+    return round(0.1 * (index + 1) - 1.5, 1)
+
+
 async def _switch_and_back(page: Page, session: SessionReport, rng: random.Random) -> None:
     """Glance at another page and come back: the explorer must show this session's own point and model."""
     main = page.locator('[data-testid="stMain"]')
@@ -326,7 +329,7 @@ async def _explorer(
 ) -> None:
     session = report.sessions[index]
     rng = random.Random(index)
-    identity = round(0.1 * (index + 1) - 1.5, 1)  # z2: a value no other student has
+    identity = _identity(index)
     await page.goto(f"{url}/?z2={identity}")
     await ready(page)
     await page.wait_for_selector(f"text={CAPTION}")
@@ -349,7 +352,7 @@ async def _protocol_explorer(
     WebSocket (tests/support/protocol_student.py)."""
     session = report.sessions[index]
     rng = random.Random(index)
-    identity = round(0.1 * (index + 1) - 1.5, 1)
+    identity = _identity(index)
     async with ProtocolStudent(url, identity, timeout=120.0) as student:
         if f", {identity:.2f})" not in student.decoded_caption():
             session.leaks.append(f"opened with z2 = {identity} but the page shows {student.decoded_caption()!r}")
@@ -357,7 +360,7 @@ async def _protocol_explorer(
         direction = 1
         while await _think(shared, rng):
             if rng.random() < SWITCH_SHARE:
-                switch = await student.switch(rng.choice(PROTOCOL_AWAY))
+                switch = await student.switch(rng.choice(AWAY))
                 if not switch.kept:
                     session.leaks.append(f"came back from {switch.away} to {switch.caption!r}")
                 session.rounds += 1
