@@ -53,14 +53,13 @@ async def measure(url: str, server_pid: int, presses: int = 20, switches: int = 
             for i in range(count):
                 await action(i)
             seconds = time.monotonic() - began
-            after = by_kind(root)
+            server_used, after = cpu_seconds({server_pid}) - server, by_kind(root)
             used = {k: after[k] - kinds.get(k, 0.0) for k in after}
-            idle_before = by_kind(root)
             await asyncio.sleep(min(seconds, 10))  # the same tab, idle, for comparison
-            idle = sum(by_kind(root).values()) - sum(idle_before.values())
+            idle = sum(by_kind(root).values()) - sum(after.values())
             idle_share = idle * seconds / min(seconds, 10)
             return {
-                "server_ms": round(1000 * (cpu_seconds({server_pid}) - server) / count, 1),
+                "server_ms": round(1000 * server_used / count, 1),
                 "browser_ms": round(1000 * (sum(used.values()) - idle_share) / count, 1),
                 **{f"  {k}_ms": round(1000 * v / count, 1) for k, v in sorted(used.items(), key=lambda kv: -kv[1])},
             }

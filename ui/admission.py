@@ -5,7 +5,7 @@ A class may press "Start training" together. Each run asks for every core, so tw
 server each take twice as long and every slider waits behind them: at most ``slots()`` runs train at a
 time and the rest wait in order, each told its place in the queue and about how long it will wait.
 A run whose browser tab has closed is stopped (its thread ends and it lets go of its model), and every
-run has a maximum length. Both limits are the server operator's, set by environment variables:
+run has a maximum length. These are the server operator's settings, as environment variables:
 
 - ``VAE_TRAINING_SLOTS``: runs at once (default: half the cores, at least 1).
 - ``VAE_TRAINING_MAX_MINUTES``: the longest a run may train (default 60).
