@@ -42,7 +42,7 @@ def remember() -> None:
     """Keep what was selected as a region (or the points clicked): a link can carry it, and opening
     that link finds the very same digits (ui.selection)."""
     event = st.session_state[Key.SCATTER_CHART]
-    st.session_state[Key.SCATTER_SELECTION] = Selection.from_event(event.selection, indices)
+    st.session_state[Key.SCATTER_SELECTION] = Selection.from_event(event.selection, coords, indices)
 
 
 @st.fragment

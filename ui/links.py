@@ -130,7 +130,7 @@ def selection(name: str, key: str) -> Param:
         except ValueError as exc:
             raise LinkError(str(exc)) from None
 
-    return Param(name, (key,), parse, lambda s: s.to_text(), longest=4000)
+    return Param(name, (key,), parse, lambda s: s.to_text(), longest=8000)
 
 
 def shipped_model(name: str, key: str) -> Param:

@@ -3,6 +3,12 @@
 A box or lasso is kept as its region, not as the points plotly reports inside it, and the points are
 found again from the region here: a link to a selection of 5,000 digits stays short, and the view it
 opens lists exactly the same digits as the view it came from.
+
+Exactly: the corners once went into the link at 4 significant figures, and a box of 729 digits came
+back as 730 (a point sat between the corner and its rounding). Now a region is rounded once, when it
+is made (``snapped``), to the fewest significant figures that still select the same digits, and the
+link writes those numbers in full (``repr``: the shortest text that reads back as the same float).
+docs/links.md has the format.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import numpy as np
 
 Kind = Literal["points", "box", "lasso"]
 MOST_POINTS = 200  # clicked points a link carries
+SHORTEST = 4  # significant figures a region's numbers keep at least
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,22 @@ class Selection:
         return sorted(int(i) for i in indices[inside])
 
     def to_text(self) -> str:
-        numbers = (str(int(v)) for v in self.values) if self.kind == "points" else (f"{v:.4g}" for v in self.values)
+        """The selection as a link writes it; ``from_text`` reads back exactly these numbers."""
+        numbers = (str(int(v)) for v in self.values) if self.kind == "points" else (repr(float(v)) for v in self.values)
         return f"{self.kind}:" + ",".join(numbers)
+
+    def snapped(self, coords: np.ndarray, indices: np.ndarray) -> Selection:
+        """The same region with its numbers rounded to the fewest significant figures (4 or more) that
+        select the same digits among ``coords``: a short link, and an exact one. Plotly reports a
+        corner as the float under the mouse (17 digits of noise); a person cannot see past the 4th."""
+        if self.kind == "points":
+            return self
+        wanted = self.chosen(coords, indices)
+        for figures in range(SHORTEST, 17):
+            rounded = Selection(self.kind, tuple(float(f"{v:.{figures}g}") for v in self.values))
+            if rounded.chosen(coords, indices) == wanted:
+                return rounded
+        return self
 
     @classmethod
     def from_text(cls, text: str) -> Selection:
@@ -54,16 +75,18 @@ class Selection:
         raise ValueError("expected points:I,J,... or box:X0,X1,Y0,Y1 or lasso:X,Y,X,Y,...")
 
     @classmethod
-    def from_event(cls, selection: Any, indices: np.ndarray) -> Selection | None:
-        """What a plotly selection event (st.plotly_chart's ``selection``) selected, or None."""
+    def from_event(cls, selection: Any, coords: np.ndarray, indices: np.ndarray) -> Selection | None:
+        """What a plotly selection event (st.plotly_chart's ``selection``) selected among the points at
+        ``coords``, or None; a region comes rounded as far as it can be without changing what it selects."""
         if not selection:
             return None
         if selection.get("box"):
             box = selection["box"][0]
-            return cls("box", (*box["x"][:2], *box["y"][:2]))
+            return cls("box", tuple(float(v) for v in (*box["x"][:2], *box["y"][:2]))).snapped(coords, indices)
         if selection.get("lasso"):
             lasso = selection["lasso"][0]
-            return cls("lasso", tuple(v for xy in zip(lasso["x"], lasso["y"], strict=True) for v in xy))
+            vertices = tuple(float(v) for xy in zip(lasso["x"], lasso["y"], strict=True) for v in xy)
+            return cls("lasso", vertices).snapped(coords, indices)
         points = [int(indices[p["point_index"]]) for p in selection.get("points", []) if "point_index" in p]
         return cls("points", tuple(points[:MOST_POINTS])) if points else None
 
