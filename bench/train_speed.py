@@ -28,7 +28,7 @@ from vae_core import VAE, TrainConfig, evaluate, load_dataset, train
 
 # vae_core's side: batch 128 with bfloat16 autocast and a fused Adam for throughput; a high learning
 # rate (5e-3) made safe by a one-epoch warm-up, then a half cosine over the 6 epochs; Adam's beta2 =
-# 0.99 (see README). Since issue 17 these are TrainConfig's defaults too (precision "auto" there); they
+# 0.99 (see docs/measurements.md). Since issue 17 these are TrainConfig's defaults too (precision "auto" there); they
 # are written out here so that the benchmark keeps measuring the same thing if the defaults move.
 FAST = TrainConfig(
     epochs=6,

@@ -3,7 +3,7 @@
 # per-epoch history and test figures inside itself:
 # python -c "import vae_core; print(vae_core.load_checkpoint('checkpoints/mnist-2d.safetensors').info)").
 # Run one model: bash checkpoints/train.sh NAME; all of them: bash checkpoints/train.sh
-# Wall-clock times on the 2-core CPU machine are in README.md (the checkpoint table). Edit this file by
+# Wall-clock times on the 2-core CPU machine are in docs/models.md (the checkpoint table). Edit this file by
 # replacing it (write a copy, then mv): bash reads a running script as it goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -142,7 +142,7 @@ st.caption(
         if fooled
         else "Here no set fools the likelihood."
     )
-    + " The README's table, from `python -m vae_core anomaly`, uses the same images with k = 100."
+    + " The table in docs/anomaly.md, from `python -m vae_core anomaly`, uses the same images with k = 100."
 )
 
 st.subheader(f"The {GALLERY} least typical test images by {SCORE_NAMES[score]}")

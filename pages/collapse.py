@@ -17,7 +17,7 @@ from ui.training import TrainingJob
 from vae_core import latent
 
 PRESETS = {"β = 1 vs β = 4": ("beta1-10d", "beta4-10d")}
-# The one-click pair: only the KL warm-up differs (measured figures: docs/lessons.md).
+# The one-click pair: only the KL warm-up differs (measured figures: docs/theory.md).
 LATENT, BETA, EPOCHS, BATCH, WARMUP = 16, 4.0, 3, 64, 2.0
 IMAGES = links.options(Key.COLLAPSE_IMAGES)  # the first N training images: fewer is quicker and rougher
 RUNS = ("without warm-up", f"with a {WARMUP:g}-epoch KL warm-up")
