@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.support.apptest import images_of, opened
-from ui import links
+from ui import links, models
 from ui.selection import Selection, inside_polygon
 
 
@@ -19,15 +19,17 @@ def ignored(at: AppTest) -> str:
 HOSTILE: dict[str, tuple[dict[str, str], str]] = {
     # name: (the link's parameters, what the notice must say)
     "unknown model": ({"model": "no-such-model"}, "not on this server"),
-    "z not a number": ({"z1": "NaN"}, "not a finite number"),
-    "z huge": ({"z1": "1e308"}, "outside"),
-    "z infinite": ({"z2": "-inf"}, "not a finite number"),
-    "negative grid": ({"n": "-5"}, "outside 5 to 30"),
-    "fractional grid": ({"n": "7.5"}, "not a whole number"),
-    "unknown spacing": ({"spacing": "spiral"}, "not one of even, cdf"),
-    "dimension of another model": ({"dx": "9"}, "no dimension z9"),
-    "digit index out of range": ({"hold": "digit", "digit": "3:99999"}, "class 3 has 1010 test digits"),
-    "digit class out of range": ({"digit": "12:0"}, "no class"),
+    "z not a number": ({"z1": "NaN"}, "z1 = 'NaN': that is not a number a view can use"),
+    "z empty": ({"z1": ""}, "z1 = nothing: a number belongs there"),
+    "z huge": ({"z1": "1e308"}, "z1 = '1e308': it must be a number from -7 to 7"),
+    "z infinite": ({"z2": "-inf"}, "not a number a view can use"),
+    "negative grid": ({"n": "-5"}, "n = '-5': it must be a whole number from 5 to 30"),
+    "fractional grid": ({"n": "7.5"}, "it must be a whole number from 5 to 30"),
+    "unknown spacing": ({"spacing": "spiral"}, "spacing = 'spiral': it must be one of even, cdf"),
+    "dimension of another model": ({"dx": "9"}, "no dimension z9: this model has z1 to z2"),
+    "digit index out of range": ({"hold": "digit", "digit": "3:99999"}, "class 3 has 1,010 test digits"),
+    "digit class out of range": ({"digit": "12:0"}, "no class '12'"),
+    "digit without its class": ({"digit": "12"}, "such as 7:3"),
     "10 kB of junk": ({"z1": "x" * 10_000}, "10,000 characters long"),
     "junk name": ({"<script>": "1"}, "means nothing on this page"),
 }
@@ -49,7 +51,7 @@ def test_a_link_sets_the_explorers_view_and_good_parameters_survive_bad_ones():
     assert "decoded at z = (1.50, -0.70)" in at.get("image")[0].captions[0]
     assert at.get("image")[1].captions[0].startswith("8 x 8 manifold")
     assert at.radio(key="grid_spacing").value == "normal"
-    assert "'z9' means nothing" in ignored(at) and "'range=99'" in ignored(at)
+    assert "'z9' means nothing" in ignored(at) and "range = '99': it must be a number from 1 to 6" in ignored(at)
 
 
 def test_the_view_goes_back_into_the_url_as_it_changes():
@@ -90,6 +92,31 @@ def test_a_link_sets_each_pages_view(file, query, check):
 def test_a_link_to_a_session_only_model_says_so():
     at = opened({"model": "uploaded: mine.safetensors"})
     assert "live only in the session that made them" in ignored(at)
+
+
+# Python's and printf's wording, which a person should never read in a notice.
+INTERNALS = ("could not convert", "invalid literal", "e+0", "e+1", "e-0", "Traceback", "float(", "int(")
+
+
+def test_every_notice_is_in_words_with_numbers_for_people():
+    """Whatever a link says, each parameter's notice names the parameter and what was typed and says
+    what is allowed, never Python's message (seen: "could not convert string to float: ''") nor a
+    number in printf's notation (seen: "outside 0 to 2.14748e+09")."""
+    model = models.shipped(models.DEFAULT_CHECKPOINT).model
+    junk = ("", "abc", "1e308", "-1", "0.5", "nan", ",", "1,,2", "3:", ":", "box:1,,2,3", "lasso:1,x")
+    for page, params in links.PARAMS.items():
+        for param in params:
+            for text in junk:
+                notices = links.parse(page, {param.name: text}, model)[1]
+                for notice in notices:
+                    assert notice.startswith(f"{param.name} = "), notice
+                    assert not any(bad in notice for bad in INTERNALS), notice
+    seed = links.parse("samples.py", {"seed": "-1"}, model)[1]
+    assert seed == ["seed = '-1': it must be a whole number from 0 to 2,147,483,647"]
+    assert links.parse("scatter.py", {"sel": "box:1,,2,3"}, model)[1] == [
+        "sel = 'box:1,,2,3': a number is missing (two commas in a row, or one at the end)"
+    ]
+    assert links.readable(1e-5) == "0.00001" and links.readable(0.1) == "0.1"
 
 
 def test_every_choice_widget_has_a_url_token_for_each_option():

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 import vae_core as vc
@@ -45,24 +46,44 @@ class Param:
     options: tuple[Any, ...] = ()  # for a widget with a few options: all of them, in order
 
 
+def readable(value: float) -> str:
+    """A number as a person writes it: 2,147,483,647 and 0.00001, not 2.14748e+09 and 1e-05."""
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if 1e-6 <= abs(value) < 1e15:
+        return np.format_float_positional(value, precision=6, trim="-")
+    return f"{value:.3g}"
+
+
 def _finite(text: str) -> float:
+    """The number a link's text says; LinkError saying what is wrong with it (the notice quotes the text)."""
+    if not text.strip():
+        raise LinkError("a number belongs there")
     try:
         value = float(text)
     except ValueError:
-        raise LinkError(f"{text!r} is not a number") from None
+        raise LinkError("that is not a number") from None
     if not math.isfinite(value):
-        raise LinkError(f"{text} is not a finite number")
+        raise LinkError("that is not a number a view can use (it must be finite)")
     return value
+
+
+def _whole(text: str, low: int, high: int, what: str = "it") -> int:
+    """A whole number from ``low`` to ``high`` (both included); the message says ``what`` it is."""
+    value = _finite(text)
+    if value != int(value) or not low <= value <= high:
+        raise LinkError(f"{what} must be a whole number from {readable(low)} to {readable(high)}")
+    return int(value)
 
 
 def number(name: str, key: str, low: float, high: float, integer: bool = False) -> Param:
     def parse(text: str, _model: vc.VAE) -> tuple[Any, ...]:
+        if integer:
+            return (_whole(text, int(low), int(high)),)
         value = _finite(text)
         if not low <= value <= high:
-            raise LinkError(f"{value:g} is outside {low:g} to {high:g}")
-        if integer and value != int(value):
-            raise LinkError(f"{value:g} is not a whole number")
-        return (int(value) if integer else value,)
+            raise LinkError(f"it must be a number from {readable(low)} to {readable(high)}")
+        return (value,)
 
     return Param(name, (key,), parse, lambda v: str(int(v)) if integer else f"{float(v):g}")
 
@@ -73,7 +94,7 @@ def choice(name: str, key: str, tokens: Mapping[str, Any]) -> Param:
 
     def parse(text: str, _model: vc.VAE) -> tuple[Any, ...]:
         if text not in tokens:
-            raise LinkError(f"{text!r} is not one of {', '.join(tokens)}")
+            raise LinkError(f"it must be one of {', '.join(tokens)}")
         return (tokens[text],)
 
     return Param(name, (key,), parse, lambda v: back[v], options=tuple(tokens.values()))
@@ -83,10 +104,12 @@ def dimension(name: str, key: str) -> Param:
     """A latent dimension, numbered from 1 in the URL as on screen."""
 
     def parse(text: str, model: vc.VAE) -> tuple[Any, ...]:
-        d = _finite(text)
-        if d != int(d) or not 1 <= d <= model.latent_dim:
-            raise LinkError(f"there is no dimension z{text} in a model with {model.latent_dim}")
-        return (int(d) - 1,)
+        try:
+            return (_whole(text, 1, model.latent_dim) - 1,)
+        except LinkError:
+            raise LinkError(
+                f"there is no dimension z{_short(text)}: this model has z1 to z{model.latent_dim}"
+            ) from None
 
     return Param(name, (key,), parse, lambda v: str(v + 1))
 
@@ -95,15 +118,23 @@ def test_digit(name: str, key: str) -> Param:
     """A test digit as the digit picker chooses it: CLASS:INDEX-within-that-class."""
 
     def parse(text: str, model: vc.VAE) -> tuple[Any, ...]:
-        cls, _, index = text.partition(":")
+        cls, colon, index = text.partition(":")
+        if not colon:
+            raise LinkError("it must be a class and a test digit's number within it, such as 7:3")
+        classes = len(vc.CLASS_NAMES[model.config.dataset])
+        try:
+            c = _whole(cls, 0, classes - 1)
+        except LinkError:
+            raise LinkError(f"there is no class '{_short(cls)}': the classes are 0 to {classes - 1}") from None
         labels = vc.load_dataset(model.config.dataset, train=False)[1]
-        c, i = _finite(cls), _finite(index or "nan")
-        if c != int(c) or not 0 <= c < len(vc.CLASS_NAMES[model.config.dataset]):
-            raise LinkError(f"there is no class {cls!r}")
-        members = int((labels == int(c)).sum())
-        if i != int(i) or not 0 <= i < members:
-            raise LinkError(f"class {int(c)} has {members} test digits, numbered from 0")
-        return int(c), int(i)
+        members = int((labels == c).sum())
+        try:
+            i = _whole(index, 0, members - 1)
+        except LinkError:
+            raise LinkError(
+                f"class {c} has {readable(members)} test digits, numbered 0 to {readable(members - 1)}"
+            ) from None
+        return c, i
 
     return Param(name, (f"{key}_class", f"{key}_index"), parse, lambda c, i: f"{c}:{i}")
 
@@ -113,10 +144,10 @@ def test_indices(name: str, key: str, most: int) -> Param:
 
     def parse(text: str, model: vc.VAE) -> tuple[Any, ...]:
         size = len(vc.load_dataset(model.config.dataset, train=False)[1])
-        values = [_finite(part) for part in text.split(",")]
-        if not 1 <= len(values) <= most or any(v != int(v) or not 0 <= v < size for v in values):
-            raise LinkError(f"expected up to {most} test-digit numbers from 0 to {size - 1}")
-        return ([int(v) for v in values],)
+        parts = text.split(",")
+        if len(parts) > most:
+            raise LinkError(f"it names up to {most} test digits, not {len(parts)}")
+        return ([_whole(part, 0, size - 1, "each test digit's number") for part in parts],)
 
     return Param(name, (key,), parse, lambda v: ",".join(str(i) for i in v))
 
@@ -138,7 +169,9 @@ def shipped_model(name: str, key: str) -> Param:
 
     def parse(text: str, _model: vc.VAE) -> tuple[Any, ...]:
         if text not in models.shipped_checkpoints():
-            raise LinkError(f"there is no shipped model '{_short(text)}' here")
+            raise LinkError(
+                f"no shipped model has that name; the shipped ones are {', '.join(models.shipped_checkpoints())}"
+            )
         return (f"shipped:{text}",)
 
     def show(key: str) -> str:
@@ -256,15 +289,20 @@ def parse(page: str, query: Mapping[str, str], model: vc.VAE) -> tuple[dict[str,
         if name not in params:
             notices.append(f"'{_short(name)}' means nothing on this page")
         elif len(text) > params[name].longest:
-            notices.append(f"'{name}' is {len(text):,} characters long")
+            notices.append(f"'{name}' is {len(text):,} characters long, more than any view needs")
         else:
             try:
                 values |= dict(zip(params[name].keys, params[name].parse(text, model), strict=True))
             except LinkError as exc:
-                notices.append(f"'{name}={_short(text)}': {exc}")
+                notices.append(f"{name} = {typed(text)}: {exc}")
     if len(query) > MAX_PARAMETERS:
         notices.append(f"only the first {MAX_PARAMETERS} of its {len(query)} parameters were read")
     return values, notices
+
+
+def typed(text: str) -> str:
+    """What a person typed, quoted, or "nothing"."""
+    return f"'{_short(text)}'" if text else "nothing"
 
 
 def _short(text: str, most: int = 40) -> str:

@@ -87,7 +87,7 @@ if lost := unknown_path(chosen):
 if not (presenting and screen.file == "lesson.py"):  # a lesson on a projector: its step title suffices
     st.title(screen.heading)
 if notices:
-    st.warning("Parts of the link you opened were ignored: " + "; ".join(notices) + ".")
+    st.warning("Parts of the link you opened were ignored:\n" + "\n".join(f"- {n}" for n in notices))
 links.publish()  # now too: a page that stops early (st.stop) ends the run before the finally's can be sent
 try:
     chosen.run()

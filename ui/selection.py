@@ -61,18 +61,22 @@ class Selection:
 
     @classmethod
     def from_text(cls, text: str) -> Selection:
-        """Parse ``points:1,2`` / ``box:x0,x1,y0,y1`` / ``lasso:x,y,x,y,...``; ValueError if malformed."""
+        """Parse ``points:1,2`` / ``box:x0,x1,y0,y1`` / ``lasso:x,y,x,y,...``; ValueError, in words a
+        person reads in a notice, if malformed."""
         kind, _, numbers = text.partition(":")
-        values = tuple(float(v) for v in numbers.split(","))
-        if not all(np.isfinite(values)):
-            raise ValueError("a selection's numbers must be finite")
-        if kind == "points" and 1 <= len(values) <= MOST_POINTS and all(v == int(v) and v >= 0 for v in values):
+        shapes = "points:I,J,... (test digits), box:X0,X1,Y0,Y1 or lasso:X,Y,X,Y,... (at least 3 corners)"
+        if kind not in ("points", "box", "lasso"):
+            raise ValueError(f"a selection is written {shapes}")
+        values = tuple(_number(part) for part in numbers.split(","))
+        if kind == "points":
+            if not 1 <= len(values) <= MOST_POINTS or not all(v == int(v) and v >= 0 for v in values):
+                raise ValueError(f"selected points are 1 to {MOST_POINTS} test digits' numbers (0, 1, 2, ...)")
             return cls("points", values)
         if kind == "box" and len(values) == 4:
             return cls("box", values)
         if kind == "lasso" and len(values) >= 6 and len(values) % 2 == 0:
             return cls("lasso", values)
-        raise ValueError("expected points:I,J,... or box:X0,X1,Y0,Y1 or lasso:X,Y,X,Y,...")
+        raise ValueError(f"a {kind} with {len(values)} numbers; a selection is written {shapes}")
 
     @classmethod
     def from_event(cls, selection: Any, coords: np.ndarray, indices: np.ndarray) -> Selection | None:
@@ -101,3 +105,16 @@ def inside_polygon(x: np.ndarray, y: np.ndarray, polygon: np.ndarray) -> np.ndar
             at = xa + (y - ya) * (xb - xa) / (yb - ya)
         inside ^= crosses & (x < at)
     return inside
+
+
+def _number(text: str) -> float:
+    """One of a selection's numbers; ValueError saying what is wrong with it, not Python's wording."""
+    if not text.strip():
+        raise ValueError("a number is missing (two commas in a row, or one at the end)")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"'{text[:20]}' is not a number") from None
+    if not np.isfinite(value):
+        raise ValueError(f"'{text[:20]}' is not a finite number")
+    return value
