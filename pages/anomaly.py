@@ -8,7 +8,7 @@ import torch
 
 from ui import derived, links, models, widgets
 from ui.charts import roc_figure, score_histogram
-from ui.images import enlarge, png_uri, to_uint8
+from ui.images import enlarge, png_uri
 from ui.notes import explain
 from ui.state import Key
 from vae_core import anomaly, ood
@@ -79,11 +79,16 @@ with draw_tab:
     if drawn and (x := widgets.read_image("your drawing", drawn)) is not None:
         inputs.append(("your drawing", x))
 inputs = inputs[:12]
-pixels = torch.from_numpy(np.stack([to_uint8(x[0]) for _, x in inputs])) if inputs else None
+pixels = anomaly.upload_pixels(torch.stack([x for _, x in inputs])) if inputs else None
 compared = {score: result}
 if misled:
     compared["complexity"] = derived.anomaly_detection(active, chosen, "complexity", fpr)
-mine = {s: anomaly.anomaly_scores(model, pixels, s, k=derived.ANOMALY_K).numpy() for s in compared} if inputs else {}
+# Each image scored alone, as the Reconstruct page scores it: the same image, the same figures there.
+mine = (
+    {s: v.numpy() for s, v in anomaly.score_each(model, pixels, tuple(compared), derived.ANOMALY_K).items()}
+    if inputs
+    else {}
+)
 inside = derived.anomaly_scores(active, derived.IN_DISTRIBUTION, score)
 if pixels is not None:
     st.image([png_uri(enlarge(p, 3)) for p in pixels.numpy()], caption=[name for name, _ in inputs], width=84)
@@ -94,7 +99,7 @@ if pixels is not None:
             f"- **{name}**: {SCORE_NAMES[score]} = {value:.1f} nats, "
             f"{'above' if flagged else 'not above'} the threshold {result.threshold:.1f}: "
             f"{'**anomalous**' if flagged else '**typical**'} "
-            f"(higher than {(inside < value).mean():.0%} of the test images)"
+            f"(higher than {anomaly.share_below(inside, value):.0%} of the test images)"
         )
     st.markdown("\n".join(lines))
 else:

@@ -13,6 +13,7 @@ from ui.charts import LEGEND_ABOVE, ellipse, scatter_figure
 from ui.images import heatmap, png_uri, square, to_uint8
 from ui.notes import explain
 from ui.state import Key
+from vae_core import anomaly, preprocess
 
 ATYPICAL_PERCENTILE = 99  # as atypical as the least typical 1 % of test digits: perhaps not a digit
 
@@ -40,31 +41,48 @@ class Result:
     logvar: np.ndarray
     terms: vc.ELBOTerms
     percentile: float  # share of test digits with a lower -ELBO
+    doubts: list[str]  # the plain checks of whether it looks like a digit at all that fired
 
 
 def analyse(data: bytes) -> Result:
+    """Scored as the Anomaly page scores an upload (vae_core.anomaly.upload_elbo), against the same
+    test digits: the same image gets the same -ELBO and percentile on both pages."""
     steps = vc.preprocess_steps(data)
-    x = vc.prepare_inputs(model, steps.tensor[None])
-    terms = vc.elbo_per_image(model, x, torch.Generator().manual_seed(0))
-    reference = derived.test_negative_elbos(active.key, active)
+    scored = anomaly.upload_elbo(model, steps.tensor)
+    reference = derived.anomaly_scores(active, derived.IN_DISTRIBUTION, "elbo")
     return Result(
         steps=steps,
-        x=x,
-        recon=vc.reconstruct(model, x)[0].numpy(),
-        mean=terms.mean[0].numpy(),
-        logvar=terms.logvar[0].numpy(),
-        terms=terms,
-        percentile=float((reference < float(terms.negative_elbo)).mean() * 100),
+        x=scored.x,
+        recon=vc.reconstruct(model, scored.x)[0].numpy(),
+        mean=scored.terms.mean[0].numpy(),
+        logvar=scored.terms.logvar[0].numpy(),
+        terms=scored.terms,
+        percentile=100 * anomaly.share_below(reference, scored.negative_elbo),
+        doubts=preprocess.digit_doubts(preprocess.measure(steps)),
     )
 
 
 def typicality(result: Result) -> None:
-    """The percentile, and a warning when the input is as atypical as the least typical 1 %."""
-    st.metric("Less typical than", f"{result.percentile:.0f}% of test digits")
+    """The percentile, a warning when the input is as atypical as the least typical 1 %, and the
+    plain second opinion: does it look like a digit at all, whatever the model's score."""
+    st.metric(
+        "Less typical than",
+        f"{result.percentile:.0f}% of test digits",
+        help=f"Of the {derived.ANOMALY_IMAGES:,} test digits the Anomaly page compares with, the share "
+        "with a lower -ELBO (each scored like this image: one posterior sample, seed 0).",
+    )
     if result.percentile >= ATYPICAL_PERCENTILE:
         st.warning(
             "As atypical as the least typical 1 % of test digits: this may not be a digit, "
             "or not one drawn the way MNIST's were."
+        )
+    if result.doubts:
+        st.warning("**Second opinion:** " + "; ".join(result.doubts) + ".")
+    else:
+        ranges = preprocess.MNIST_RANGES
+        st.caption(
+            f"Second opinion: looks like a digit. Its colour, amount of ink, pieces of ink and centring are "
+            f"all within what {100 - preprocess.CALIBRATION_PERCENT:g}% of {ranges.images:,} MNIST test digits show."
         )
 
 

@@ -159,3 +159,28 @@ def test_benchmark_judges_every_score_on_every_set(small_model):
     assert set(result.scores) == {"in-distribution", "held-out", "uniform-noise", "rotated-180"}
     again = anomaly.benchmark(small_model, ["rotated-180"], ("elbo",), images=30, k=3)
     np.testing.assert_array_equal(again.scores["rotated-180"]["elbo"], result.scores["rotated-180"]["elbo"])
+
+
+def test_an_upload_has_one_score_alone_beside_others_and_with_its_parts(small_model, digits):
+    """The Reconstruct and Anomaly pages score an upload with these: the same image, the same figure,
+    whatever else is uploaded with it, whether it comes as floats or as 8-bit grey levels."""
+    images = digits[:5].float() / 255 + 0.001  # off the 8-bit levels, as a preprocessed photo is
+    each = anomaly.score_each(small_model, images, ("elbo", "iwae"), k=5)
+    reversed_order = anomaly.score_each(small_model, images.flip(0), ("elbo",), k=5)
+    torch.testing.assert_close(reversed_order["elbo"].flip(0), each["elbo"])
+    for i, image in enumerate(images):
+        alone = anomaly.upload_elbo(small_model, image[None])
+        assert alone.negative_elbo == pytest.approx(float(each["elbo"][i]), abs=1e-4)
+        assert float(alone.terms.reconstruction[0] + alone.terms.kl[0]) == pytest.approx(alone.negative_elbo)
+        pixels = anomaly.upload_pixels(image[None])
+        assert pixels.dtype == torch.uint8 and anomaly.upload_elbo(small_model, pixels).negative_elbo == pytest.approx(
+            alone.negative_elbo
+        )
+    # In a batch, the draws follow the batch: the second image's batch score is not its score alone.
+    batch = anomaly.score_many(small_model, anomaly.upload_pixels(images), ("elbo",))["elbo"]
+    assert not torch.allclose(batch[1:], each["elbo"][1:])
+
+
+def test_share_below_counts_strictly_lower_reference_scores():
+    assert anomaly.share_below(np.array([1.0, 2.0, 3.0, 4.0]), 3.0) == 0.5
+    assert anomaly.share_below(np.array([1.0, 2.0]), 0.0) == 0.0

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vae_core import ImageError, preprocess_image, preprocess_steps
+from tests.conftest import colourful_photo
+from vae_core import ImageError, preprocess, preprocess_image, preprocess_steps
 
 
 def png(image: Image.Image, fmt: str = "PNG", **kw) -> bytes:
@@ -122,3 +123,35 @@ def test_first_frame_of_an_animated_gif():
     buffer = io.BytesIO()
     frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
     assert preprocess_image(buffer.getvalue()).max() > 0.9
+
+
+# ---------------------------------------------------------------- the second opinion: a digit at all?
+
+
+def test_the_second_opinions_limits_are_measured_on_the_mnist_test_digits(mnist_test):
+    """MNIST_RANGES is what calibrate measures on all 10,000 test digits (docs/anomaly.md)."""
+    assert preprocess.calibrate(mnist_test[0].numpy()) == preprocess.MNIST_RANGES
+
+
+def test_real_digits_look_like_digits(mnist_test):
+    """As uploaded (light on black, and photographed dark on light paper): about 2 % of real digits fail
+    a check (each limit lets 0.5 % through on its side; 1.76 % of all 10,000), never many more."""
+    digits = mnist_test[0][:2000].numpy()
+    doubted = [i for i, d in enumerate(digits) if preprocess.digit_doubts(preprocess.measure(preprocess_steps(d)))]
+    assert len(doubted) <= 50, len(doubted)
+    for index in (0, 1, 2, 3, 4, 7):
+        photo = preprocess_steps(png(photo_of(mnist_test[0][index].numpy()).convert("RGB"), "JPEG"))
+        assert preprocess.digit_doubts(preprocess.measure(photo)) == [], index
+
+
+def test_a_colour_photo_and_noise_are_doubted_and_the_check_that_fired_is_named():
+    photo = preprocess.measure(preprocess_steps(colourful_photo()))
+    doubts = preprocess.digit_doubts(photo)
+    assert doubts and doubts[0].startswith("this looks like a colour photo, not a handwritten digit")
+    speckled = np.random.default_rng(0).random((64, 64)) < 0.3  # salt: many separate specks of ink
+    doubts = preprocess.digit_doubts(preprocess.measure(preprocess_steps(speckled.astype(np.float32))))
+    assert any("separate pieces" in d for d in doubts), doubts
+    blob = np.zeros((60, 60), np.float32)
+    blob[5:55, 5:55] = 1.0  # a filled square: far more ink than any digit
+    doubts = preprocess.digit_doubts(preprocess.measure(preprocess_steps(blob)))
+    assert any(d.startswith("too much ink") for d in doubts), doubts

@@ -47,6 +47,7 @@ from torch import Tensor
 
 from .config import options
 from .evaluate import elbo_per_image, iwae_log_likelihood, prepare_inputs
+from .losses import ELBOTerms
 from .model import VAE
 from .ood import DEFAULT_IMAGES, SEED, in_distribution, ood_set
 
@@ -135,6 +136,61 @@ def anomaly_scores(
     by IWAE with k samples), ``reconstruction`` (-log p(x|z), one sample) or ``complexity`` (the IWAE
     score minus the PNG length, Serrà et al. 2020). See ``score_many`` for the inputs and the draws."""
     return score_many(model, images, (score,), k, seed, generator)[score]
+
+
+# ----------------------------------------------------------------------------------------- uploads
+# An upload (a photo, a drawing) is scored exactly as the reference test digits are, so that a
+# percentile compares like with like and every page shows the same figure for the same image:
+# the preprocessed image rounded to 8 bits (the test digits are stored as uint8; the rounding alone
+# moved a photo's -ELBO by up to a few nats), prepared with ``model_inputs``, and scored alone with a
+# generator seeded ``seed`` (in a batch, an image's posterior draw depends on its place in the batch).
+
+
+def upload_pixels(images: Tensor) -> Tensor:
+    """Preprocessed images (float in [0, 1], N x 28 x 28 or N x 1 x 28 x 28) as uint8 N x 28 x 28: the
+    form the reference test digits are stored in."""
+    pixels = images.reshape(images.shape[0], *images.shape[-2:])
+    if pixels.dtype == torch.uint8:
+        return pixels
+    return (pixels.float().clamp(0, 1) * 255).round().to(torch.uint8)
+
+
+@dataclass(frozen=True)
+class UploadELBO:
+    """One upload's -ELBO as the model scores it: ``x`` the model's input (1 x 1 x 28 x 28) and
+    ``terms`` its bound from one posterior sample (the ``elbo`` score of ``score_each``)."""
+
+    x: Tensor
+    terms: ELBOTerms
+
+    @property
+    def negative_elbo(self) -> float:
+        return float(self.terms.negative_elbo[0])
+
+
+def upload_elbo(model: VAE, image: Tensor, seed: int = SEED) -> UploadELBO:
+    """The ``elbo`` score of one preprocessed image (float 1 x 28 x 28 or 28 x 28 in [0, 1]), with its
+    parts: the same figure ``score_each`` gives it, whatever else is scored beside it."""
+    model.eval()
+    x = model_inputs(model, upload_pixels(image.reshape(1, *image.shape[-2:])), seed)
+    terms = elbo_per_image(model, x, torch.Generator(device=model.device).manual_seed(seed))
+    return UploadELBO(x, terms)
+
+
+def score_each(
+    model: VAE, images: Tensor, scores: Sequence[str] = SCORES, k: int = DEFAULT_K, seed: int = SEED
+) -> dict[str, Tensor]:
+    """``score_many`` of each image alone (uploads, drawings): an image's score does not depend on
+    which images are scored with it. Float images are rounded to 8 bits first (``upload_pixels``)."""
+    pixels = upload_pixels(images)
+    each = [score_many(model, pixels[i : i + 1], scores, k, seed) for i in range(len(pixels))]
+    return {s: torch.cat([e[s] for e in each]) if each else torch.empty(0) for s in scores}
+
+
+def share_below(reference: np.ndarray, value: float) -> float:
+    """The fraction of the ``reference`` scores strictly below ``value``: "less typical than this
+    share of the test digits" when the reference is the test digits' scores."""
+    return float((np.asarray(reference) < value).mean())
 
 
 # ---------------------------------------------------------------------------------------- metrics

@@ -37,6 +37,8 @@ class PreprocessSteps:
     fitted: np.ndarray  # scaled to fit 20 x 20, aspect ratio kept
     centred: np.ndarray  # 28 x 28, centre of mass in the middle: the model's input
     inverted: bool  # whether the picture had a light background and was inverted
+    # Colour of the original, per pixel: max(R, G, B) - min(R, G, B) in [0, 1], 0 for grey pictures
+    chroma: np.ndarray | None = None
 
     @property
     def tensor(self) -> Tensor:
@@ -45,8 +47,13 @@ class PreprocessSteps:
 
 def load_image(image: Image.Image | bytes | np.ndarray) -> np.ndarray:
     """A grey float array in [0, 1] from a PIL image, encoded bytes or a numeric array."""
+    return _load(image)[0]
+
+
+def _load(image: Image.Image | bytes | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(grey levels, chroma), both H x W floats in [0, 1]: ``load_image`` and how colourful each pixel is."""
     if isinstance(image, np.ndarray):
-        return _array_to_grey(image)
+        return _array_to_grey(image), _chroma(np.asarray(image, dtype=np.float32))
     if isinstance(image, (bytes, bytearray)):
         if len(image) == 0:
             raise ImageError("the file is empty")
@@ -72,7 +79,7 @@ def load_image(image: Image.Image | bytes | np.ndarray) -> np.ndarray:
         image.seek(0)  # first frame of an animation
         image.load()
         image = ImageOps.exif_transpose(image)
-        return _pil_to_grey(image)
+        return _pil_to_grey(image), _pil_chroma(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageError(f"the image data are damaged or truncated and cannot be decoded ({exc})") from exc
 
@@ -99,6 +106,23 @@ def _pil_to_grey(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
 
 
+def _pil_chroma(image: Image.Image) -> np.ndarray:
+    """max(R, G, B) - min(R, G, B) of each pixel in [0, 1], weighed by opacity; 0 for grey modes."""
+    if image.mode in ("L", "LA", "1", "I", "F", "I;16", "I;16B", "I;16L", "I;16N"):
+        return np.zeros((image.height, image.width), dtype=np.float32)
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
+    return (rgba[..., :3].max(-1) - rgba[..., :3].min(-1)) * rgba[..., 3]
+
+
+def _chroma(a: np.ndarray) -> np.ndarray:
+    """The same for an array: H x W x 3 (or 4) colour, else grey (chroma 0)."""
+    if a.ndim == 3 and a.shape[-1] in (3, 4) and np.isfinite(a).all():
+        rgb = a[..., :3] / (255.0 if a.max() > 1.0 else 1.0)
+        return np.clip(rgb.max(-1) - rgb.min(-1), 0.0, 1.0)
+    shape = a.shape[-2:] if a.ndim == 3 and a.shape[0] == 1 else a.shape[:2]
+    return np.zeros(shape, dtype=np.float32)
+
+
 def _array_to_grey(array: np.ndarray) -> np.ndarray:
     a = np.asarray(array, dtype=np.float32)
     if a.ndim == 3 and a.shape[-1] in (3, 4):
@@ -114,7 +138,7 @@ def _array_to_grey(array: np.ndarray) -> np.ndarray:
 
 def preprocess_steps(image: Image.Image | bytes | np.ndarray) -> PreprocessSteps:
     """Run the MNIST recipe and keep every stage. Raises ImageError for unusable input."""
-    grey = load_image(image)
+    grey, chroma = _load(image)
     if min(grey.shape) < MIN_SIDE:
         raise ImageError(
             f"the image is {grey.shape[1]} x {grey.shape[0]} pixels; a digit needs at least {MIN_SIDE} x {MIN_SIDE}"
@@ -131,7 +155,7 @@ def preprocess_steps(image: Image.Image | bytes | np.ndarray) -> PreprocessSteps
     cropped = normalised[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     fitted = _fit(cropped, 20)
     centred = _centre_by_mass(fitted, 28)
-    return PreprocessSteps(grey, normalised, cropped, fitted, centred, inverted)
+    return PreprocessSteps(grey, normalised, cropped, fitted, centred, inverted, chroma)
 
 
 def preprocess_image(image: Image.Image | bytes | np.ndarray) -> Tensor:
@@ -161,3 +185,114 @@ def _centre_by_mass(a: np.ndarray, size: int) -> np.ndarray:
     out = np.zeros((size, size), dtype=np.float32)
     out[top : top + h, left : left + w] = a
     return out
+
+
+# ------------------------------------------------------------------------------ a second opinion
+# The ELBO says how well the model explains an image, not whether it is a digit: a colourful photo
+# reduced to grey levels and squeezed into 20 x 20 can score like a typical test digit. These plain
+# measurements of the upload ask the other question. Each is compared with the range it takes on
+# MNIST's own test digits put through the same preprocessing (``calibrate``; docs/anomaly.md), so a
+# check fires only where fewer than 0.5 % of real digits would.
+
+COLOUR_CHROMA = 0.25  # a pixel is in strong colour when max(R, G, B) - min(R, G, B) exceeds a quarter
+INK_LEVEL = 0.5  # in the 28 x 28 input, a pixel is ink when brighter than half
+CENTRAL_BOX = slice(4, 24)  # MNIST's 20 x 20 box, centred in 28 x 28
+CALIBRATION_PERCENT = 0.5  # each limit lets through all but this percentage of test digits on its side
+
+
+@dataclass(frozen=True)
+class DigitLook:
+    """Plain measurements of one preprocessed upload."""
+
+    colour: float  # share of the original picture's pixels in strong colour (``COLOUR_CHROMA``)
+    ink_share: float  # share of the 28 x 28 input's pixels with any ink (``INK_THRESHOLD``)
+    coverage: float  # share of the 28 x 28 input's pixels that are ink (``INK_LEVEL``)
+    strokes: int  # separate pieces of ink in the 28 x 28 input (8-neighbour connected)
+    in_box: float  # share of the input's ink (summed grey levels) inside the central 20 x 20 box
+
+
+@dataclass(frozen=True)
+class DigitRanges:
+    """What MNIST test digits measure, from ``calibrate``: each limit the ``CALIBRATION_PERCENT`` or
+    100 - ``CALIBRATION_PERCENT`` percentile of its measurement over ``images`` digits."""
+
+    ink_share_max: float
+    coverage_min: float
+    coverage_max: float
+    strokes_max: int
+    in_box_min: float
+    images: int
+
+
+def measure(steps: PreprocessSteps) -> DigitLook:
+    """The measurements of ``DigitLook`` for one preprocessed image."""
+    from scipy.ndimage import label  # scipy comes with scikit-learn
+
+    ink = steps.centred > INK_LEVEL
+    total = float(steps.centred.sum())
+    return DigitLook(
+        colour=float((steps.chroma > COLOUR_CHROMA).mean()) if steps.chroma is not None else 0.0,
+        ink_share=float((steps.centred > INK_THRESHOLD).mean()),
+        coverage=float(ink.mean()),
+        strokes=int(label(ink, structure=np.ones((3, 3)))[1]),
+        in_box=float(steps.centred[CENTRAL_BOX, CENTRAL_BOX].sum()) / total if total > 0 else 0.0,
+    )
+
+
+def calibrate(images: Tensor | np.ndarray) -> DigitRanges:
+    """The ranges of ``DigitLook`` over digits (uint8 N x 28 x 28, light ink on black, as MNIST stores
+    them), each put through ``preprocess_steps`` as an upload would be."""
+    looks = [measure(preprocess_steps(np.asarray(image))) for image in np.asarray(images)]
+
+    def column(name: str) -> np.ndarray:
+        return np.array([getattr(look, name) for look in looks], dtype=np.float64)
+
+    low, high = CALIBRATION_PERCENT, 100 - CALIBRATION_PERCENT
+    return DigitRanges(
+        ink_share_max=round(float(np.percentile(column("ink_share"), high)), 3),
+        coverage_min=round(float(np.percentile(column("coverage"), low)), 3),
+        coverage_max=round(float(np.percentile(column("coverage"), high)), 3),
+        strokes_max=int(np.ceil(np.percentile(column("strokes"), high))),
+        in_box_min=round(float(np.percentile(column("in_box"), low)), 3),
+        images=len(looks),
+    )
+
+
+# ``calibrate`` on the 10,000 MNIST test digits (tests/test_preprocess.py checks these figures).
+MNIST_RANGES = DigitRanges(
+    ink_share_max=0.314, coverage_min=0.043, coverage_max=0.274, strokes_max=3, in_box_min=0.866, images=10_000
+)
+
+
+def digit_doubts(look: DigitLook, ranges: DigitRanges = MNIST_RANGES) -> list[str]:
+    """Each check the upload fails, as a sentence a person can act on (empty: it looks like a digit).
+    The colour check comes first: a colour photo fails the others for that reason."""
+    found = f"of {ranges.images:,} MNIST test digits"
+    doubts = []
+    if look.colour > ranges.ink_share_max:
+        doubts.append(
+            f"this looks like a colour photo, not a handwritten digit: {look.colour:.0%} of the picture is in "
+            f"strong colour, but ink covers at most {ranges.ink_share_max:.0%} of a digit's 28 × 28 image in "
+            f"{100 - CALIBRATION_PERCENT:g}% {found}, so the colour cannot all be ink"
+        )
+    if look.coverage > ranges.coverage_max:
+        doubts.append(
+            f"too much ink for a digit: {look.coverage:.0%} of the 28 × 28 input is bright, where "
+            f"{100 - CALIBRATION_PERCENT:g}% {found} have at most {ranges.coverage_max:.0%}"
+        )
+    if look.coverage < ranges.coverage_min:
+        doubts.append(
+            f"too little ink for a digit: {look.coverage:.1%} of the 28 × 28 input is bright, where "
+            f"{100 - CALIBRATION_PERCENT:g}% {found} have at least {ranges.coverage_min:.1%}"
+        )
+    if look.strokes > ranges.strokes_max:
+        doubts.append(
+            f"the ink is in {look.strokes} separate pieces, where {100 - CALIBRATION_PERCENT:g}% {found} "
+            f"have at most {ranges.strokes_max}"
+        )
+    if look.in_box < ranges.in_box_min:
+        doubts.append(
+            f"the central 20 × 20 box holds only {look.in_box:.0%} of the ink, where "
+            f"{100 - CALIBRATION_PERCENT:g}% {found} keep at least {ranges.in_box_min:.0%} there"
+        )
+    return doubts
