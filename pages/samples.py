@@ -1,10 +1,11 @@
 """Samples: a grid of images decoded from z ~ p(z), the model's prior."""
 
+import numpy as np
 import streamlit as st
 import torch
 
 import vae_core as vc
-from ui import links, models
+from ui import derived, links, models
 from ui.images import EXPORT_SIDES, enlarge, for_export, png_bytes, png_uri, to_uint8
 from ui.notes import explain
 from ui.state import Key
@@ -36,7 +37,55 @@ def samples() -> None:
     st.download_button(
         "Download PNG", lambda: png_bytes(for_export(grid, side)), f"samples-seed{seed}.png", "image/png"
     )
+    if st.toggle(
+        "Show each sample's nearest training image",
+        key=Key.SAMPLES_NEAREST,
+        persist_state="session",
+        help="Searches all training images, by Euclidean distance between the pixels: is a sample new, "
+        "or a copy of a digit the model learnt from?",
+    ):
+        nearest_training(images[:, 0] if images.dim() == 4 else images, show == DRAW)
     links.publish()
+
+
+def nearest_training(images: torch.Tensor, drawn: bool) -> None:
+    """Each sample above its nearest training image, with their distance, beside how far new digits
+    (the test split) are from theirs."""
+    indices, distances, matches = derived.nearest_training(active.key, active, images.numpy())
+    reference = derived.training_set_distances(model.config.dataset)
+    low, middle, high = np.percentile(reference, [5, 50, 95])
+    closer = int((distances < low).sum())
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Median distance: these samples", f"{np.median(distances):.2f}")
+    c2.metric(
+        "Median distance: new test digits",
+        f"{middle:.2f}",
+        help=f"{len(reference):,} test digits, each to its nearest training image; 5-95 %: {low:.2f}-{high:.2f}",
+    )
+    c3.metric(
+        "Samples nearer than 95 % of test digits",
+        f"{closer} of {len(distances)}",
+        help=f"A distance below {low:.2f}: as close as only the 5 % nearest test digits come. Many would "
+        "suggest copies of training images.",
+    )
+    pairs = [np.concatenate([to_uint8(sample), match]) for sample, match in zip(images.numpy(), matches, strict=True)]
+    st.image(
+        [png_uri(enlarge(pair, 3)) for pair in pairs],
+        caption=[f"#{i} · {d:.2f}" for i, d in zip(indices, distances, strict=True)],
+        width=84,
+    )
+    noise = (
+        " Drawn pixels carry the likelihood's own noise in every pixel, which puts them further from any image "
+        "than the means are."
+        if drawn
+        else " The means are smoother than handwritten digits, which shortens Euclidean distances a little."
+    )
+    st.caption(
+        f"Each sample above its nearest of the {len(derived.dataset(model.config.dataset, True)[0]):,} training "
+        "images; caption: that image's index in the training split, then the distance (Euclidean, grey levels "
+        f"0-1: 1 is one pixel from black to white). A new test digit is typically {middle:.2f} from its nearest "
+        f"training image: a sample about as far is as new as a digit somebody else wrote.{noise}"
+    )
 
 
 with st.container():  # a slot of the page's own, as on pages/explorer.py

@@ -1,15 +1,19 @@
-"""An upload as the Reconstruct and Anomaly pages see it: one score for one image on both, and a plain
-second opinion on whether it is a digit at all."""
+"""What a student brings and what the model makes: an upload as the Reconstruct and Anomaly pages see
+it (one score for one image on both, and a plain second opinion on whether it is a digit at all), and
+the Samples page's check that its digits are new."""
 
 from __future__ import annotations
 
 import io
 import re
 
+import torch
 from PIL import Image
 
-from tests.conftest import colourful_photo, digit_png
-from tests.support.apptest import app
+import vae_core as vc
+from tests.conftest import SHIPPED_2D, colourful_photo, digit_png
+from tests.support.apptest import app, images_of
+from vae_core import nearest
 
 
 def photo_of_digit(index: int) -> bytes:
@@ -52,3 +56,33 @@ def test_a_colour_photo_gets_a_second_opinion_and_a_digit_does_not():
     assert any("Second opinion" in w and "looks like a colour photo, not a handwritten digit" in w for w in warnings)
     _, _, warnings = reconstruct_figures(photo_of_digit(0))
     assert not any("Second opinion" in w for w in warnings), warnings
+
+
+# ------------------------------------------------------------------- samples: new digits, or copies?
+
+
+def test_nearest_images_agree_with_a_plain_distance_search(mnist_test):
+    train = vc.load_dataset("mnist", train=True)[0][:3000]
+    queries = torch.cat([train[[5, 2999]].float() / 255, mnist_test[0][:6].float() / 255])
+    found = nearest.nearest_images(queries, train, chunk=700)  # chunks that do not divide the set
+    exact = torch.cdist(queries.reshape(8, -1).double(), train.reshape(3000, -1).double() / 255).min(1)
+    assert found.indices.tolist() == exact.indices.tolist()
+    torch.testing.assert_close(found.distances.double(), exact.values, atol=1e-4, rtol=0)
+    assert found.indices[:2].tolist() == [5, 2999] and found.distances[:2].max() < 1e-3  # copies: distance 0
+
+
+def test_the_samples_page_shows_each_samples_nearest_training_image_on_demand():
+    at = app("samples.py")
+    at.slider(key="samples_n").set_value(3).run()
+    shown = len(images_of(at))
+    at.toggle(key="samples_nearest").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    pairs = at.get("image")[-1]
+    assert len(images_of(at)) == shown + 9 and len(pairs.captions) == 9
+    # The page's figures are those of the search itself.
+    model = vc.load_checkpoint(SHIPPED_2D)
+    found = nearest.nearest_images(vc.sample_prior(model, 9, 0, 1.0), vc.load_dataset("mnist", train=True)[0])
+    assert pairs.captions == [f"#{i} · {d:.2f}" for i, d in zip(found.indices, found.distances, strict=True)]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Median distance: these samples"] == f"{float(found.distances.median()):.2f}"
+    assert "Median distance: new test digits" in metrics

@@ -77,6 +77,7 @@ class Key(StrEnum):
     SAMPLES_T = "samples_t"
     SAMPLES_PIXELS = "samples_pixels"
     SAMPLES_EXPORT = "samples_export"
+    SAMPLES_NEAREST = "samples_nearest"  # show each sample's nearest training image
 
     # Anomaly detection
     ANOMALY_SCORE = "anomaly_score"
