@@ -71,11 +71,30 @@ def test_nothing_overflows_a_phone_screen(browser, app_url, screen):
     assert not wide, wide
 
 
-def test_an_unknown_address_says_so_and_links_every_page(page):
-    page.expected_console_errors = ["The page that you have requested does not seem to exist"]
+def test_an_unknown_address_gives_one_answer_and_links_every_page(page):
+    """One clear answer: the app's own list of pages, and no Streamlit "Page not found" box over it;
+    its links lead on."""
     page.goto(f"{page.app_url}/no-such-page")
     wait_ready(page, title="No such page")
+    page.wait_for_timeout(500)  # Streamlit's box arrives with the run's first messages, if it comes
     main = page.locator('[data-testid="stMain"]')
     assert "There is no page at /no-such-page" in main.inner_text()
     links = main.locator('[data-testid="stPageLink"] [data-testid="stMarkdownContainer"]').all_inner_texts()
     assert links == [s.title for s in registry.SCREENS]
+    assert page.get_by_text("Page not found").count() == 0, "Streamlit's own notice as well as the app's"
+    main.locator('[data-testid="stPageLink"]').nth(2).click()
+    wait_ready(page, title=registry.SCREENS[2].heading)
+    page.locator(NAV_LINKS).first.click()
+    wait_ready(page, title=registry.DEFAULT.heading)
+
+
+def test_the_explorer_answers_at_its_name_too(page):
+    """Lessons call the root page "explorer": /explorer opens it, with the link's state."""
+    page.goto(f"{page.app_url}/explorer?z1=1.5")
+    wait_ready(page, title=registry.DEFAULT.heading)
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("decoded at z = (1.50, 0.00)").first.wait_for()
+    assert page.get_by_text("Page not found").count() == 0
+    current = page.locator(f'{NAV_LINKS}[aria-current="page"] span[label]').get_attribute("label")
+    assert current == registry.DEFAULT.title
+    assert "z1=1.5" in page.url

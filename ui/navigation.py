@@ -9,7 +9,7 @@ in ui/, the top-level pages/ folder is just a folder.
 """
 
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import streamlit as st
 
@@ -19,13 +19,28 @@ from ui.state import Key
 HERE = Path(__file__).parent
 
 
-def unknown_path(chosen: st.Page) -> str | None:
-    """The path a person asked for when no page has it (Streamlit then runs the default page)."""
-    if chosen is not pages[registry.DEFAULT] or not st.context.url:
-        return None
-    path = urlparse(st.context.url).path.strip("/")
+def requested_path() -> str:
+    """The path this session's address names, without the server's base path ("" for the root)."""
+    if not st.context.url:
+        return ""
+    path = unquote(urlparse(st.context.url).path).strip("/")
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    return path.removeprefix(base).strip("/") or None
+    return path.removeprefix(base).strip("/")
+
+
+def no_such_page() -> None:
+    """What an address that names no page shows: that, and every page. It is a page of its own (a
+    hidden one at the very address asked for), so that Streamlit, finding a page there, does not add
+    its own "Page not found" box on top of this answer."""
+    st.title("No such page")
+    st.warning(f"There is no page at /{requested_path()}. The app's pages are:")
+    for page in pages.values():
+        st.page_link(page)
+
+
+def go_to(screen: registry.Screen) -> None:
+    """Another address of ``screen`` (/explorer for the root page): switch to it, keeping the link's state."""
+    st.switch_page(pages[screen], query_params=dict(st.query_params))
 
 
 def sharing() -> None:
@@ -46,7 +61,7 @@ pages = {
         screen.path,
         title=screen.title,
         icon=screen.icon,
-        url_path=screen.url_path or None,
+        url_path=screen.url_path,  # "" for the root page: its file's name stays free for an alias
         default=screen == registry.DEFAULT,
     )
     for screen in registry.SCREENS
@@ -54,7 +69,19 @@ pages = {
 sections: dict[str, list[st.Page]] = {}
 for screen, page in pages.items():
     sections.setdefault(screen.section, []).append(page)
+detours = {  # hidden pages: each other address of a screen, and the address asked for if it names no page
+    st.Page(lambda screen=screen: go_to(screen), title=screen.title, url_path=alias, visibility="hidden"): screen
+    for screen in registry.SCREENS
+    for alias in screen.aliases
+}
+asked = requested_path()  # with a "/" (/a/b) it cannot be a page's address (docs/navigation.md)
+if asked and "/" not in asked and asked not in {p.url_path for p in (*pages.values(), *detours)}:
+    detours[st.Page(no_such_page, title="No such page", url_path=asked, visibility="hidden")] = None
+sections[registry.DEFAULT.section] += list(detours)  # hidden: the navigation lists none of them
 chosen = st.navigation(sections)
+if chosen in detours:
+    chosen.run()  # a switch to the screen, or the list of pages
+    st.stop()
 screen = next(screen for screen, page in pages.items() if page is chosen)
 st.html(f"<style>{(HERE / 'style.css').read_text()}</style>")
 
@@ -78,12 +105,6 @@ if presenting:
     if screen.file != "lesson.py":  # the lesson puts it beside its step controls
         widgets.leave_presentation()
 
-if lost := unknown_path(chosen):
-    st.title("No such page")
-    st.warning(f"There is no page at /{lost}. The app's pages are:")
-    for page in pages.values():
-        st.page_link(page)
-    st.stop()
 if not (presenting and screen.file == "lesson.py"):  # a lesson on a projector: its step title suffices
     st.title(screen.heading)
 if notices:

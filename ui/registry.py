@@ -18,6 +18,7 @@ class Screen:
     icon: str
     url_path: str  # "" for the default page, served at the app's root URL
     section: str  # the navigation's group
+    aliases: tuple[str, ...] = ()  # other addresses that open it (the root page's name, as lessons write it)
 
     @property
     def path(self) -> Path:
@@ -32,6 +33,7 @@ SCREENS: tuple[Screen, ...] = (
         icon=":material/explore:",
         url_path="",
         section="Explore",
+        aliases=("explorer",),
     ),
     Screen(
         file="interpolation.py",
