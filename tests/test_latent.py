@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
 import vae_core as vc
+from tests.conftest import ROOT
 from vae_core import latent
 from vae_core.priors import MixturePrior, StandardNormal
+
+SHIPPED_BETA1 = ROOT / "checkpoints" / "beta1-10d.safetensors"
 
 
 def test_aggregate_posterior_density_is_the_brute_force_mixture():
@@ -51,21 +55,99 @@ def test_the_density_is_stable_far_from_every_posterior():
     torch.testing.assert_close(far[0], expected)
 
 
-def test_active_units_on_a_hand_made_case():
-    """Dimension variances over the data: 1, 0.0025, 0.04, 0: Burda's criterion (> 0.01) keeps 0 and 2."""
+def synthetic_posteriors() -> tuple[torch.Tensor, torch.Tensor]:
+    """Posteriors whose figures are known in closed form, 100 data points, three dimensions:
+
+    z1: means +-sqrt(0.022), variance 1: KL to N(0, 1) = mu^2 / 2 = 0.011 nats, information
+        1/2 log(1.022) = 0.0109, activity 0.022 (over Burda's 0.01): beta1-10d's z7 in miniature.
+    z2: means +-sqrt(1 - e^-2), variance e^-2: KL = 1/2 (1 - e^-2 + e^-2 - 1 + 2) = 1 nat exactly, and
+        information 1/2 log(1 + (1 - e^-2) / e^-2) = 1 nat exactly.
+    z3: means 0, variance 1: the prior itself, 0 nats.
+    """
     signs = torch.tensor([1.0, -1.0] * 50)
-    means = torch.stack([signs, 0.05 * signs, 0.2 * signs, torch.full((100,), 3.0)], dim=1)
-    logvars = torch.zeros_like(means)
-    usage = latent.dimension_usage(means, logvars, standard_normal=True)
-    torch.testing.assert_close(usage.activity, torch.tensor([1.0, 0.0025, 0.04, 0.0]))
-    assert usage.active.tolist() == [True, False, True, False] and usage.active_units == 2
-    assert usage.active_units == vc.active_units(vc.latent_activity(means))
-    # KL to N(0, 1) with unit variances is mu^2 / 2: 0.5, 0.00125, 0.02, 4.5 -> ordered 3, 0, 2, 1
-    torch.testing.assert_close(usage.kl, torch.tensor([0.5, 0.00125, 0.02, 4.5]))
-    assert usage.order == (3, 0, 2, 1)
-    # Without a standard prior there is no KL per dimension: ordered by activity
-    other = latent.dimension_usage(means, logvars, standard_normal=False)
-    assert other.kl is None and other.order == (0, 2, 1, 3)
+    means = torch.stack([math.sqrt(0.022) * signs, math.sqrt(1 - math.exp(-2)) * signs, 0 * signs], dim=1)
+    logvars = torch.stack([torch.zeros(100), torch.full((100,), -2.0), torch.zeros(100)], dim=1)
+    return means, logvars
+
+
+def test_a_dimension_carrying_a_hundredth_of_a_nat_is_inactive_and_one_carrying_a_nat_is_active():
+    means, logvars = synthetic_posteriors()
+    used = latent.dimension_usage(means, logvars, standard_normal=True)
+    torch.testing.assert_close(used.kl, torch.tensor([0.011, 1.0, 0.0]))
+    torch.testing.assert_close(used.information, torch.tensor([0.5 * math.log(1.022), 1.0, 0.0]))
+    torch.testing.assert_close(used.activity, torch.tensor([0.022, 1 - math.exp(-2), 0.0]))
+    assert used.active.tolist() == [False, True, False] and used.active_units == 1
+    assert used.order == (1, 0, 2) and used.what == "KL"
+    # Burda et al.'s activity would count z1; the pages list exactly that disagreement.
+    assert used.burda_active.tolist() == [True, True, False] and used.disagreements == (0,)
+    assert vc.active_units(used.kl) == 1 == vc.active_units([0.011, 1.0, 0.0])
+
+
+def test_without_a_standard_prior_the_information_decides_with_the_same_threshold():
+    means, logvars = synthetic_posteriors()
+    used = latent.dimension_usage(means, logvars, standard_normal=False)
+    assert used.kl is None and used.what == "information"
+    torch.testing.assert_close(used.nats, used.information)
+    assert used.active.tolist() == [False, True, False] and used.order == (1, 0, 2)
+
+
+def test_the_threshold_is_inclusive_and_lies_between_the_two_groups():
+    assert vc.ACTIVE_UNIT_NATS == 0.1
+    assert vc.active_units([0.1, 0.0999]) == 1
+    # the shipped models' dimensions lie under 0.03 nats or over 0.25 (docs/active-units.md)
+    assert 0.03 < vc.ACTIVE_UNIT_NATS < 0.25
+
+
+def test_history_usage_recounts_old_records_from_their_nats():
+    """Records written with Burda's count (10 of 10) are recounted from their KL per dimension."""
+    history = [
+        {"epoch": 0.99, "loss": 120.0},  # before per-dimension records existed
+        {"epoch": 1.0, "activity": [1.0, 0.021], "kl_per_dim": [2.1, 0.3], "active_units": 2},
+        {"epoch": 2.0, "activity": [1.0, 0.021], "kl_per_dim": [2.1, 0.011], "active_units": 2},
+    ]
+    used = latent.history_usage(history)
+    assert used.epochs == [1.0, 2.0] and used.what == "KL" and used.counts == [2, 1]
+    # a learnt prior's new records hold the information per dimension
+    mixture = [{"epoch": 1.0, "activity": [4.0, 0.01], "information_per_dim": [1.3, 0.004], "active_units": 1}]
+    assert latent.history_usage(mixture).what == "information" and latent.history_usage(mixture).counts == [1]
+    # older mixture records hold only the activity: no nats, so no count
+    assert latent.history_usage([{"epoch": 1.0, "activity": [4.0, 0.02], "active_units": 2}]) is None
+
+
+def test_training_records_the_nats_of_every_prior():
+    """A learnt prior's history keeps the information per dimension, so its count can be redone."""
+    images = vc.load_dataset("mnist", train=True)[0][:200]
+    config = vc.VAEConfig(latent_dim=2, hidden=32, conv_channels=(4, 8), prior="mixture", prior_components=2)
+    record = vc.train(config, vc.TrainConfig(epochs=1, batch_size=100), images).history[-1]
+    assert "kl_per_dim" not in record and len(record["information_per_dim"]) == 2
+    assert record["active_units"] == vc.active_units(record["information_per_dim"])
+    assert latent.history_usage([record]).counts == [record["active_units"]]
+
+
+def test_the_evaluation_counts_what_the_pages_count(small_model):
+    """vae evaluate's count is the pages' count: the same inputs, the same definition."""
+    images = vc.load_dataset("mnist", train=False)[0][:1000]
+    figures = vc.evaluate(small_model, images)
+    used = latent.usage_on(small_model, images)
+    assert figures.active_units == used.active_units == vc.active_units(figures.kl_per_dim)
+    assert figures.active_threshold == vc.ACTIVE_UNIT_NATS
+    np.testing.assert_allclose(figures.information_per_dim, used.information.numpy(), atol=2e-4)
+
+
+@pytest.mark.skipif(not SHIPPED_BETA1.exists(), reason="needs the shipped beta1-10d checkpoint")
+def test_beta1_10d_has_nine_active_units_and_z7_is_not_one_of_them():
+    """The shipped checkpoint's stored figures said 10 of 10 (Burda's criterion): z7 carries 0.011 nats
+    and its traversal row is nine identical 8s. Recounted from the stored KL and measured on the test
+    set, both say 9 of 10."""
+    model = vc.load_checkpoint(SHIPPED_BETA1)
+    stored = model.info["test"]
+    assert vc.active_units(stored["kl_per_dim"]) == 9
+    used = latent.usage_on(model, vc.load_dataset("mnist", train=False)[0])
+    assert used.active_units == 9 and not used.active[6] and used.order[-1] == 6
+    assert float(used.kl[6]) == pytest.approx(0.011, abs=0.002) and bool(used.burda_active[6])
+    row = latent.traversals(model, [6, used.order[0]], steps=9)
+    change = (row.amax(1) - row.amin(1)).flatten(1).mean(1)  # each pixel's range along the row, averaged
+    assert change[0] < 0.01 < 0.1 < change[1]  # z7's row barely moves; the most used one draws new digits
 
 
 @pytest.mark.parametrize(("spread", "expected"), [(1.0, 0.01), (0.5, 100**-0.25)])

@@ -3,23 +3,16 @@
 Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
 One module per concern: config, losses, priors, model, data, train, evaluate, checkpoint, inference,
 preprocess, anomaly (scores and how well they detect the unfamiliar), ood (an offline out-of-distribution
-suite), latent (traversals, dimension usage, the aggregate posterior against the prior), export (the
-decoder for the browser), and the command line in cli.
+suite), usage (which latent dimensions are active: one definition), latent (traversals, dimension usage
+over a data set, the aggregate posterior against the prior), export (the decoder for the browser), and
+the command line in cli.
 """
 
 from .anomaly import anomaly_scores
 from .checkpoint import CheckpointError, checkpoint_bytes, describe, load_checkpoint, save_checkpoint
 from .config import TrainConfig, VAEConfig, options
 from .data import CLASS_NAMES, DATASETS, DatasetUnavailable, data_root, load_dataset, to_float
-from .evaluate import (
-    Evaluation,
-    active_units,
-    elbo_per_image,
-    evaluate,
-    iwae_log_likelihood,
-    latent_activity,
-    prepare_inputs,
-)
+from .evaluate import Evaluation, elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
 from .export import decoder_bytes, decoder_from_bytes
 from .inference import (
     decode,
@@ -39,13 +32,16 @@ from .model import VAE
 from .preprocess import ImageError, PreprocessSteps, preprocess_image, preprocess_steps
 from .priors import MixturePrior, Prior, StandardNormal, VampPrior
 from .train import Progress, TrainingDiverged, TrainResult, init_distributed, initial_model, pick_device, train
+from .usage import ACTIVE_UNIT_NATS, DimensionUsage, active_units, dimension_usage, latent_activity
 
 __all__ = [
+    "ACTIVE_UNIT_NATS",
     "CLASS_NAMES",
     "DATASETS",
     "VAE",
     "CheckpointError",
     "DatasetUnavailable",
+    "DimensionUsage",
     "ELBOTerms",
     "Evaluation",
     "ImageError",
@@ -68,6 +64,7 @@ __all__ = [
     "decoder_bytes",
     "decoder_from_bytes",
     "describe",
+    "dimension_usage",
     "elbo_per_image",
     "encode_dataset",
     "evaluate",

@@ -23,6 +23,7 @@ from .evaluate import Evaluation, evaluate
 from .inference import decode_grid, sample_prior, tile
 from .model import VAE
 from .train import Progress, TrainingDiverged, TrainResult, init_distributed, train
+from .usage import ACTIVE_UNIT_NATS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,7 +280,7 @@ def _print_figures(figures: Evaluation) -> None:
     print(
         f"test -ELBO {figures.negative_elbo:.2f} nats/image "
         f"(reconstruction {figures.reconstruction:.2f} + KL {figures.kl:.2f}); "
-        f"active units {figures.active_units} of {len(figures.activity)}"
+        f"active units {figures.active_units} of {len(figures.activity)} (at least {ACTIVE_UNIT_NATS:g} nats each)"
     )
     if figures.iwae_nll is not None:
         print(
@@ -294,7 +295,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     _print_figures(figures)
     print("activity Cov(E[z_d]) per latent dimension:", " ".join(f"{v:.3f}" for v in figures.activity))
     if figures.kl_per_dim is not None:
-        print("KL per latent dimension (nats):", " ".join(f"{v:.2f}" for v in figures.kl_per_dim))
+        print("KL per latent dimension (nats):", " ".join(f"{v:.3f}" for v in figures.kl_per_dim))
+    elif figures.information_per_dim is not None:  # no KL per dimension against a mixture or VampPrior
+        print("information per latent dimension (nats):", " ".join(f"{v:.3f}" for v in figures.information_per_dim))
     if args.save:
         info = dict(model.info)
         info["test"] = {**info.get("test", {}), **figures.as_dict()}

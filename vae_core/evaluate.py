@@ -1,5 +1,6 @@
 """Test-set figures, all in nats per image: the ELBO and its parts, which latent dimensions are
-active, and the importance-weighted bound on log p(x) (Burda, Grosse & Salakhutdinov 2015)."""
+active (vae_core.usage's definition), and the importance-weighted bound on log p(x) (Burda, Grosse &
+Salakhutdinov 2015)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,9 @@ import torch
 from torch import Tensor
 
 from .data import binarize, to_float
-from .losses import ELBOTerms, kl_per_dimension, normal_log_prob
+from .losses import ELBOTerms, normal_log_prob
 from .model import VAE
-
-# Burda et al. (2015, section 5.2): a latent dimension u is active when Cov_x(E_q(u|x)[u]) > 1e-2,
-# i.e. when the encoder's mean for it varies across the data more than this.
-ACTIVE_UNIT_THRESHOLD = 0.01
+from .usage import dimension_usage
 
 
 def prepare_inputs(model: VAE, images: Tensor, seed: int = 0) -> Tensor:
@@ -27,16 +25,6 @@ def prepare_inputs(model: VAE, images: Tensor, seed: int = 0) -> Tensor:
     if model.config.binarize == "dynamic":
         x = binarize(x, torch.Generator().manual_seed(seed))
     return x
-
-
-def latent_activity(means: Tensor) -> Tensor:
-    """Cov_x(E_q[z_d]) for each dimension d: the variance over the data of the posterior means."""
-    return means.double().var(0, correction=0).float()
-
-
-def active_units(activity: Tensor, threshold: float = ACTIVE_UNIT_THRESHOLD) -> int:
-    """How many dimensions the encoder uses: those whose ``latent_activity`` exceeds the threshold."""
-    return int((activity > threshold).sum())
 
 
 @torch.inference_mode()
@@ -94,8 +82,10 @@ def elbo_per_image(
 class Evaluation:
     """A model's figures on a test set, nats per image. ``negative_elbo`` = ``reconstruction`` +
     ``kl``; ``kl_per_dim`` is the closed-form KL of each dimension to N(0, 1) (standard-normal prior
-    only, else None); ``activity`` is Cov_x(E_q[z_d]) per dimension and ``active_units`` how many
-    exceed 0.01; the IWAE estimate of -log p(x) is on the first ``iwae_images`` images."""
+    only, else None); ``information_per_dim`` is 1/2 log(1 + Var_x(mu_d) / E_x[sigma_d^2]) (every
+    prior); ``activity`` is Burda et al.'s Cov_x(E_q[z_d]); ``active_units`` counts the dimensions that
+    carry at least ``active_threshold`` nats (vae_core.usage: the KL where it exists, else the
+    information); the IWAE estimate of -log p(x) is on the first ``iwae_images`` images."""
 
     images: int
     negative_elbo: float
@@ -104,6 +94,8 @@ class Evaluation:
     activity: tuple[float, ...]
     active_units: int
     kl_per_dim: tuple[float, ...] | None = None
+    information_per_dim: tuple[float, ...] | None = None
+    active_threshold: float | None = None
     iwae_k: int | None = None
     iwae_images: int | None = None
     iwae_nll: float | None = None
@@ -131,8 +123,7 @@ def evaluate(
     generator = torch.Generator(device=model.device).manual_seed(seed)
     x = prepare_inputs(model, images, seed)
     terms = elbo_per_image(model, x, generator)
-    activity = latent_activity(terms.mean)
-    kl_dims = kl_per_dimension(terms.mean, terms.logvar).mean(0) if model.prior.standard_normal else None
+    usage = dimension_usage(terms.mean, terms.logvar, model.prior.standard_normal)
     iwae: dict[str, Any] = {}
     if k >= 1:
         subset = x[: iwae_images or x.shape[0]]
@@ -147,8 +138,10 @@ def evaluate(
         negative_elbo=terms.negative_elbo.mean().item(),
         reconstruction=terms.reconstruction.mean().item(),
         kl=terms.kl.mean().item(),
-        activity=tuple(round(v, 5) for v in activity.tolist()),
-        active_units=active_units(activity),
-        kl_per_dim=None if kl_dims is None else tuple(round(v, 4) for v in kl_dims.tolist()),
+        activity=tuple(round(v, 5) for v in usage.activity.tolist()),
+        active_units=usage.active_units,
+        kl_per_dim=None if usage.kl is None else tuple(round(v, 4) for v in usage.kl.tolist()),
+        information_per_dim=tuple(round(v, 4) for v in usage.information.tolist()),
+        active_threshold=usage.threshold,
         **iwae,
     )

@@ -4,10 +4,10 @@ the aggregate posterior against the prior, and the prior's "holes".
 - Traversals (Higgins et al. 2017, beta-VAE, Figure 1 onwards): decode z with one coordinate swept
   over the prior's +-3 standard deviations and the others held fixed; a dimension that matters
   changes the image, a collapsed one leaves it unchanged.
-- Dimension usage: each dimension's activity A_d = Cov_x(E_q(z|x)[z_d]) and Burda et al.'s (2015,
-  section 5.2) active units, A_d > 0.01; for the standard normal prior also the closed-form KL of
-  q(z_d|x) to N(0, 1) averaged over the data (Kingma & Welling 2014, Appendix B), which splits the
-  KL term of the ELBO by dimension.
+- Dimension usage over a data set (vae_core.usage holds the definition): the nats each dimension
+  carries (its KL to N(0, 1) where the prior is standard normal, else the information
+  1/2 log(1 + Var_x(mu_d) / E_x[sigma_d^2])), active at ACTIVE_UNIT_NATS or more, with Burda et
+  al.'s activity Cov_x(E_q[z_d]) beside it.
 - The aggregate posterior q(z) = (1/N) sum_i q(z|x_i) = (1/N) sum_i N(z; mu_i, diag sigma_i^2)
   (Hoffman & Johnson 2016, "ELBO surgery"; Tomczak & Welling 2018, eq. 7). The ELBO's KL term
   averaged over the data equals I(x; z) + KL(q(z) || p(z)), so training pulls q(z) towards p(z) but
@@ -28,11 +28,14 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .evaluate import ACTIVE_UNIT_THRESHOLD, latent_activity
-from .inference import decode
-from .losses import LOG_2PI, kl_per_dimension
+from .evaluate import prepare_inputs
+from .inference import decode, encode_dataset
+from .losses import LOG_2PI
 from .model import VAE
 from .priors import Prior
+from .usage import ACTIVE_UNIT_NATS as ACTIVE_UNIT_NATS  # re-exported: the pages read usage through latent
+from .usage import DimensionUsage, dimension_usage
+from .usage import history_usage as history_usage
 
 # A prior sample is "in a hole" where q(z) is lower than at all but this share of the data's own codes.
 HOLE_QUANTILE = 0.01
@@ -86,42 +89,19 @@ def traversals(model: VAE, dims: Sequence[int], steps: int = 9, base: Tensor | N
 # ---------------------------------------------------------------------------------- dimension usage
 
 
-@dataclass(frozen=True)
-class DimensionUsage:
-    """How much a model uses each latent dimension, over a data set.
-
-    ``activity``: A_d = Cov_x(E_q[z_d]) (Burda et al. 2015); ``active``: A_d > 0.01; ``kl``: the mean
-    over the data of KL(q(z_d|x) || N(0, 1)) in nats (standard normal prior only, else None: against
-    a mixture the KL does not split by dimension); ``order``: dimensions by KL, else by activity,
-    largest first (the order traversal rows and bars are shown in)."""
-
-    activity: Tensor
-    active: Tensor
-    kl: Tensor | None
-    order: tuple[int, ...]
-
-    @property
-    def active_units(self) -> int:
-        return int(self.active.sum())
-
-    @property
-    def measure(self) -> Tensor:
-        """What the order is by: KL per dimension (nats) where defined, else activity."""
-        return self.activity if self.kl is None else self.kl
+def usage_on(model: VAE, images: Tensor) -> DimensionUsage:
+    """How ``model`` uses each latent dimension on ``images`` (uint8 N x 28 x 28), seen as the model
+    sees them in ``evaluate`` (``prepare_inputs``: binarised models get the same fixed Bernoulli
+    draw), so a page's bars and count are the CLI's and the checkpoint's figures."""
+    model.eval()
+    means, logvars = encode_dataset(model, prepare_inputs(model, images))
+    return dimension_usage(means, logvars, model.prior.standard_normal)
 
 
-def active_dimensions(activity: Tensor, threshold: float = ACTIVE_UNIT_THRESHOLD) -> Tensor:
-    """A boolean mask of Burda et al.'s active units: Cov_x(E_q[z_d]) > threshold (0.01)."""
-    return activity > threshold
-
-
-def dimension_usage(means: Tensor, logvars: Tensor, standard_normal: bool) -> DimensionUsage:
-    """``DimensionUsage`` from the posterior means and log-variances (N x D) of a data set."""
-    activity = latent_activity(means)
-    kl = kl_per_dimension(means.double(), logvars.double()).mean(0).float() if standard_normal else None
-    by = activity if kl is None else kl
-    order = tuple(int(d) for d in torch.argsort(by, descending=True, stable=True))
-    return DimensionUsage(activity, active_dimensions(activity), kl, order)
+def active_count(model: VAE, images: Tensor) -> int:
+    """How many latent dimensions of ``model`` are active on ``images`` (vae_core.usage's definition:
+    at least ACTIVE_UNIT_NATS nats each): the figure a lesson's claim about active units checks."""
+    return usage_on(model, images).active_units
 
 
 def history_series(history: Sequence[dict[str, Any]], field: str) -> tuple[list[float], Tensor] | None:

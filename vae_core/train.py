@@ -32,9 +32,9 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .config import TrainConfig, VAEConfig
 from .data import binarize, to_float
-from .evaluate import active_units, latent_activity
 from .losses import ELBOTerms, kl_per_dimension
 from .model import VAE
+from .usage import dimension_usage
 
 PROBE_IMAGES = 2000  # training images re-encoded at each epoch's end for the per-dimension history
 
@@ -60,7 +60,7 @@ class TrainResult:
     model: VAE
     # One record per epoch: the training objective's parts (means over the epoch's batches) and,
     # for a fixed probe of training images at the epoch's end, each dimension's activity
-    # Cov_x(E_q[z_d]), the active units and (standard-normal prior) each dimension's KL.
+    # Cov_x(E_q[z_d]), information and (standard-normal prior) KL, and the active units (vae_core.usage).
     history: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     stopped_early: bool = False
@@ -289,24 +289,27 @@ def _finite_everywhere(loss: Tensor, world: int) -> bool:
 @torch.no_grad()
 def _epoch_record(model: VAE, probe: Tensor, sums: Tensor, world: int, epoch: float) -> dict[str, Any]:
     """The epoch's history row: objective parts averaged over every process's images, and the
-    latent dimensions' activity (and KL to N(0, 1)) on the probe images, in eval mode."""
+    latent dimensions' usage (vae_core.usage: activity, information, KL to N(0, 1)) on the probe
+    images, in eval mode."""
     if world > 1:
         dist.all_reduce(sums)
     count, loss, rec, kl = sums.tolist()
     model.eval()
     mean, logvar = model.encode(probe)
     model.train()
-    activity = latent_activity(mean.cpu())
+    usage = dimension_usage(mean.cpu(), logvar.cpu(), model.prior.standard_normal)
     record: dict[str, Any] = {
         "epoch": round(epoch, 4),
         "loss": round(loss / count, 4),
         "reconstruction": round(rec / count, 4),
         "kl": round(kl / count, 4),
-        "activity": [round(v, 5) for v in activity.tolist()],
-        "active_units": active_units(activity),
+        "activity": [round(v, 5) for v in usage.activity.tolist()],
+        # every prior's nats per dimension, so a mixture's or VampPrior's history can be counted too
+        "information_per_dim": [round(v, 4) for v in usage.information.tolist()],
+        "active_units": usage.active_units,  # vae_core.usage's definition; displays recount from the nats
     }
-    if model.prior.standard_normal:
-        record["kl_per_dim"] = [round(v, 4) for v in kl_per_dimension(mean, logvar).mean(0).tolist()]
+    if usage.kl is not None:
+        record["kl_per_dim"] = [round(v, 4) for v in usage.kl.tolist()]
     return record
 
 
