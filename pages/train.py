@@ -1,7 +1,6 @@
 """Train: fit a VAE in this browser session, watch it learn, then explore, save or download it."""
 
 import dataclasses
-import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -13,7 +12,15 @@ from ui.charts import LEGEND_ABOVE, dimension_lines, scatter_figure
 from ui.images import png_uri
 from ui.notes import explain
 from ui.state import Key
-from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS, TrainingJob
+from ui.training import (
+    MODEL_DEFAULTS,
+    TRAIN_DEFAULTS,
+    SaveRefused,
+    TrainingJob,
+    save_shared,
+    shared_limits,
+    sharing_enabled,
+)
 
 job: TrainingJob | None = st.session_state.get(Key.TRAINING_JOB)
 
@@ -218,15 +225,32 @@ def progress() -> None:
         "my-vae.safetensors",
         "application/octet-stream",
     )
-    name = c2.text_input("Save into checkpoints/ as", "my-vae", key=Key.T_SAVE_NAME)
-    if c2.button("Save"):
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
-            c2.error("Use letters, digits, '-', '_' or '.', up to 64 characters.")
-        elif (models.CHECKPOINT_DIR / f"{name}.safetensors").exists():
-            c2.error(f"{name}.safetensors exists already; choose another name (shipped models are never overwritten).")
+    c1.caption(
+        "Yours to keep: upload it again under **Upload a checkpoint** in the sidebar, in any session, to explore "
+        "it there (it stays in your session only)."
+    )
+    if sharing_enabled():
+        with c2:
+            save_for_everyone(result.model)
+
+
+def save_for_everyone(model: vc.VAE) -> None:
+    """Save into the list every session sees: for whoever runs the server, who knows its teacher key."""
+    most, megabytes = shared_limits()
+    st.markdown("**Save for every session on this server** (teacher)")
+    name = st.text_input("Name in the model list", "my-vae", key=Key.T_SAVE_NAME)
+    teacher_key = st.text_input("Teacher key", type="password", key=Key.T_TEACHER_KEY)
+    if st.button("Save for everyone", key=Key.T_SAVE):
+        try:
+            path = save_shared(model, name, teacher_key)
+        except SaveRefused as exc:
+            st.error(f"Not saved: {exc}.")
         else:
-            path = vc.save_checkpoint(result.model, models.CHECKPOINT_DIR / f"{name}.safetensors")
-            c2.success(f"Saved {path.name}; it is now listed under Model in the sidebar.")
+            st.success(f"Saved {path.stem}; every session now lists it under Model as “{path.stem} (shared)”.")
+    st.caption(
+        f"At most {most} shared models of up to {megabytes} MB each; a shipped model's name is refused, and "
+        "shipped models are never replaced."
+    )
 
 
 with st.container():  # a slot of the page's own, as on pages/explorer.py

@@ -9,6 +9,7 @@ copying keys). A page reads the result with ``active()`` and asks for another mo
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import vae_core as vc
 from ui.state import Key
 
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
+SHARED_DIR_SETTING = "VAE_SHARED_CHECKPOINTS"  # where the Train page saves models for everyone
 DEFAULT_CHECKPOINT = "mnist-2d"
 UPLOADS_PER_SESSION = 4  # older uploads are forgotten, so one session cannot hoard memory
 TRAINED_PER_SESSION = 3  # the last runs stay selectable, to compare two settings (two values of β)
@@ -40,9 +42,23 @@ class ActiveModel:
 
 
 def shipped_checkpoints() -> dict[str, Path]:
-    """Every checkpoint in checkpoints/, the default first."""
+    """Every model every session sees: the checkpoints git ships in checkpoints/ (the default first),
+    then those saved for everyone in ``shared_dir()`` (never under a shipped model's name)."""
+    shipped = shipped_files()
+    shared = {p.stem: p for p in sorted(shared_dir().glob("*.safetensors")) if p.stem not in shipped}
+    return shipped | shared
+
+
+def shipped_files() -> dict[str, Path]:
+    """The checkpoints in checkpoints/ itself, the default first: what the app ships with."""
     paths = sorted(CHECKPOINT_DIR.glob("*.safetensors"), key=lambda p: (p.stem != DEFAULT_CHECKPOINT, p.stem))
     return {p.stem: p for p in paths}
+
+
+def shared_dir() -> Path:
+    """The folder of models saved for everyone: ``VAE_SHARED_CHECKPOINTS``, else checkpoints/shared/
+    (ignored by git). Never checkpoints/ itself, so no save can touch a shipped file."""
+    return Path(os.environ.get(SHARED_DIR_SETTING) or CHECKPOINT_DIR / "shared")
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -77,7 +93,8 @@ def draw_picker() -> ActiveModel | None:
 
 def _options() -> dict[str, str]:
     """Picker value -> label, in the order shown."""
-    options = {f"shipped:{name}": name for name in shipped_checkpoints()}
+    shipped = shipped_files()
+    options = {f"shipped:{name}": name if name in shipped else f"{name} (shared)" for name in shipped_checkpoints()}
     options |= {key: f"uploaded: {name}" for key, (name, _) in st.session_state.get(Key.UPLOADED_MODELS, {}).items()}
     options |= {key: f"trained here: {name}" for key, (name, _) in st.session_state.get(Key.TRAINED_MODELS, {}).items()}
     return options
@@ -132,9 +149,10 @@ def _resolve(key: str, label: str) -> ActiveModel:
     if key.startswith("upload:"):
         name, model = st.session_state[Key.UPLOADED_MODELS][key]
         return ActiveModel(key, name, model)
-    path = shipped_checkpoints()[label]
+    name = key.removeprefix("shipped:")
+    path = shipped_checkpoints()[name]
     mtime = path.stat().st_mtime
-    return ActiveModel(f"shipped:{label}:{mtime}", label, _load_shipped(str(path), mtime))
+    return ActiveModel(f"shipped:{name}:{mtime}", name, _load_shipped(str(path), mtime))
 
 
 def shipped(name: str) -> ActiveModel:

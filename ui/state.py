@@ -69,6 +69,7 @@ class Key(StrEnum):
     RECON_FILES = "recon_files"
     RECON_PAD = "recon_pad"
     RECON_K = "recon_k"
+    RECON_INPUT = "recon_input"  # the tab the digit comes from: upload or draw
     RECON_SCATTER = "recon_scatter"  # one chart per input: recon_scatter_0, recon_scatter_1, ...
 
     # Samples
@@ -102,6 +103,8 @@ class Key(StrEnum):
     T_SEED = "t_seed"
     T_SUBSET = "t_subset"
     T_SAVE_NAME = "t_save_name"
+    T_TEACHER_KEY = "t_teacher_key"  # the server's VAE_TEACHER_KEY, typed to save for everyone
+    T_SAVE = "t_save"
     TRAIN_CURVE = "train_curve"
     TRAIN_KL_DIMS = "train_kl_dims"
     TRAIN_SCATTER = "train_scatter"
