@@ -3,7 +3,6 @@
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-import torch
 
 import vae_core as vc
 from ui import derived, links, models, widgets
@@ -47,13 +46,11 @@ c1, c2 = st.columns([3, 1])
 steps = c1.slider("Steps", 3, 20, 10, key=Key.INTERP_STEPS, persist_state="session")
 side = c2.select_slider("Download size (px high)", EXPORT_SIDES, 512, key=Key.INTERP_EXPORT, persist_state="session")
 
-with torch.inference_mode():
-    za, zb = (model.encode(x[None])[0][0] for x in ends)
-paths = {"linear": vc.lerp(za, zb, steps), "spherical": vc.slerp(za, zb, steps)}
-strips = {name: vc.decode(model, z) for name, z in paths.items()}
+found = derived.interpolation(model, ends, steps)
+strips = {name: path.images for name, path in found.items()}
 
 st.caption("Scrub t from one digit (0) to the other (1): your browser decodes both paths at every position.")
-codes = za.tolist(), zb.tolist()
+codes = found["linear"].codes[0].tolist(), found["linear"].codes[-1].tolist()
 widgets.latent_scrub(active, Key.INTERP_SCRUB, {"linear": (*codes, "lerp"), "spherical": (*codes, "slerp")})
 
 for name, images in strips.items():
@@ -81,8 +78,8 @@ with left:
         coords, labels[indices], indices, active.class_names, title="Path over the latent scatter", height=480
     )
     # WebGL traces, drawn after the points: an SVG trace would sit under the 10,000 WebGL points.
-    for (name, z), colour in zip(paths.items(), ("#000000", "#e6194b"), strict=True):
-        xy = z.numpy() if pca is None else pca.transform(z.numpy())
+    for (name, path), colour in zip(found.items(), ("#000000", "#e6194b"), strict=True):
+        xy = path.codes.numpy() if pca is None else pca.transform(path.codes.numpy())
         fig.add_trace(
             go.Scattergl(
                 x=xy[:, 0],
@@ -93,7 +90,7 @@ with left:
                 marker=dict(size=8),
             )
         )
-    ends = paths["linear"][[0, -1]].numpy()
+    ends = found["linear"].codes[[0, -1]].numpy()
     ends = ends if pca is None else pca.transform(ends)
     fig.add_trace(
         go.Scattergl(
@@ -111,12 +108,8 @@ with left:
     st.plotly_chart(fig, key=Key.INTERP_SCATTER)
 with right:
     fig = go.Figure()
-    for name, images in strips.items():
-        x = images[:, None]
-        if model.config.binarize == "dynamic":
-            x = vc.prepare_inputs(model, x)
-        terms = vc.elbo_per_image(model, x, torch.Generator().manual_seed(0))
-        fig.add_trace(go.Scatter(y=terms.negative_elbo.numpy(), mode="lines+markers", name=name))
+    for name, path in found.items():
+        fig.add_trace(go.Scatter(x=list(range(1, steps + 1)), y=path.negative_elbo, mode="lines+markers", name=name))
     fig.update_layout(
         title="-ELBO of each decoded step (nats)",
         xaxis_title="step",

@@ -54,13 +54,33 @@ MALFORMED: dict[str, tuple[str, str]] = {
         'title = "x"\n' + GOOD_STEP.replace('"samples"', '"scater"'),
         "line 5: step 1: there is no page 'scater'",
     ),
-    "bad view": ('title = "x"\n' + GOOD_STEP + "[step.view]\nseed = -3\n", "line 7: step 1: in its view, 'seed=-3'"),
+    "bad view": ('title = "x"\n' + GOOD_STEP + "[step.view]\nseed = -3\n", "line 7: step 1: in its view, seed = '-3'"),
     "unknown control": (
         'title = "x"\n' + GOOD_STEP + 'show = ["zoom"]\n',
         "line 7: step 1: show names no control 'zoom'",
     ),
     "missing text": ('title = "x"\n[[step]]\ntitle = "a"\npage = "samples"\n', "line 2: step 1 needs text"),
     "unknown model": ('title = "x"\n' + GOOD_STEP + '[step.view]\nmodel = "gpt"\n', "not on this server"),
+    "maths KaTeX cannot render": (
+        'title = "x"\n' + GOOD_STEP.replace("Some $z$.", "Some $\\frac{1}{$."),
+        "line 6: step 1: KaTeX cannot render $\\frac{1}{$: Unexpected end of input",
+    ),
+    "unknown macro": (
+        'title = "x"\n' + GOOD_STEP.replace("Some $z$.", "Some $$\n\\mathbf{z} \\foo\n$$"),
+        "step 1: KaTeX cannot render $\\mathbf{z} \\foo$: Undefined control sequence: \\foo",
+    ),
+    "unknown measure": (
+        'title = "x"\n' + GOOD_STEP + '[[step.claim]]\nsays = "s"\nmeasure = "beauty"\nmodel = "mnist-2d"\nbelow = 1\n',
+        "line 7: step 1: a claim's measure must be one of",
+    ),
+    "claim on no model": (
+        'title = "x"\n' + GOOD_STEP + '[[step.claim]]\nsays = "s"\nmeasure = "kl"\nmodel = "gpt"\nbelow = 1\n',
+        "claim 'kl' names no shipped model 'gpt'",
+    ),
+    "claim without a comparison": (
+        'title = "x"\n' + GOOD_STEP + '[[step.claim]]\nsays = "s"\nmeasure = "kl"\nmodel = "mnist-2d"\n',
+        "claim 'kl' needs exactly one of below, above, between, equals",
+    ),
 }
 
 
@@ -72,6 +92,28 @@ def test_a_malformed_lesson_names_the_file_the_line_and_the_problem(tmp_path, ca
     available, problems = lessons.load_all(tmp_path)
     assert [lesson.name for lesson in available] == ["good"], "the other lessons still load"
     assert len(problems) == 1 and problems[0].startswith("broken.toml, ") and message in problems[0], problems
+
+
+def test_every_problem_is_reported_at_once_and_a_bad_step_leaves_the_rest_of_the_lesson(tmp_path):
+    bad_page = GOOD_STEP.replace("A step", "Nowhere").replace('"samples"', '"scater"')
+    bad_tex = GOOD_STEP.replace("A step", "Broken maths").replace("Some $z$.", "Some $\\frac{1}{$.")
+    (tmp_path / "mixed.toml").write_text('title = "x"\n' + GOOD_STEP + bad_page + bad_tex + GOOD_STEP)
+    available, problems = lessons.load_all(tmp_path)
+    assert [len(lesson.steps) for lesson in available] == [2], "the two good steps still make a lesson"
+    assert len(problems) == 2, problems
+    assert "line 10: step 2: there is no page 'scater'" in problems[0]
+    assert "line 16: step 3: KaTeX cannot render" in problems[1]
+    assert lessons.check(tmp_path / "mixed.toml") == problems
+
+
+def test_a_step_carries_its_speaker_notes_and_claims(tmp_path):
+    claim = '[[step.claim]]\nsays = "a 7 first"\nmeasure = "path_peak_step"\nmodel = "mnist-2d"\nequals = 1\n'
+    notes = "notes = '''Ask who has seen a 7.'''\n"
+    (tmp_path / "noted.toml").write_text('title = "x"\n' + GOOD_STEP + notes + claim)
+    step = lessons.load(tmp_path / "noted.toml").steps[0]
+    assert step.notes == "Ask who has seen a 7."
+    found = [(c.measure, c.model, c.comparison, c.bound) for c in step.claims]
+    assert found == [("path_peak_step", "mnist-2d", "equals", 1.0)]
 
 
 def test_the_lesson_page_shows_what_is_wrong_with_a_file_and_goes_on(tmp_path, monkeypatch):

@@ -2,8 +2,11 @@
 (Markdown with maths) and a live view (one of the app's pages with its state preset, exactly as a
 link would set it, and the controls the step does not need hidden).
 
-A teacher writes one without Python; a malformed file is reported with its name, the line and what
-is wrong, and the other lessons still load. See lessons/README.md for the format.
+A teacher writes one without Python. Every problem of a file is reported at once, each with the file,
+the line and what is wrong (maths KaTeX cannot render included: ``ui.tex``); a bad step is left out
+and the rest of the lesson still runs, and the other lessons still load. A step may declare its
+measurable sentences as claims (``ui.claims``), which the tests and ``python -m ui.lessons check``
+measure on the shipped models. See lessons/README.md for the format.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ui import links, models, registry
+from ui import claims, links, models, registry, tex
 
 FOLDER = Path(__file__).resolve().parents[1] / "lessons"
 DEFAULT_LESSON = "vae-step-by-step"
@@ -32,6 +35,8 @@ class Step:
     text: str  # Markdown with $maths$
     view: dict[str, str]  # the page's state, as link parameters
     show: tuple[str, ...] | None  # the link names of the controls it keeps; None: all of them
+    notes: str = ""  # speaker notes: for the presenter, never on the projector
+    claims: tuple[claims.Claim, ...] = ()  # what its text says that the models must show
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Lesson:
     title: str
     about: str
     steps: tuple[Step, ...]
+    problems: tuple[str, ...] = ()  # one per bad step (left out), "<file>, line <n>: <what is wrong>"
 
 
 def pages_for_lessons() -> dict[str, registry.Screen]:
@@ -49,7 +55,9 @@ def pages_for_lessons() -> dict[str, registry.Screen]:
 
 
 def load(path: Path) -> Lesson:
-    """Read and check one lesson file; raises LessonError naming the file, the line and the problem."""
+    """Read and check one lesson file. A step with problems is left out and its problems listed in
+    ``Lesson.problems``; raises LessonError only when nothing can be shown (not TOML, no title, no
+    usable step), naming the file, the line and every problem."""
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         data = tomllib.loads(text)
@@ -61,49 +69,82 @@ def load(path: Path) -> Lesson:
         ) from None
     lines = text.splitlines()
 
-    def fail(problem: str, step: int | None = None, key: str | None = None) -> LessonError:
-        return LessonError(f"{path.name}, line {_line_of(lines, step, key)}: {problem}")
+    def where(step: int | None = None, key: str | None = None) -> str:
+        return f"{path.name}, line {_line_of(lines, step, key)}"
 
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise fail('the lesson needs a title = "..."')
+        raise LessonError(f'{where()}: the lesson needs a title = "..."')
     raw_steps = data.get("step")
     if not isinstance(raw_steps, list) or not raw_steps:
-        raise fail("the lesson has no steps: add [[step]] tables")
-    steps = tuple(_step(raw, n, fail) for n, raw in enumerate(raw_steps))
-    return Lesson(path.stem, title.strip(), str(data.get("about", "")).strip(), steps)
+        raise LessonError(f"{where()}: the lesson has no steps: add [[step]] tables")
+    steps, problems = [], []
+    for n, raw in enumerate(raw_steps):
+        step, found = _step(raw, n)
+        problems += [f"{where(n, key)}: {problem}" for key, problem in found]
+        if step is not None and not found:
+            steps.append(step)
+    if not steps:
+        raise LessonError("; ".join(problems))
+    return Lesson(path.stem, title.strip(), str(data.get("about", "")).strip(), tuple(steps), tuple(problems))
 
 
-def _step(raw: Any, n: int, fail: Any) -> Step:
+def _step(raw: Any, n: int) -> tuple[Step | None, list[tuple[str | None, str]]]:
+    """One step, and every problem found in it as (the key it is at, what is wrong)."""
     pages = pages_for_lessons()
     label = f"step {n + 1}"
     if not isinstance(raw, dict):
-        raise fail(f"{label} is not a table", n)
+        return None, [(None, f"{label} is not a table")]
+    problems: list[tuple[str | None, str]] = []
     for key in ("title", "page", "text"):
         if not isinstance(raw.get(key), str):
-            raise fail(f'{label} needs {key} = "..."', n, key)
-    if raw["page"] not in pages:
-        raise fail(f"{label}: there is no page '{raw['page']}' (one of: {', '.join(pages)})", n, "page")
+            problems.append((key, f'{label} needs {key} = "..."'))
+    if isinstance(raw.get("page"), str) and raw["page"] not in pages:
+        problems.append(("page", f"{label}: there is no page '{raw['page']}' (one of: {', '.join(pages)})"))
+    if problems:
+        return None, problems
     screen = pages[raw["page"]]
     view = raw.get("view", {})
     if not isinstance(view, dict) or any(isinstance(v, (dict, list)) for v in view.values()):
-        raise fail(f"{label}: view must be a table of names and single values", n, "view")
+        problems.append(("view", f"{label}: view must be a table of names and single values"))
+        view = {}
     view = {k: _text(v) for k, v in view.items()}
-    notices = _check_view(screen, view)
-    if notices:
-        raise fail(f"{label}: in its view, " + "; ".join(notices), n, "view")
+    if notices := _check_view(screen, view):
+        problems.append(("view", f"{label}: in its view, " + "; ".join(notices)))
     show = raw.get("show")
-    names = {p.name for p in links.PARAMS.get(screen.file, ())}
+    names = [p.name for p in links.PARAMS.get(screen.file, ())]
     if show is not None:
         if not isinstance(show, list) or not all(isinstance(s, str) for s in show):
-            raise fail(f"{label}: show must be a list of control names", n, "show")
-        if unknown := [s for s in show if s not in names]:
-            raise fail(
-                f"{label}: show names no control '{unknown[0]}' of {raw['page']} (one of: {', '.join(names)})",
-                n,
-                "show",
-            )
-    return Step(raw["title"], screen, raw["text"].strip(), view, None if show is None else tuple(show))
+            problems.append(("show", f"{label}: show must be a list of control names"))
+        elif unknown := [s for s in show if s not in names]:
+            allowed = ", ".join(names) or "none"
+            problem = f"{label}: show names no control '{unknown[0]}' of {raw['page']} (one of: {allowed})"
+            problems.append(("show", problem))
+    notes = raw.get("notes", "")
+    if not isinstance(notes, str):
+        problems.append(("notes", f"{label}: notes must be a text, notes = '''...'''"))
+        notes = ""
+    for key, words in (("title", raw["title"]), ("text", raw["text"]), ("notes", notes)):
+        for problem in tex.problems(words) or []:
+            problems.append((key, f"{label}: KaTeX cannot render {problem}"))
+    found_claims = []
+    raw_claims = raw.get("claim", [])
+    for raw_claim in raw_claims if isinstance(raw_claims, list) else [raw_claims]:
+        claim, problem = claims.parse(raw_claim)
+        if problem:
+            problems.append(("claim", f"{label}: {problem}"))
+        elif claim is not None:
+            found_claims.append(claim)
+    step = Step(
+        raw["title"],
+        screen,
+        raw["text"].strip(),
+        view,
+        None if show is None or not isinstance(show, list) else tuple(show),
+        notes.strip(),
+        tuple(found_claims),
+    )
+    return step, problems
 
 
 def _text(value: Any) -> str:
@@ -129,7 +170,7 @@ def _line_of(lines: list[str], step: int | None, key: str | None) -> int:
         return 1
     end = headers[step + 1] if step + 1 < len(headers) else len(lines)
     if key is not None:
-        pattern = re.compile(rf"^\s*(\[step\.{key}\]|{key}\s*=)")
+        pattern = re.compile(rf"^\s*(\[\[?step\.{key}\]\]?|{key}\s*=)")
         for i in range(headers[step], end):
             if pattern.match(lines[i]):
                 return i + 1
@@ -137,13 +178,15 @@ def _line_of(lines: list[str], step: int | None, key: str | None) -> int:
 
 
 def load_all(folder: Path | None = None) -> tuple[list[Lesson], list[str]]:
-    """Every lesson in the folder (the default first, then by name), and a message per bad file.
-    A file is read again only when it changes, so a teacher can edit lessons while the app runs."""
+    """Every lesson in the folder (the default first, then by name), and a message per problem: a file
+    that cannot be used, or a step left out of its lesson. A file is read again only when it changes,
+    so a teacher can edit lessons while the app runs."""
     lessons, problems = [], []
     for path in sorted((folder or FOLDER).glob("*.toml"), key=lambda p: (p.stem != DEFAULT_LESSON, p.stem)):
         lesson = _load_unchanged(str(path), path.stat().st_mtime_ns)
         if isinstance(lesson, Lesson):
             lessons.append(lesson)
+            problems += lesson.problems
         else:
             problems.append(lesson)
     return lessons, problems
@@ -155,3 +198,45 @@ def _load_unchanged(path: str, mtime: int) -> Lesson | str:
         return load(Path(path))
     except LessonError as exc:
         return str(exc)
+
+
+def check(path: Path, measure: bool = True) -> list[str]:
+    """Everything wrong with a lesson file, at once: its problems as the app reports them, maths
+    KaTeX cannot render, and (``measure``) each claim measured on the shipped models that does not
+    hold. Empty: ready for class."""
+    try:
+        lesson = load(path)
+    except LessonError as exc:
+        return str(exc).split("; ")
+    problems = list(lesson.problems)
+    if tex.problems("$x$") is None:
+        problems.append(f"{path.name}: maths not checked: Node.js (node) is needed to run KaTeX")
+    for n, step in enumerate(lesson.steps):
+        for claim in step.claims if measure else ():
+            verdict = claims.evaluate(claim)
+            if not verdict.holds:
+                problems.append(f"{path.name}, '{step.title}' (step {n + 1}): the models contradict it: {verdict}")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m ui.lessons check [FILE ...]: check lesson files before class (default: every lesson)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m ui.lessons", description=main.__doc__)
+    parser.add_argument("command", choices=["check"])
+    parser.add_argument("files", nargs="*", type=Path, help="lesson files (default: lessons/*.toml)")
+    parser.add_argument("--no-measure", action="store_true", help="skip measuring the claims (seconds per model)")
+    args = parser.parse_args(argv)
+    failed = False
+    for path in args.files or sorted(FOLDER.glob("*.toml")):
+        problems = check(path, measure=not args.no_measure)
+        failed |= bool(problems)
+        print(f"{path}: {'ready' if not problems else f'{len(problems)} problem(s)'}")
+        for problem in problems:
+            print(f"  - {problem}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
