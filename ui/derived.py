@@ -8,17 +8,18 @@ weights, so a cache entry can never outlive the model it was computed from.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import streamlit as st
 import torch
+from sklearn.neighbors import NearestNeighbors
 
 import vae_core as vc
 from ui import served
 from ui.images import to_uint8
 from ui.models import ActiveModel
-from vae_core import anomaly, latent, nearest, ood
+from vae_core import anomaly, latent, nearest, ood, sharpness
 
 # The explorer's grid as a page first opens: what the server warms at start-up.
 GRID_SIZE, GRID_EXTENT = 15, 3.0
@@ -251,6 +252,60 @@ def points_url(active: ActiveModel, dims: tuple[int, int]) -> str:
         return b"".join((n.tobytes(), xy[:, 0].tobytes(), xy[:, 1].tobytes(), labels.astype(np.uint8).tobytes()))
 
     return served.url(f"points:{active.key}:{dims[0]},{dims[1]}", "pts", make)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def sample_sharpness(key: str, _active: ActiveModel, n: int, seed: int) -> sharpness.Sharpness:
+    """How sharp the n x n prior samples of ``prior_samples(key, _active, n, seed)`` are: the same codes,
+    so two models of one latent size are compared on the same draws of z."""
+    return sharpness.sharpness(vc.sample_prior(_active.model, n * n, seed))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def class_neighbours(key: str, _active: ActiveModel) -> float:
+    """The share of test codes whose 5 nearest other codes mostly (3 or more) share their label: how
+    much the encoder's means group by class, though it never saw a label."""
+    means, _, labels = encoded_test(key, _active)
+    neighbours = NearestNeighbors(n_neighbors=6).fit(means).kneighbors(means, return_distance=False)[:, 1:]
+    return float(((labels[neighbours] == labels[:, None]).sum(1) >= 3).mean())
+
+
+class Path(NamedTuple):
+    codes: torch.Tensor  # steps x D
+    images: torch.Tensor  # steps x 28 x 28, decoded means
+    negative_elbo: np.ndarray  # of each decoded image, one posterior sample (seed 0)
+
+
+def interpolation(model: vc.VAE, ends: list[torch.Tensor], steps: int) -> dict[str, Path]:
+    """The straight (lerp) and round (slerp) paths between two images' posterior means, as the
+    Interpolation page draws them: each path's codes, decoded steps and the -ELBO of each decoded image."""
+    with torch.inference_mode():
+        za, zb = (model.encode(x[None].to(model.device))[0][0].cpu() for x in ends)
+    paths = {"linear": vc.lerp(za, zb, steps), "spherical": vc.slerp(za, zb, steps)}
+    found = {}
+    for name, z in paths.items():
+        images = vc.decode(model, z)
+        x = images[:, None]
+        if model.config.binarize == "dynamic":
+            x = vc.prepare_inputs(model, x)
+        terms = vc.elbo_per_image(model, x, torch.Generator().manual_seed(0))
+        found[name] = Path(z, images, terms.negative_elbo.numpy())
+    return found
+
+
+def test_index(active: ActiveModel, cls: int, within: int) -> int:
+    """The test split's index of the ``within``-th test image of class ``cls`` (the digit picker's choice)."""
+    return int(np.flatnonzero(test_set(active)[1].numpy() == cls)[within])
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def interpolation_scores(
+    key: str, _active: ActiveModel, start: tuple[int, int], end: tuple[int, int], steps: int
+) -> dict[str, np.ndarray]:
+    """-ELBO along both paths between two test digits given as (class, index within the class)."""
+    images = test_set(_active)[0][[test_index(_active, *start), test_index(_active, *end)]]
+    ends = list(vc.prepare_inputs(_active.model, images))
+    return {name: path.negative_elbo for name, path in interpolation(_active.model, ends, steps).items()}
 
 
 # The Samples page's check that its digits are new: each sample's nearest training image, and how far
