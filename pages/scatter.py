@@ -12,6 +12,9 @@ from ui.notes import explain
 from ui.selection import Selection
 from ui.state import Key
 
+DIGIT_ZOOM = 3  # each MNIST pixel a 3 x 3 square
+DIGIT_PX = 28 * DIGIT_ZOOM
+
 active = models.active()
 model = active.model
 means, _, labels = derived.encoded_test(active.key, active)
@@ -92,15 +95,17 @@ def scatter() -> None:
     recon = vc.reconstruct(model, x)
     scores = derived.test_negative_elbos(active.key, active)
     more = f" (first {len(shown)} shown)" if len(chosen) > len(shown) else ""
-    st.write(f"**{len(chosen):,} selected**{more}: top row the test digit, bottom row its reconstruction")
+    st.write(f"**{len(chosen):,} selected**{more}: the test digit above its reconstruction")
     cols = st.columns(min(len(shown), 12))
     for i, index in enumerate(shown):
         with cols[i % len(cols)]:
             caption = f"#{index} ({active.class_names[labels[index]]}) · −ELBO {scores[index]:.0f}"
             if model.latent_dim == 2:
                 caption += f" · z = ({means[index, 0]:.2f}, {means[index, 1]:.2f})"
-            st.image(png_uri(enlarge(to_uint8(x[i, 0]), 3)), caption=caption)
-            st.image(png_uri(enlarge(to_uint8(recon[i]), 3)))
+            # Both at one fixed width, the caption under the pair: a caption on the top image once
+            # widened it to the caption's width, 2.6 times its reconstruction's.
+            st.image(png_uri(enlarge(to_uint8(x[i, 0]), DIGIT_ZOOM)), width=DIGIT_PX)
+            st.image(png_uri(enlarge(to_uint8(recon[i]), DIGIT_ZOOM)), width=DIGIT_PX, caption=caption)
 
 
 with st.container():  # a slot of the page's own, as on pages/explorer.py

@@ -1,0 +1,70 @@
+"""The latent scatter in a real browser: a box drawn with plotly's tool, reopened from the page's
+link, selects exactly the same digits; each selected digit is drawn at its reconstruction's size."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.browser import require_chromium, wait_ready
+
+pytestmark = pytest.mark.browser
+require_chromium()
+
+from playwright.sync_api import Page  # noqa: E402
+
+# The page position of a data point on the first plotly chart, as plotly itself maps it.
+DATA_TO_PAGE_JS = """([x, y]) => {
+    const gd = document.querySelector('.js-plotly-plot');
+    const L = gd._fullLayout, box = gd.getBoundingClientRect();
+    return [box.left + L._size.l + L.xaxis.d2p(x), box.top + L._size.t + L.yaxis.d2p(y)];
+}"""
+
+# Each selected digit's two images (digit, reconstruction): their rendered sizes, column by column.
+PAIR_SIZES_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stColumn"]')]
+    .flatMap((col) => {
+        const sizes = [...col.querySelectorAll('img')].map((img) => {
+            const r = img.getBoundingClientRect();
+            return [r.width, r.height];
+        });
+        return sizes.filter((_, i) => i % 2 === 0).map((digit, i) => [digit, sizes[2 * i + 1]]);
+    })"""
+
+
+def selected(page: Page) -> tuple[str, list[str]]:
+    """The count line ('123 selected ...') and the test digits shown, as the page states them."""
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    count = re.search(r"[\d,]+ selected[^:]*", text)
+    assert count, text[-500:]
+    return count.group(0), re.findall(r"#\d+ \(", text)
+
+
+def test_a_box_reopened_from_its_link_selects_the_same_digits(page):
+    page.goto(f"{page.app_url}/scatter")
+    wait_ready(page, title="Latent scatter")
+    page.wait_for_selector(".js-plotly-plot")
+    page.locator(".js-plotly-plot").hover()
+    page.locator('.modebar-btn[data-title="Box Select"]').click()
+    # Corners off any round number: 4 significant figures used to move one of them past a digit.
+    (x0, y0), (x1, y1) = (page.evaluate(DATA_TO_PAGE_JS, corner) for corner in ((-0.8137, -0.6291), (0.4373, 0.9519)))
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    page.wait_for_selector("text=selected", timeout=20_000)
+    wait_ready(page)
+    made = selected(page)
+    link = page.url
+    assert "sel=box" in link
+    sizes = page.evaluate(PAIR_SIZES_JS)
+    assert sizes, "no digit drawn above its reconstruction"
+    for digit, reconstruction in sizes:
+        assert digit == reconstruction, f"the digit is {digit}, its reconstruction {reconstruction}"
+
+    page.goto(link)
+    wait_ready(page, title="Latent scatter")
+    page.wait_for_selector("text=selected", timeout=20_000)
+    assert selected(page) == made
+    assert page.url == link, "and the reopened view writes the same link"
