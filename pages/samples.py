@@ -68,7 +68,10 @@ def nearest_training(images: torch.Tensor, drawn: bool) -> None:
         help=f"A distance below {low:.2f}: as close as only the 5 % nearest test digits come. Many would "
         "suggest copies of training images.",
     )
-    pairs = [np.concatenate([to_uint8(sample), match]) for sample, match in zip(images.numpy(), matches, strict=True)]
+    line = np.full((1, 28), 110, np.uint8)  # a grey rule between the sample and its match
+    pairs = [
+        np.concatenate([to_uint8(sample), line, match]) for sample, match in zip(images.numpy(), matches, strict=True)
+    ]
     st.image(
         [png_uri(enlarge(pair, 3)) for pair in pairs],
         caption=[f"#{i} · {d:.2f}" for i, d in zip(indices, distances, strict=True)],
