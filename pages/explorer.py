@@ -21,7 +21,7 @@ st.caption(
 
 means, _, labels = derived.encoded_test(active.key, active)
 dims, base = (0, 1), None
-with st.sidebar:
+with st.sidebar, widgets.control_group("grid"):  # the heading goes where a lesson hides the grid's controls
     st.header("Grid")
     n = st.slider("Grid size (N x N)", 5, 30, derived.GRID_SIZE, key=Key.GRID_N, persist_state="session")
     spacing = st.radio(

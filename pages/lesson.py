@@ -15,6 +15,7 @@ if not available:
     st.info(f"No lessons yet: write one in {lessons.FOLDER} (lessons/README.md says how).")
     st.stop()
 by_name = {lesson.name: lesson for lesson in available}
+NAV = "lesson_nav"  # the step controls' row
 
 
 def go(lesson: lessons.Lesson, step: int, also: dict[str, str] | None = None) -> None:
@@ -51,25 +52,25 @@ if not presenting:  # the lesson is chosen before the room sees it
         on_change=lambda: go(by_name[st.session_state[Key.LESSON_PICKER]], 0),
         label_visibility="collapsed",
     )
-back, progress, forward, leave = st.columns([1, 5, 1, 2 if presenting else 0.01], vertical_alignment="center")
-back.button("← Back", on_click=go, args=(lesson, step - 1), disabled=step == 0, key=Key.LESSON_BACK)
-progress.progress((step + 1) / len(lesson.steps), text=f"Step {step + 1} of {len(lesson.steps)}")
-forward.button(
-    "Next →", on_click=go, args=(lesson, step + 1), disabled=step == len(lesson.steps) - 1, key=Key.LESSON_NEXT
-)
-if presenting:
-    with leave:
-        widgets.leave_presentation()
-widgets.step_keys(lambda direction: go(lesson, step + direction))
+with st.container(key=NAV):  # one row, even on a phone (ui/style.css)
+    back, progress, forward, leave = st.columns([1, 5, 1, 2 if presenting else 0.01], vertical_alignment="center")
+    back.button("← Back", on_click=go, args=(lesson, step - 1), disabled=step == 0, key=Key.LESSON_BACK)
+    progress.progress((step + 1) / len(lesson.steps), text=f"Step {step + 1} of {len(lesson.steps)}")
+    forward.button(
+        "Next →", on_click=go, args=(lesson, step + 1), disabled=step == len(lesson.steps) - 1, key=Key.LESSON_NEXT
+    )
+    if presenting:
+        with leave:
+            widgets.leave_presentation()
+widgets.step_keys(lambda direction: go(lesson, step + direction), shown=f"{lesson.name}:{step}")
 for notice in st.session_state.get(Key.LESSON_NOTICES, []):
     st.warning(f"This step's view: {notice}.")
 (st.title if presenting else st.subheader)(current.title)  # on a projector the step is the page's title
 st.markdown(current.text)
 st.divider()
 
-if current.show is not None:  # the controls this step does not need are hidden
-    hidden = [key for p in links.PARAMS.get(current.screen.file, ()) if p.name not in current.show for key in p.keys]
-    st.html("<style>" + "".join(f".st-key-{key} {{ display: none; }}" for key in hidden) + "</style>")
+if current.show is not None:  # the controls this step does not need are hidden, and what is left of them
+    st.html(f"<style>{widgets.hiding_css(links.PARAMS.get(current.screen.file, ()), current.show)}</style>")
 st.session_state[Key.VIEW] = current.screen.file
 st.session_state[Key.VIEW_EXTRA] = {"lesson": lesson.name, "step": str(step + 1)}
 links.publish()

@@ -147,7 +147,8 @@ def placement(name: str, result: Result, number: int) -> None:
         column.plotly_chart(fig, key=f"{Key.RECON_SCATTER}_{number}_{int(zoomed)}")
 
 
-upload_tab, draw_tab = st.tabs(["Upload images", "Draw a digit"])
+# A link (a lesson's step: input = "draw") can open the drawing tab; the address follows the tab chosen.
+upload_tab, draw_tab = st.tabs(links.options(Key.RECON_INPUT), key=Key.RECON_INPUT, on_change="rerun")
 inputs: list[tuple[str, bytes]] = []
 with draw_tab:
     pad, beside = st.columns([1, 2])

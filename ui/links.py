@@ -224,7 +224,10 @@ PARAMS: dict[str, tuple[Param, ...]] = {
             "show", Key.SAMPLES_PIXELS, {"mean": "E[x | z], the decoder's mean", "draw": "x ~ p(x | z), sampled pixels"}
         ),
     ),
-    "reconstruct.py": (choice("k", Key.RECON_K, {"100": 100, "1000": 1000, "5000": 5000}),),
+    "reconstruct.py": (
+        choice("k", Key.RECON_K, {"100": 100, "1000": 1000, "5000": 5000}),
+        choice("input", Key.RECON_INPUT, {"upload": "Upload images", "draw": "Draw a digit"}),
+    ),
     "traversals.py": (
         shipped_model("a", Key.TRAV_A),
         shipped_model("b", Key.TRAV_B),

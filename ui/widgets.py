@@ -15,7 +15,7 @@ import streamlit as st
 import torch
 
 import vae_core as vc
-from ui import derived, models, served
+from ui import derived, links, models, served
 from ui.charts import PALETTE
 from ui.derived import test_set
 from ui.models import ActiveModel
@@ -50,6 +50,35 @@ def image_uploader(what: str, key: str) -> list[Any]:
     return st.file_uploader(label, accept_multiple_files=True, key=key, max_upload_size=UPLOAD_LIMIT_MB) or []
 
 
+CONTROL_GROUP = "controls_"  # the key prefix of a control group (pages/lesson.py hides the empty ones)
+
+
+def control_group(name: str) -> Any:
+    """A container for a group of controls and what belongs to them only (a heading, presets that set
+    them): where a lesson step hides every control in it that a link can set, the whole group goes,
+    leaving no empty heading or orphaned presets."""
+    return st.container(key=CONTROL_GROUP + name)
+
+
+def hiding_css(params: Sequence[links.Param], shown: Sequence[str]) -> str:
+    """CSS that hides a page's link-settable controls (``params``) except those named in ``shown``,
+    and what they leave behind: a control group (``control_group``) with none of its controls left,
+    and a column whose every element is hidden (so the controls left close up, none floats alone)."""
+    hidden = [f".st-key-{key}" for p in params if p.name not in shown for key in p.keys]
+    kept = [f".st-key-{key}" for p in params if p.name in shown for key in p.keys]
+    if not hidden:
+        return ""
+    is_hidden = f":is({', '.join(hidden)})"
+    group = f'[class*="st-key-{CONTROL_GROUP}"]'
+    return (
+        f"{is_hidden} {{ display: none; }}\n"
+        + (f"{group}:not(:has(:is({', '.join(kept)})))" if kept else group)
+        + " { display: none; }\n"
+        + f'[data-testid="stColumn"]:has({is_hidden}):not(:has([data-testid="stElementContainer"]:not({is_hidden})))'
+        + " { display: none; }"
+    )
+
+
 def pick_two_models(
     presets: dict[str, tuple[str, str]], keys: tuple[str, str, str], default: str | None = None
 ) -> tuple[ActiveModel, ActiveModel]:
@@ -78,18 +107,19 @@ def pick_two_models(
             st.session_state[key] = next(
                 (k for k in fallback if k in options and k != st.session_state.get(other)), next(iter(options))
             )
-    preset = st.segmented_control(
-        "Presets",
-        list(presets),
-        key=preset_key,
-        on_change=apply_preset,
-        persist_state="session",
-        help="pairs of shipped models",
-    )
-    c1, c2 = st.columns(2)
-    kwargs: dict[str, Any] = dict(format_func=options.get, on_change=forget_preset, persist_state="session")
-    a = c1.selectbox("Model A", list(options), key=key_a, **kwargs)
-    b = c2.selectbox("Model B", list(options), key=key_b, **kwargs)
+    with control_group(preset_key):  # a lesson step that hides both pickers hides their presets too
+        preset = st.segmented_control(
+            "Presets",
+            list(presets),
+            key=preset_key,
+            on_change=apply_preset,
+            persist_state="session",
+            help="pairs of shipped models",
+        )
+        c1, c2 = st.columns(2)
+        kwargs: dict[str, Any] = dict(format_func=options.get, on_change=forget_preset, persist_state="session")
+        a = c1.selectbox("Model A", list(options), key=key_a, **kwargs)
+        b = c2.selectbox("Model B", list(options), key=key_b, **kwargs)
     missing = [name for name in presets.get(preset or "", ()) if f"shipped:{name}" not in options]
     if missing:
         st.info(
@@ -158,16 +188,18 @@ def copy_link() -> None:
     _copy_link(key=Key.COPY_LINK)
 
 
-def step_keys(on_key: Any) -> None:
-    """Listen for the keys that move a lesson on (Right, Page Down, Space) or back (Left, Page Up);
-    ``on_key(direction)`` is called with +1 or -1, as a callback: before the app reruns."""
+def step_keys(on_key: Callable[[int], None], shown: str) -> None:
+    """Listen for the keys a presentation clicker sends: Right / Left change the step; Page Down /
+    Page Up (and Space) scroll the step first and change it only at its bottom / top; B or "."
+    blanks the screen. ``on_key(direction)`` is called with +1 or -1, as a callback: before the app
+    reruns. ``shown`` names the step on screen: when it changes, the page scrolls back to its top."""
 
     def pressed() -> None:
         step = _component_value(Key.STEP_KEYS, "step")
         if step in ("next", "back"):
             on_key(1 if step == "next" else -1)
 
-    _step_keys(key=Key.STEP_KEYS, on_step_change=pressed)
+    _step_keys(key=Key.STEP_KEYS, data={"step": shown}, on_step_change=pressed)
 
 
 def _component_value(key: str, name: str) -> Any:

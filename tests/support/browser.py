@@ -167,6 +167,11 @@ IDLE_JS = """() => {
 }"""
 
 
+# Every Plotly chart on the page has drawn itself (Streamlit loads Plotly lazily, after the page is idle).
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')]
+    .every((chart) => chart.querySelector('.main-svg'))"""
+
+
 def decode_all_js(get_decoder: str) -> str:
     """JavaScript for ``page.evaluate(js, [url, codes, d])``: decode the codes (a flat list, d per code)
     with the in-browser decoder that ``get_decoder`` (an expression of ``url``) resolves to, and return

@@ -2,6 +2,8 @@
 
 python -m tests.support.screenshots                 # docs/screenshots/<page>.png at 1400 x 1000
 python -m tests.support.screenshots --phone --maths  # artifacts/screenshots/, 390 x 844, maths panels open
+python -m tests.support.screenshots --lesson         # docs/screenshots/lesson-step-NN.png: the default lesson
+                                                     # on a 1920 x 1080 projector, walked with the Right key
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 from tests.conftest import digit_png
-from tests.support.browser import ROOT, launch, running_app, wait_ready
-from ui import registry
+from tests.support.browser import CHARTS_DRAWN_JS, ROOT, launch, running_app, wait_ready
+from ui import lessons, registry
 
-DESKTOP, PHONE = (1400, 1000), (390, 844)
+DESKTOP, PHONE, PROJECTOR = (1400, 1000), (390, 844), (1920, 1080)
 
 
 def show_a_result(page: Page, screen: registry.Screen) -> None:
@@ -38,19 +40,41 @@ def show_a_result(page: Page, screen: registry.Screen) -> None:
         page.mouse.move(700, 5)  # and the heading its link icon
 
 
+def lesson_steps(page: Page, url: str, out: Path, phone: bool) -> None:
+    """Every step of the default lesson as the room sees it when the step opens: in presentation mode,
+    walked with the Right key as a clicker would. On a phone: the lesson as a student follows it (not
+    presenting), each step's whole page."""
+    lesson = next(lesson for lesson in lessons.load_all()[0] if lesson.name == lessons.DEFAULT_LESSON)
+    page.goto(f"{url}/lesson?step=1" + ("" if phone else "&present=1"))
+    for number, step in enumerate(lesson.steps, start=1):
+        if number > 1:
+            page.keyboard.press("ArrowRight")
+        wait_ready(page, timeout=300_000, title=None if phone else step.title)
+        page.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000)
+        page.mouse.move(5, 5)  # no hover label on a chart
+        name = f"lesson-step-{number:02d}" + ("-phone" if phone else "")
+        page.screenshot(path=str(out / f"{name}.png"), full_page=phone)
+        print("wrote", out / f"{name}.png")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--phone", action="store_true", help="390 x 844 instead of 1400 x 1000")
     parser.add_argument("--maths", action="store_true", help="open every maths panel; whole page")
     parser.add_argument("--out", type=Path, default=None, help="folder (default: docs/screenshots)")
     parser.add_argument("--only", nargs="+", metavar="FILE", help="only these pages (their files in pages/)")
+    parser.add_argument("--lesson", action="store_true", help="the default lesson's steps, on a 1920 x 1080 projector")
     args = parser.parse_args()
     out = args.out or (ROOT / ("artifacts/screenshots" if args.phone or args.maths else "docs/screenshots"))
     out.mkdir(parents=True, exist_ok=True)
-    width, height = PHONE if args.phone else DESKTOP
+    width, height = PHONE if args.phone else PROJECTOR if args.lesson else DESKTOP
     with running_app() as url, sync_playwright() as p:
         browser = launch(p)
-        page = browser.new_page(viewport={"width": width, "height": height})
+        page = browser.new_page(viewport={"width": width, "height": height}, has_touch=args.phone)
+        if args.lesson:
+            lesson_steps(page, url, out, args.phone)
+            browser.close()
+            return
         for screen in [s for s in registry.SCREENS if not args.only or s.file in args.only]:
             page.goto(f"{url}/{screen.url_path}")
             wait_ready(page, title=screen.heading)
