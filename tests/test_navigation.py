@@ -98,3 +98,23 @@ def test_the_explorer_answers_at_its_name_too(page):
     current = page.locator(f'{NAV_LINKS}[aria-current="page"] span[label]').get_attribute("label")
     assert current == registry.DEFAULT.title
     assert "z1=1.5" in page.url
+
+
+def test_a_long_model_name_is_shown_whole(page):
+    """A trained run's or an upload's name is longer than the sidebar's select box: the caption under
+    it says it whole, and the open list is as wide as the name."""
+    name = "2-d bernoulli, β 1, stopped at epoch 0.97 of 3 epochs · ab12.safetensors"
+    checkpoint = (registry.PAGES_DIR.parent / "checkpoints" / "mnist-2d.safetensors").read_bytes()
+    page.goto(page.app_url)
+    wait_ready(page, title=registry.DEFAULT.heading)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stExpander"] summary').first.click()
+    sidebar.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [{"name": name, "mimeType": "application/octet-stream", "buffer": checkpoint}]
+    )
+    sidebar.get_by_text(f"uploaded: {name}").wait_for()
+    sidebar.locator('[data-testid="stSelectbox"]').first.click()
+    option = page.get_by_role("option", name=f"uploaded: {name}")
+    text = option.locator("div").first
+    assert text.evaluate("(e) => e.scrollWidth <= e.clientWidth + 1"), "the option's name is cut"
+    assert option.bounding_box()["x"] + option.bounding_box()["width"] <= 1400

@@ -22,6 +22,7 @@ CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
 SHARED_DIR_SETTING = "VAE_SHARED_CHECKPOINTS"  # where the Train page saves models for everyone
 DEFAULT_CHECKPOINT = "mnist-2d"
 UPLOADS_PER_SESSION = 4  # older uploads are forgotten, so one session cannot hoard memory
+PICKER_CHARACTERS = 26  # about what the sidebar's select box shows of a name before it cuts it
 TRAINED_PER_SESSION = 3  # the last runs stay selectable, to compare two settings (two values of β)
 
 
@@ -86,6 +87,8 @@ def draw_picker() -> ActiveModel | None:
         st.session_state[Key.MODEL] = next(iter(options))
     key = choice.selectbox("Model", list(options), format_func=options.get, key=Key.MODEL)
     active = st.session_state[Key.ACTIVE_MODEL] = _resolve(key, options[key])
+    if len(options[key]) > PICKER_CHARACTERS:  # the box cuts a long name (a run's, an upload's): say it whole
+        choice.caption(options[key])
     facts = vc.describe(active.model)
     choice.caption(" · ".join(f"{k}: **{v}**" for k, v in facts.items() if v is not None))
     return active

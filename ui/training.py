@@ -32,6 +32,15 @@ PROBE_DIGITS = 2000  # test digits re-encoded every 100 steps for the live scatt
 _speed = [3000.0]  # images per second of the last run on this server: how long queued runs will take
 
 
+def run_label(model: vc.VAEConfig, training: vc.TrainConfig, stopped_at: float | None, serial: str) -> str:
+    """A run's name in the model picker, short enough for the sidebar (the picker's caption lists the
+    rest): what sets runs apart (latent size, likelihood, β) and the epochs it trained, the epoch it
+    was stopped at if it was (a run stopped at 0.97 of 3 epochs was once listed as "3 epochs")."""
+    planned = f"{training.epochs} epoch{'s' if training.epochs != 1 else ''}"
+    epochs = planned if stopped_at is None else f"stopped at epoch {stopped_at:.2f} of {training.epochs}"
+    return f"{model.latent_dim}-d {model.likelihood}, β {training.beta:g}, {epochs} · {serial[:4]}"
+
+
 class TrainingJob:
     """One session's training run; the page may call ``stop()``. With ``after``, it waits for that
     run to end before it starts (two runs one after the other, each with every core)."""
@@ -133,10 +142,10 @@ class TrainingJob:
 
     @property
     def name(self) -> str:
-        """How the run is listed among the session's models."""
-        c, t = self.model_config, self.train_config
-        warmup = f", KL warm-up {t.kl_warmup_epochs:g}" if t.kl_warmup_epochs > 0 else ""
-        return f"latent {c.latent_dim}, {c.likelihood}, β {t.beta:g}{warmup}, {t.epochs} epochs ({self.serial[:4]})"
+        """How the run is listed among the session's models: what it trained, as far as it got."""
+        stopped = self.result is None or self.result.stopped_early
+        reached = self.progress.epoch if self.progress is not None else 0.0
+        return run_label(self.model_config, self.train_config, reached if stopped else None, self.serial)
 
     def _should_stop(self) -> bool:
         """Polled before every training step: a stop asked for, the browser gone, or too long."""

@@ -1,0 +1,25 @@
+"""How a training run is listed in the model picker: what it trained, as far as it got."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS, run_label
+
+
+def test_a_stopped_run_is_listed_at_the_epoch_it_reached():
+    """A run stopped at epoch 0.97 of 3 was listed as "3 epochs"."""
+    stopped = run_label(MODEL_DEFAULTS, TRAIN_DEFAULTS, 0.9731, "ab12cd")
+    assert "stopped at epoch 0.97 of 3" in stopped and "3 epochs" not in stopped
+    finished = run_label(MODEL_DEFAULTS, TRAIN_DEFAULTS, None, "ab12cd")
+    assert finished.endswith("3 epochs · ab12")
+    one = run_label(MODEL_DEFAULTS, dataclasses.replace(TRAIN_DEFAULTS, epochs=1), None, "ab12cd")
+    assert "1 epoch ·" in one
+
+
+def test_runs_that_differ_in_beta_or_latent_size_have_different_names():
+    """Two runs of one session compared (two values of β) are told apart by name, not by serial alone."""
+    a = run_label(MODEL_DEFAULTS, TRAIN_DEFAULTS, None, "aaaa")
+    b = run_label(MODEL_DEFAULTS, dataclasses.replace(TRAIN_DEFAULTS, beta=4.0), None, "bbbb")
+    c = run_label(dataclasses.replace(MODEL_DEFAULTS, latent_dim=16), TRAIN_DEFAULTS, None, "cccc")
+    assert "β 1," in a and "β 4," in b and c.startswith("16-d")
