@@ -53,7 +53,14 @@ def lesson_steps(page: Page, url: str, out: Path, phone: bool) -> None:
         page.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000)
         page.mouse.move(5, 5)  # no hover label on a chart
         name = f"lesson-step-{number:02d}" + ("-phone" if phone else "")
-        page.screenshot(path=str(out / f"{name}.png"), full_page=phone)
+        if phone:  # the whole page: Streamlit scrolls inside its own container
+            width, height = PHONE
+            tall = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+            page.set_viewport_size({"width": width, "height": min(max(tall, height), 8000)})
+            wait_ready(page)
+        page.screenshot(path=str(out / f"{name}.png"))
+        if phone:
+            page.set_viewport_size({"width": width, "height": height})
         print("wrote", out / f"{name}.png")
 
 
