@@ -6,7 +6,7 @@ import streamlit as st
 
 import vae_core as vc
 from ui import derived, links, models, widgets
-from ui.charts import LEGEND_ABOVE, scatter_figure
+from ui.charts import LEGEND, scatter_figure
 from ui.images import EXPORT_SIDES, enlarge, for_export, gif_bytes, png_bytes, png_uri, to_uint8
 from ui.notes import explain
 from ui.state import Key
@@ -104,7 +104,7 @@ with left:
             name="the two digits",
         )
     )
-    fig.update_layout(showlegend=True, legend=LEGEND_ABOVE, margin=dict(t=80))  # the legend below the title
+    fig.update_layout(showlegend=True, legend=LEGEND)
     st.plotly_chart(fig, key=Key.INTERP_SCATTER)
 with right:
     fig = go.Figure()
@@ -115,7 +115,7 @@ with right:
         xaxis_title="step",
         yaxis_title="nats per image",
         height=480,
-        legend=LEGEND_ABOVE,
+        legend=LEGEND,
     )
     st.plotly_chart(fig, key=Key.INTERP_ELBO)
 

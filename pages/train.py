@@ -3,12 +3,11 @@
 import dataclasses
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 import vae_core as vc
 from ui import admission, derived, links, models
-from ui.charts import LEGEND_ABOVE, dimension_lines, scatter_figure
+from ui.charts import dimension_lines, loss_curves, scatter_figure
 from ui.images import png_uri
 from ui.notes import explain
 from ui.state import Key
@@ -165,22 +164,7 @@ def progress() -> None:
     curve = list(job.curve)
     if curve:
         epochs_axis, rec, kl = zip(*curve, strict=True)
-        fig = go.Figure(
-            [
-                go.Scatter(x=epochs_axis, y=rec, name="reconstruction"),
-                # dotted: on its own axis, the KL curve can lie right on top of the other one
-                go.Scatter(x=epochs_axis, y=kl, name="KL", yaxis="y2", line=dict(dash="dot")),
-            ]
-        )
-        fig.update_layout(
-            title="Training loss (nats per image)",
-            xaxis_title="epoch",
-            height=380,
-            yaxis=dict(title="reconstruction"),
-            yaxis2=dict(title="KL", overlaying="y", side="right"),
-            legend=LEGEND_ABOVE,
-        )
-        left.plotly_chart(fig, key=Key.TRAIN_CURVE)
+        left.plotly_chart(loss_curves(epochs_axis, rec, kl), key=Key.TRAIN_CURVE)
     kl_curve = list(job.kl_curve)
     if kl_curve:
         epochs_axis, kl_dims = zip(*kl_curve, strict=True)

@@ -11,8 +11,11 @@ import numpy as np
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-# A horizontal legend above the plot, at its right: below it, it would cover the x-axis title.
-LEGEND_ABOVE = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1)
+# A horizontal legend at the bottom of the figure, under the x-axis title: plotly widens the bottom
+# margin to fit it, over as many rows as the width needs. Above the plot it ran into the title
+# ("complexity-corrected: AUROC 1.000" under the legend) wherever the two did not fit on one line.
+LEGEND = dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor="left", x=0)
+LEGEND_ABOVE = LEGEND  # the old name, for pages that still import it: the legend is below now
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
@@ -107,7 +110,7 @@ def score_histogram(
         height=height,
         title=title,
         margin=dict(l=10, r=10, t=60 if title else 30, b=10),
-        legend=LEGEND_ABOVE,
+        legend=LEGEND,
         xaxis_title=x_title,
         yaxis_title="% of the set",
     )
@@ -192,9 +195,9 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], point: tuple[fl
             )
         )
     fig.update_layout(
-        height=360,
+        height=400,  # the legend's rows come out of it
         margin=dict(l=10, r=10, t=30, b=10),
-        legend=LEGEND_ABOVE,
+        legend=LEGEND,
         xaxis=dict(title="false-positive rate (test images flagged)", range=[0, 1], constrain="domain"),
         yaxis=dict(title="true-positive rate (set caught)", range=[0, 1.02], scaleanchor="x", scaleratio=1),
     )
@@ -213,7 +216,32 @@ def line(x: list[float], series: dict[str, list[float]], title: str, y_title: st
         xaxis_title="epoch",
         yaxis_title=y_title,
         showlegend=len(series) > 1,
-        legend=LEGEND_ABOVE,
+        legend=LEGEND,
+    )
+    return fig
+
+
+def loss_curves(epochs: Sequence[float], reconstruction: Sequence[float], kl: Sequence[float]) -> go.Figure:
+    """A training run's two loss terms against the epoch, each on its own axis (KL is 10 to 100 times
+    smaller). The KL axis gets ticks of its own at round numbers: plotly lines an overlaid axis's ticks
+    up with the first one's grid by default ("sync"), which read 9.23 / 6.3 / 3.37 / 0.44."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(
+        [
+            go.Scatter(x=list(epochs), y=list(reconstruction), name="reconstruction"),
+            # dotted: on its own axis, the KL curve can lie right on top of the other one
+            go.Scatter(x=list(epochs), y=list(kl), name="KL", yaxis="y2", line=dict(dash="dot")),
+        ]
+    )
+    fig.update_layout(
+        title="Training loss (nats per image)",
+        xaxis_title="epoch",
+        height=380,
+        margin=dict(l=10, r=10, t=40, b=10),
+        yaxis=dict(title="reconstruction"),
+        yaxis2=dict(title="KL", overlaying="y", side="right", tickmode="auto", nticks=6, showgrid=False),
+        legend=LEGEND,
     )
     return fig
 
@@ -232,11 +260,11 @@ def ranked_bars(series: dict[str, np.ndarray], title: str, height: int = 320) ->
     fig.update_layout(
         title=title,
         height=height,
-        margin=dict(l=10, r=10, t=80, b=10),  # the title, then the legend, above the plot
+        margin=dict(l=10, r=10, t=40, b=10),
         xaxis_title="dimensions, by rank",
         yaxis_title="nats",
         barmode="group",
-        legend=LEGEND_ABOVE,
+        legend=LEGEND,
     )
     return fig
 
@@ -330,9 +358,7 @@ def marginal_histograms(
             prior = go.Scatter(x=(edges[:-1] + edges[1:]) / 2, y=counts, line=dict(color="#d62728"), name="prior")
         prior.update(legendgroup="prior", showlegend=first, hoverinfo="skip")
         fig.add_trace(prior, row=r + 1, col=c + 1)
-    fig.update_layout(
-        height=60 + 170 * rows, margin=dict(l=10, r=10, t=60, b=10), bargap=0, legend=LEGEND_ABOVE | dict(y=1.0)
-    )
+    fig.update_layout(height=90 + 170 * rows, margin=dict(l=10, r=10, t=40, b=10), bargap=0, legend=LEGEND)
     fig.update_xaxes(range=[-4, 4])
     fig.update_annotations(font_size=12)
     return fig
