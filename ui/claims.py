@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+import vae_core as vc
 from ui import derived, models
 
 Options = Mapping[str, str]
@@ -89,6 +90,20 @@ def _mid_grey(active: models.ActiveModel, options: Options) -> float:
 @measure("edge_strength", "the mean edge gradient of decoded prior samples", "grey levels per pixel", n="7", seed="0")
 def _edge(active: models.ActiveModel, options: Options) -> float:
     return derived.sample_sharpness(active.key, active, int(options["n"]), int(options["seed"])).edge_strength
+
+
+@measure(
+    "sample_novelty",
+    "the median distance of decoded prior samples to their nearest training image, over that of new test digits",
+    "",
+    n="7",
+    seed="0",
+)
+def _sample_novelty(active: models.ActiveModel, options: Options) -> float:
+    """As the Samples page's two medians show it: near 1, the samples are as new as digits nobody trained on."""
+    images = vc.sample_prior(active.model, int(options["n"]) ** 2, int(options["seed"])).numpy()
+    distances = derived.nearest_training(active.key, active, images)[1]
+    return float(np.median(distances) / np.median(derived.training_set_distances(active.model.config.dataset)))
 
 
 @measure(
