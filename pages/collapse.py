@@ -9,12 +9,13 @@ import streamlit as st
 
 import vae_core as vc
 from ui import derived, links, models, widgets
-from ui.charts import dimension_lines, line, ranked_bars
+from ui.charts import dimension_bars, dimension_lines, line
 from ui.models import ActiveModel
 from ui.notes import explain
 from ui.state import Key
 from ui.training import TrainingJob
-from vae_core import latent
+from vae_core import latent, usage
+from vae_core.usage import ACTIVE_UNIT_NATS
 
 PRESETS = {"β = 1 vs β = 4": ("beta1-10d", "beta4-10d")}
 # The one-click pair: only the KL warm-up differs (measured figures: docs/theory.md).
@@ -27,8 +28,9 @@ if (trained := st.session_state.pop(Key.COLLAPSE_SHOW, None)) is not None:  # th
     st.session_state[Key.COLLAPSE_PRESET] = None
 
 st.caption(
-    "How many nats each latent dimension carries, epoch by epoch, and how many dimensions stay active "
-    "(Burda et al.: Cov_x(E_q[z_d]) > 0.01). A dimension whose curve falls to 0 has collapsed onto the prior."
+    "How many nats each latent dimension carries, epoch by epoch, and how many dimensions stay active: "
+    f"at least {ACTIVE_UNIT_NATS:g} nats each (dashed line), recounted from the stored per-dimension figures. "
+    "A dimension whose curve falls to 0 has collapsed onto the prior."
 )
 pair = widgets.pick_two_models(PRESETS, (Key.COLLAPSE_PRESET, Key.COLLAPSE_A, Key.COLLAPSE_B), default="β = 1 vs β = 4")
 
@@ -41,28 +43,35 @@ def history(active: ActiveModel, suffix: str) -> None:
         f"KL warm-up {model.train_config.kl_warmup_epochs:g} epochs · "
         f"{len(records)} epoch{'s' if len(records) != 1 else ''} recorded"
     )
-    kl = latent.history_series(records, "kl_per_dim")
+    used = latent.history_usage(records)
     activity = latent.history_series(records, "activity")
-    units = latent.history_series(records, "active_units")
-    if kl is None and activity is None:
+    if used is not None:
+        fig = dimension_lines(
+            used.epochs, used.nats.numpy(), f"{used.what} per dimension (nats)", "nats", threshold=used.threshold
+        )
+        st.plotly_chart(fig, key=f"{Key.COLLAPSE_KL}_{suffix}")
+        title = f"Active units (of {model.latent_dim}): at least {used.threshold:g} nats"
+        fig = line(used.epochs, {"active units": used.counts}, title, "units")
+        fig.update_yaxes(range=[0, model.latent_dim + 0.5])
+        st.plotly_chart(fig, key=f"{Key.COLLAPSE_UNITS}_{suffix}")
+    elif activity is not None:  # an older mixture or VampPrior history: the means' spread, and no nats
+        fig = dimension_lines(activity[0], activity[1].numpy(), "Activity per dimension", "Cov_x(E_q[z_d])")
+        fig.update_yaxes(type="log")
+        st.plotly_chart(fig, key=f"{Key.COLLAPSE_KL}_{suffix}")
+        st.caption(
+            "This history keeps only each dimension's activity (the spread of the posterior means), not the "
+            "posterior variances, so the nats per dimension and the active units cannot be recounted for its "
+            "epochs. The count on the test set below is measured now."
+        )
+    else:
         st.info(
             "This checkpoint's history has no per-dimension records (it was trained before they were kept). "
             "Pick another model, or retrain it with `bash checkpoints/train.sh NAME`."
         )
         return
-    if kl is not None:
-        fig = dimension_lines(kl[0], kl[1].numpy(), "KL per dimension (nats)", "KL (nats)")
-    else:  # no KL per dimension against a mixture prior: Burda's activity instead
-        fig = dimension_lines(activity[0], activity[1].numpy(), "Activity per dimension", "Cov_x(E_q[z_d])")
-        fig.update_yaxes(type="log")
-    st.plotly_chart(fig, key=f"{Key.COLLAPSE_KL}_{suffix}")
-    if units is not None:
-        fig = line(units[0], {"active units": units[1].tolist()}, f"Active units (of {model.latent_dim})", "units")
-        fig.update_yaxes(range=[0, model.latent_dim + 0.5])
-        st.plotly_chart(fig, key=f"{Key.COLLAPSE_UNITS}_{suffix}")
-    test = model.info.get("test") or {}
-    if "active_units" in test:
-        st.caption(f"On the {test['images']:,} test images: {test['active_units']} of {model.latent_dim} active.")
+    now = derived.usage(active.key, active)
+    images = len(derived.test_set(active)[0])
+    st.caption(f"On the {images:,} test images now: **{now.active_units} of {model.latent_dim}** active.")
 
 
 for column, active, suffix in zip(st.columns(2), pair, "ab", strict=True):
@@ -94,6 +103,22 @@ if busy and c3.button("Stop"):
         job.stop()
 
 
+def final_bars(job: TrainingJob, run: str) -> None:
+    """A finished run's count and its bars, both from the one record its test-set evaluation stored."""
+    test = job.result.model.info.get("test", {})
+    nats, what = usage.record_nats(test) or (None, "KL")
+    if nats is None:
+        return
+    active = usage.active_mask(nats)
+    st.metric(f"Active units on the test set, {run}", f"{int(active.sum())} of {LATENT}")
+    st.caption(f"KL {test.get('kl', float('nan')):.2f} nats · −ELBO {test.get('negative_elbo', 0):.1f} nats")
+    order = tuple(int(d) for d in np.argsort(-nats.numpy(), kind="stable"))
+    title = f"{what} per dimension, test set: {int(active.sum())} of {LATENT} active"
+    activity = np.array(test["activity"]) if "activity" in test else None
+    fig = dimension_bars(nats.numpy(), active.numpy(), order, title, ACTIVE_UNIT_NATS, what, activity)
+    st.plotly_chart(fig, key=f"{Key.COLLAPSE_FINAL}_{job.serial}")
+
+
 def pair_progress() -> None:
     jobs: tuple[TrainingJob, TrainingJob] | None = st.session_state.get(Key.COLLAPSE_JOBS)
     if jobs is None:
@@ -110,21 +135,7 @@ def pair_progress() -> None:
             if job.error:
                 st.error(job.error)
             elif not job.running and job.result is not None:
-                test = job.result.model.info.get("test", {})
-                st.metric(f"Active units on the test set, {run}", f"{test.get('active_units', '?')} of {LATENT}")
-                st.caption(
-                    f"KL {test.get('kl', float('nan')):.2f} nats · −ELBO {test.get('negative_elbo', 0):.1f} nats"
-                )
-    finals = {
-        run: job.result.model.info.get("test", {}).get("kl_per_dim")
-        for job, run in zip(jobs, RUNS, strict=True)
-        if not job.running and job.result is not None
-    }
-    if len(finals) == 2 and all(finals.values()):
-        fig = ranked_bars(
-            {run: np.array(kl) for run, kl in finals.items()}, "KL per dimension on the test set, largest first (nats)"
-        )
-        st.plotly_chart(fig, key=Key.COLLAPSE_FINAL)
+                final_bars(job, run)
     if all(not job.running and job.result is not None for job in jobs) and not all(job.kept for job in jobs):
         keys = []
         for job in jobs:

@@ -13,6 +13,7 @@ from ui.models import ActiveModel
 from ui.notes import explain
 from ui.state import Key
 from vae_core import latent
+from vae_core.usage import ACTIVE_UNIT_NATS
 
 PRESETS = {
     "Gaussian vs Bernoulli": ("classic-2d", "standard-2d"),
@@ -22,6 +23,7 @@ PRESETS = {
 TWO, CLASSIC = links.options(Key.COMPARE_VIEW)
 CLASSIC_MODEL = "classic-2d"
 GRID = 15
+ACTIVE_ROW = f"active units (≥ {ACTIVE_UNIT_NATS:g} nats)"  # the Traversals page's count and bars
 
 view = st.radio("Show", [TWO, CLASSIC], horizontal=True, key=Key.COMPARE_VIEW, persist_state="session")
 
@@ -40,7 +42,7 @@ def figures_table(pair: tuple[ActiveModel, ActiveModel]) -> None:
             "test −ELBO (nats)": f"{figures['negative_elbo']:.2f}",
             "reconstruction": f"{figures['reconstruction']:.2f}",
             "KL": f"{figures['kl']:.2f}",
-            "active units": f"{figures['active_units']} of {model.latent_dim}",
+            ACTIVE_ROW: f"{derived.usage(active.key, active).active_units} of {model.latent_dim}",
             "−log p(x), IWAE": "not measured" if iwae is None else f"{iwae:.2f} (k = {figures['iwae_k']})",
         }
     st.dataframe(pd.DataFrame(columns))

@@ -32,8 +32,7 @@ def histograms(active: ActiveModel) -> None:
     if not active.model.prior.standard_normal:
         with torch.inference_mode():
             draws = active.model.prior.sample(latent.PRIOR_SAMPLES, torch.Generator().manual_seed(0)).numpy()
-    what = "activity" if usage.kl is None else "KL"
-    titles = [f"z{d + 1} ({what} {float(usage.measure[d]):.2f})" for d in usage.order]
+    titles = [f"z{d + 1} ({float(usage.nats[d]):.2f} nats)" for d in usage.order]
     fig = marginal_histograms(means, draws, usage.order, titles)
     st.plotly_chart(fig, key=Key.HOLES_HISTOGRAMS)
 

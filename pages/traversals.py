@@ -4,6 +4,7 @@ ordered by the nats each dimension carries, for two models side by side (by defa
 import streamlit as st
 
 from ui import derived, links, widgets
+from ui import usage as usage_words
 from ui.charts import dimension_bars
 from ui.images import labelled_rows, png_uri
 from ui.models import ActiveModel
@@ -15,7 +16,7 @@ ZERO, DIGIT = links.options(Key.TRAV_HOLD)
 
 st.caption(
     "Each row sweeps one latent dimension from −3 to +3 prior standard deviations with the others held "
-    "fixed, most informative dimension first. Blue bars: active units (Burda et al.); grey: inactive."
+    f"fixed, most informative dimension first. {usage_words.DEFINITION}"
 )
 pair = widgets.pick_two_models(PRESETS, (Key.TRAV_PRESET, Key.TRAV_A, Key.TRAV_B), default="β = 1 vs β = 4")
 c1, c2, c3 = st.columns(3)
@@ -34,27 +35,29 @@ def show(active: ActiveModel, suffix: str) -> None:
         f"**{active.name}**: latent {model.latent_dim}, β {beta:g}, {model.config.prior} prior · "
         f"test reconstruction **{figures['reconstruction']:.1f}** + KL **{figures['kl']:.1f}** nats"
     )
-    what = "activity" if usage.kl is None else "KL"
-    title = "KL per dimension (nats)" if what == "KL" else "Activity per dimension"
     fig = dimension_bars(
-        usage.measure.numpy(),
+        usage.nats.numpy(),
         usage.active.numpy(),
         usage.order,
-        what,
-        f"{title}: {usage.active_units} of {model.latent_dim} active",
+        usage_words.count_title(usage, model.latent_dim),
+        usage.threshold,
+        usage.what,
+        usage.activity.numpy(),
     )
     st.plotly_chart(fig, key=f"{Key.TRAV_BARS}_{suffix}")
+    if (table := usage_words.disagreement_table(usage)) is not None:
+        st.caption(usage_words.DISAGREEMENT_CAPTION)
+        st.dataframe(table)
     dims = usage.order[: min(rows, model.latent_dim)]
     base = None
     if index is not None:
         base = tuple(float(v) for v in derived.encoded_test(active.key, active)[0][index])
     images = derived.traversal_rows(active.key, active, dims, steps, base)
-    unit = "nats" if what == "KL" else "var"
-    labels = [f"z{d + 1} {float(usage.measure[d]):.2f}" for d in dims]
+    labels = [f"z{d + 1} {float(usage.nats[d]):.2f}" + ("" if usage.active[d] else " off") for d in dims]
     held = "at the prior's centre" if base is None else f"at test digit #{index}'s code"
     st.image(
         png_uri(labelled_rows(images, labels)),
-        caption=f"rows: dimension and its {what} ({unit}); others held {held}",
+        caption=f"rows: dimension and its {usage.what} (nats), 'off' where inactive; others held {held}",
     )
     if len(dims) < model.latent_dim:
         st.caption(f"{model.latent_dim - len(dims)} less informative dimensions not shown (raise 'Rows shown').")

@@ -14,6 +14,7 @@ import pytest
 import vae_core as vc
 from tests.conftest import ROOT, SHIPPED_32D
 from tests.support.apptest import app, array, chart, images_of, page_path, upload_checkpoint, wait_for
+from ui.notes import note
 from vae_core import latent
 
 
@@ -35,13 +36,23 @@ def test_traversals_show_both_models_rows_ordered_by_kl_with_active_units_marked
         assert "shipped:mnist-2d" in (a, b) and any("Not installed here" in i.value for i in at.info)
     assert len(images_of(at)) == 2 and len(at.get("plotly_chart")) == 2
     model = vc.load_checkpoint(ROOT / "checkpoints" / f"{a.split(':', 1)[1]}.safetensors")
-    means, logvars = vc.encode_dataset(model, vc.load_dataset("mnist", False)[0])
+    means, logvars = vc.encode_dataset(model, vc.prepare_inputs(model, vc.load_dataset("mnist", False)[0]))
     kl = (0.5 * (means**2 + logvars.exp() - 1 - logvars)).mean(0)
-    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    bars = figure["data"][0]
     assert bars["x"] == [f"z{d + 1}" for d in kl.argsort(descending=True).tolist()]
-    active = vc.latent_activity(means) > 0.01
+    active = kl >= vc.ACTIVE_UNIT_NATS  # the one definition, computed here from its formula
     blue = [c == "#1f77b4" for c in bars["marker"]["color"]]
     assert blue == [bool(active[int(x[1:]) - 1]) for x in bars["x"]]
+    # the count in the title is the number of blue bars, and the threshold is drawn with its value
+    assert f": {sum(blue)} of {model.latent_dim} active" in figure["layout"]["title"]["text"]
+    (line,) = [s for s in figure["layout"]["shapes"] if s["line"]["dash"] == "dash"]
+    assert line["y0"] == line["y1"] == vc.ACTIVE_UNIT_NATS
+    assert any(f"≥ {vc.ACTIVE_UNIT_NATS:g}" in n["text"] for n in figure["layout"]["annotations"])
+    assert min(array(bars["y"])) > 0 and figure["layout"]["yaxis"]["type"] == "log"  # every bar has a height
+    # the notes state the same threshold as the code (they are prose, so a test keeps them in step)
+    assert f"\\delta = {vc.ACTIVE_UNIT_NATS:g}" in note("traversal")
+    assert f"at least {vc.ACTIVE_UNIT_NATS:g} nats" in note("collapse")
     first = images_of(at)
     at.slider(key="trav_rows").set_value(2).run()
     assert images_of(at)[0] != first[0] or model.latent_dim <= 2
@@ -69,8 +80,12 @@ def test_collapse_plots_the_stored_histories_and_says_when_a_history_has_none():
     kl = chart(at, "collapse_kl_a")
     assert len(kl["data"]) == 10 and kl["data"][0]["x"] == [r["epoch"] for r in history]
     np.testing.assert_allclose(array(kl["data"][3]["y"]), [r["kl_per_dim"][3] for r in history], rtol=1e-6)
-    units = chart(at, "collapse_units_a")
-    assert array(units["data"][0]["y"]).tolist() == [r["active_units"] for r in history]
+    units = chart(at, "collapse_units_a")  # recounted from the stored KL per dimension, not the stored count
+    assert array(units["data"][0]["y"]).tolist() == [vc.active_units(r["kl_per_dim"]) for r in history]
+    assert array(units["data"][0]["y"])[-1] == 9  # z7 carries 0.011 nats: not active
+    kl_dashes = [s for s in kl["layout"]["shapes"] if s["line"]["dash"] == "dash"]
+    assert [s["y0"] for s in kl_dashes] == [vc.ACTIVE_UNIT_NATS]
+    assert any("test images now: **9 of 10**" in c.value for c in at.caption)
     if not latent.history_series(
         vc.load_checkpoint(ROOT / "checkpoints" / "mnist-2d.safetensors").info["history"], "activity"
     ):
@@ -91,14 +106,21 @@ def test_the_one_click_pair_trains_one_run_after_the_other_and_reports_active_un
     assert at.selectbox(key="collapse_b").value == f"trained:{second.serial}"
     metrics = {m.label: m.value for m in at.metric}
     for job in jobs:
-        units = job.result.model.info["test"]["active_units"]
+        test = job.result.model.info["test"]
+        units = test["active_units"]
+        assert units == vc.active_units(test["kl_per_dim"])
         assert any(v == f"{units} of 16" and "test set" in label for label, v in metrics.items())
+        bars = chart(at, f"collapse_final_{job.serial}")  # the count matches its own bars
+        blue = [c == "#1f77b4" for c in bars["data"][0]["marker"]["color"]]
+        assert sum(blue) == units and f"{units} of 16 active" in bars["layout"]["title"]["text"]
+        np.testing.assert_allclose(
+            np.sort(array(bars["data"][0]["customdata"])[:, 0].astype(float))[::-1],
+            sorted(test["kl_per_dim"], reverse=True),
+            rtol=1e-6,
+        )
     trained = [o for o in at.sidebar.selectbox(key="model_key").options if "trained here" in o]
     assert len(trained) == 2 and any("warm-up" in o for o in trained)
     assert chart(at, "collapse_kl_a")["data"], "the new runs' histories are drawn"
-    final = chart(at, "collapse_final")["data"]  # each run's test-set KL per dimension, largest first
-    expected = sorted(first.result.model.info["test"]["kl_per_dim"], reverse=True)
-    np.testing.assert_allclose(array(final[0]["y"]), expected, rtol=1e-6)
 
 
 def test_holes_of_a_2d_model_maps_both_densities_and_gives_the_hole_fraction():
@@ -138,7 +160,7 @@ def test_compare_two_models_on_the_same_digits_seed_and_grid():
         assert (a, b) == ("shipped:classic-2d", "shipped:standard-2d")
     table = at.dataframe[0].value
     assert [c[:2] for c in table.columns] == ["A:", "B:"]
-    assert {"test −ELBO (nats)", "KL", "active units"} <= set(table.index)
+    assert {"test −ELBO (nats)", "KL", "active units (≥ 0.1 nats)"} <= set(table.index)
     assert len(images_of(at)) == 6  # reconstructions, prior samples and the grid, for each model
     samples = images_of(at)[1]
     at.number_input(key="compare_seed").set_value(5).run()
@@ -157,7 +179,7 @@ def test_compare_computes_the_figures_of_a_model_that_has_none_stored(small_mode
     column = at.dataframe[0].value.iloc[:, 1]
     expected = vc.evaluate(small_model, vc.load_dataset("mnist", False)[0])
     assert float(column["test −ELBO (nats)"]) == pytest.approx(expected.negative_elbo, abs=0.01)
-    assert column["active units"] == f"{expected.active_units} of 2"
+    assert column["active units (≥ 0.1 nats)"] == f"{expected.active_units} of 2"
     assert column["−log p(x), IWAE"] == "not measured"
 
 
@@ -198,4 +220,4 @@ def test_the_lessons_work_for_a_model_with_a_mixture_prior(small_mixture_model):
         at.selectbox(key=key).set_value(uploaded).run()
         assert not at.exception, (page, [e.value for e in at.exception])
     at.switch_page(page_path("traversals.py")).run()
-    assert "Activity per dimension" in chart(at, "trav_bars_a")["layout"]["title"]["text"]
+    assert "Information per dimension" in chart(at, "trav_bars_a")["layout"]["title"]["text"]

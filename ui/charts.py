@@ -117,41 +117,105 @@ def score_histogram(
     return fig
 
 
-ACTIVE, INACTIVE = "#1f77b4", "#b0b0b0"
+ACTIVE, INACTIVE, INACTIVE_EDGE, THRESHOLD = "#1f77b4", "#d0d0d0", "#555555", "#d62728"
+# The lowest value a log-scaled bar is drawn at: a dimension with exactly 0 nats still shows as a stub.
+LOG_FLOOR = 1e-4
 
 
 def dimension_bars(
-    measure: np.ndarray, active: np.ndarray, order: tuple[int, ...], what: str, title: str, height: int = 300
+    nats: np.ndarray,
+    active: np.ndarray,
+    order: tuple[int, ...],
+    title: str,
+    threshold: float,
+    what: str = "KL",
+    activity: np.ndarray | None = None,
+    height: int = 300,
 ) -> go.Figure:
-    """One bar per latent dimension, in ``order``, blue where the dimension is active (Burda et al.)
-    and grey where not. ``what``: "KL" (nats, linear axis) or "activity" (Cov_x(E_q[z_d]), log axis
-    with the 0.01 threshold drawn)."""
+    """One bar per latent dimension, in ``order``: the nats it carries (``what``: its "KL" to N(0, 1)
+    or its "information"), blue where active, light grey with a dark outline where not, and the
+    threshold as a dashed line labelled with its value.
+
+    A log axis: the inactive dimensions carry 100 to 10,000 times fewer nats than the active ones, so
+    on a linear axis their bars have no height and no one sees them (a projector least of all); on a
+    log axis each is a visible bar below the line. Each bar's value is written above it, the hover
+    adds Burda et al.'s activity Cov_x(E_q[z_d]) when given."""
     import plotly.graph_objects as go
 
     names = [f"z{d + 1}" for d in order]
+    values = np.array([float(nats[d]) for d in order])
+    drawn = np.maximum(values, LOG_FLOOR)
+    verdict = ["active" if active[d] else f"inactive: under {threshold:g} nats" for d in order]
+    extra = ["" if activity is None else f"<br>activity Cov_x(E_q[z{d + 1}]) {float(activity[d]):.3g}" for d in order]
     fig = go.Figure(
         go.Bar(
             x=names,
-            y=[float(measure[d]) for d in order],
-            marker_color=[ACTIVE if active[d] else INACTIVE for d in order],
-            hovertemplate="%{x}: %{y:.3g}<extra></extra>",
+            y=drawn,
+            marker=dict(
+                color=[ACTIVE if active[d] else INACTIVE for d in order],
+                line=dict(color=[ACTIVE if active[d] else INACTIVE_EDGE for d in order], width=1.5),
+            ),
+            text=[_short(v) for v in values],
+            textposition="outside",
+            textfont=dict(size=12),
+            constraintext="none",  # the same size above every bar: plotly would shrink some to fit
+            cliponaxis=False,
+            customdata=np.stack([values, verdict, extra], axis=1),
+            hovertemplate="%{x}: %{customdata[0]:.3g} nats, %{customdata[1]}%{customdata[2]}<extra></extra>",
+            showlegend=False,
         )
     )
+    top = np.log10(max(float(values.max(initial=threshold)), threshold)) + 0.45  # room for the values above
+    bottom = np.log10(max(min(float(drawn.min(initial=threshold)), threshold / 10), LOG_FLOOR)) - 0.3
     fig.update_layout(
-        title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(type="category", tickangle=0)
+        title=title, height=height, margin=dict(l=10, r=64, t=40, b=10), xaxis=dict(type="category", tickangle=0)
     )
-    if what == "activity":
-        fig.update_yaxes(type="log", title="Cov_x(E_q[z_d])")
-        fig.add_hline(y=0.01, line_dash="dash", line_color="#d62728", annotation_text="0.01")
-    else:
-        fig.update_yaxes(title="KL (nats)", rangemode="tozero")
+    fig.update_yaxes(
+        type="log",
+        range=[bottom, top],
+        title=f"{what} (nats, log scale)",
+        tickvals=_log_ticks(bottom, top),
+        ticktext=[f"{v:g}" for v in _log_ticks(bottom, top)],  # 0.0001, not plotly's "100µ"
+    )
+    fig.add_hline(y=threshold, line=dict(color=THRESHOLD, dash="dash", width=2))
+    # The line's value in the right margin, beside the line's end, where no bar or value label is. (An
+    # hline's own annotation lands at 10^threshold on a log axis: plotly reads its y as an exponent.)
+    fig.add_annotation(
+        text=f"≥ {threshold:g}<br>nats",
+        x=1,
+        xref="paper",
+        xanchor="left",
+        y=float(np.log10(threshold)),
+        yref="y",
+        showarrow=False,
+        align="left",
+        font=dict(color=THRESHOLD, size=13),
+    )
     return fig
 
 
+def _short(value: float) -> str:
+    """A bar's value in two significant figures, without exponents: 2.7, 0.31, 0.011, 0.0004."""
+    return "0" if value <= 0 else f"{value:.2g}" if value >= 1e-3 else f"{value:.1g}" if value >= 1e-4 else "<0.0001"
+
+
+def _log_ticks(bottom: float, top: float) -> list[float]:
+    """Powers of ten inside [10^bottom, 10^top]: 0.001, 0.01, 0.1, 1, written plainly on the axis."""
+    return [10.0**k for k in range(int(np.floor(bottom)), int(np.ceil(top)) + 1) if bottom <= k <= top]
+
+
 def dimension_lines(
-    x: list[float], values: np.ndarray, title: str, y_title: str, x_title: str = "epoch", height: int = 320
+    x: list[float],
+    values: np.ndarray,
+    title: str,
+    y_title: str,
+    x_title: str = "epoch",
+    height: int = 320,
+    threshold: float | None = None,
 ) -> go.Figure:
-    """One line per latent dimension (values: len(x) x D), named z1 ... zD; a legend only for up to 10."""
+    """One line per latent dimension (values: len(x) x D), named z1 ... zD; a legend only for up to 10.
+    With ``threshold`` (nats), the line a dimension must stay above to count as active, dashed and
+    labelled with its value."""
     import plotly.graph_objects as go
 
     dims = values.shape[1]
@@ -170,6 +234,13 @@ def dimension_lines(
         showlegend=dims <= 10,  # one column at the right: above the plot, two rows of names ran into the title
         legend=dict(orientation="v", x=1.01, y=1, yanchor="top", font=dict(size=11)),
     )
+    if threshold is not None:
+        fig.add_hline(
+            y=threshold,
+            line=dict(color=THRESHOLD, dash="dash", width=2),
+            annotation=dict(text=f"active: ≥ {threshold:g} nats", font=dict(color=THRESHOLD)),
+            annotation_position="top left",
+        )
     return fig
 
 

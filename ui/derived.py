@@ -86,20 +86,18 @@ def projection(key: str, _active: ActiveModel, method: str, points: int) -> tupl
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def usage(key: str, _active: ActiveModel) -> latent.DimensionUsage:
-    """Each latent dimension's activity Cov_x(E_q[z_d]), whether it is active (> 0.01, Burda et al.),
-    its KL to N(0, 1) averaged over the test set (standard normal prior) and the order by either."""
-    means, logvars, _ = encoded_test(key, _active)
-    return latent.dimension_usage(
-        torch.from_numpy(means), torch.from_numpy(logvars), _active.model.prior.standard_normal
-    )
+    """How the model uses each latent dimension on the test split, by vae_core.usage's one definition
+    (active: at least ACTIVE_UNIT_NATS nats), on the inputs the CLI's evaluation sees: every page's
+    bars, rows and counts read this, so they agree with each other and with ``python -m vae_core evaluate``."""
+    return latent.usage_on(_active.model, test_set(_active)[0])
 
 
 def dimension_usage(key: str, _active: ActiveModel) -> tuple[np.ndarray, str]:
-    """How much each latent dimension is used, and what the figure is: for the standard normal prior
-    the closed-form KL of q(z_d|x) to N(0, 1) averaged over the test set (nats), else Burda et al.'s
-    activity Cov_x(E_q[z_d]) (the KL of one dimension is not defined against a joint prior)."""
+    """How many nats each latent dimension carries on the test split, and what the figure is: the KL
+    of q(z_d|x) to N(0, 1) for the standard normal prior, else the information 1/2 log(1 + Var μ / E σ²)
+    (the KL of one dimension is not defined against a joint prior)."""
     found = usage(key, _active)
-    return found.measure.numpy(), "Var μ" if found.kl is None else "KL"
+    return found.nats.numpy(), found.what
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
