@@ -13,10 +13,13 @@ from ui.state import Key
 
 active = models.active()
 model = active.model
-st.caption(
+widgets.instructions(
     "Drag the point on the pad: your browser runs the decoder on every frame, so the digit morphs as you move. "
     "Let go and the sliders, the server's image and the grid follow. The sliders move the point too "
-    "(arrow keys on a focused slider; Shift + arrow, or Page Up / Down, jumps a tenth of the range)."
+    "(arrow keys on a focused slider; Shift + arrow, or Page Up / Down, jumps a tenth of the range).",
+    touch="Drag the point on the pad with your finger: your phone runs the decoder on every frame, so the digit "
+    "morphs as you move. Lift your finger and the sliders, the server's image and the grid follow. "
+    "Dragging a slider's handle moves the point too.",
 )
 
 means, _, labels = derived.encoded_test(active.key, active)

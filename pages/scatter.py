@@ -5,7 +5,7 @@ import streamlit as st
 from PIL import Image
 
 import vae_core as vc
-from ui import derived, links, models
+from ui import derived, links, models, widgets
 from ui.charts import scatter_figure
 from ui.images import enlarge, png_uri, to_uint8
 from ui.notes import explain
@@ -84,9 +84,11 @@ def scatter() -> None:
     st.plotly_chart(fig, on_select=remember, selection_mode=("points", "box", "lasso"), key=Key.SCATTER_CHART)
     links.publish()
     if not chosen:
-        st.info(
+        widgets.instructions(
             "Click a point to see its digit and reconstruction; "
-            "pick the box or lasso tool above the chart to select several."
+            "pick the box or lasso tool above the chart to select several.",
+            touch="Tap a point to see its digit and reconstruction; to select several, tap the chart, "
+            "pick the box or lasso tool in the bar that appears above it, and drag.",
         )
         return
     shown = chosen[:24]

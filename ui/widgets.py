@@ -53,6 +53,14 @@ def image_uploader(what: str, key: str) -> list[Any]:
 CONTROL_GROUP = "controls_"  # the key prefix of a control group (pages/lesson.py hides the empty ones)
 
 
+def instructions(pointer: str, touch: str) -> None:
+    """What to do, in a caption, said for a mouse and keyboard (``pointer``) and for a finger (``touch``):
+    both go into the page and its CSS shows the one that fits the screen (ui/style.css: a touch screen
+    has no hover and a coarse pointer), so a phone is never told to press arrow keys. Markdown allowed."""
+    both = f'<span class="for-pointer">{pointer}</span><span class="for-touch">{touch}</span>'
+    st.caption(both, unsafe_allow_html=True)
+
+
 def control_group(name: str) -> Any:
     """A container for a group of controls and what belongs to them only (a heading, presets that set
     them): where a lesson step hides every control in it that a link can set, the whole group goes,

@@ -8,6 +8,8 @@
 // decoder, the drawing) lives on the root element and is made once.
 
 const POINTS_KEEP = 8;
+// A touch screen (no hover, a coarse pointer: the test ui/style.css makes too) is told about fingers, not keys.
+const TOUCH = window.matchMedia("(hover: none) and (pointer: coarse)");
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -233,7 +235,8 @@ function makePad(root) {
         if (decoder.latentDim !== s.base.length) throw new Error('the decoder does not fit this model');
         s.decoder = decoder;
         root.dataset.decoder = url;
-        say('ready', 'Drag the point, or click the pad and use the arrow keys (Shift: ×10).');
+        say('ready', TOUCH.matches ? 'Drag the point with your finger.'
+            : 'Drag the point, or click the pad and use the arrow keys (Shift: ×10).');
         draw(); // now, not at the next frame: "ready" means the digit is on screen
         stats.readyAt = performance.now();
       },

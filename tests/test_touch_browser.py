@@ -1,0 +1,58 @@
+"""A phone in a real browser (touch, 390 px): its instructions speak of fingers, not keys, and a
+displayed equation wider than the screen shows that it scrolls."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.browser import require_chromium, wait_ready
+
+pytestmark = pytest.mark.browser
+require_chromium()
+
+KEYS = ("arrow key", "Page Up", "Click a point")
+
+
+def open_on(browser, url: str, touch: bool):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844} if touch else {"width": 1400, "height": 1000},
+        has_touch=touch,
+        is_mobile=touch,
+    )
+    tab = context.new_page()
+    tab.goto(url)
+    wait_ready(tab)
+    return context, tab
+
+
+@pytest.mark.parametrize(("path", "finger"), [("", "with your finger"), ("scatter", "Tap a point")])
+def test_a_touch_screen_is_told_to_drag_and_tap(browser, app_url, path, finger):
+    context, tab = open_on(browser, f"{app_url}/{path}", touch=True)
+    assert tab.evaluate("() => matchMedia('(hover: none) and (pointer: coarse)').matches"), "not a touch screen"
+    shown = tab.locator('[data-testid="stMain"]').inner_text()  # what is displayed, not what is hidden
+    context.close()
+    assert finger in shown
+    assert not any(key in shown for key in KEYS), shown[:600]
+    context, tab = open_on(browser, f"{app_url}/{path}", touch=False)
+    shown = tab.locator('[data-testid="stMain"]').inner_text()
+    context.close()
+    assert finger not in shown and any(key in shown for key in KEYS), "a mouse and keyboard keep theirs"
+
+
+# Every displayed equation that is wider than its box: whether it scrolls and what marks that it does.
+WIDE_EQUATIONS_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] .katex-display')]
+    .filter((e) => e.scrollWidth > e.clientWidth + 1)
+    .map((e) => [getComputedStyle(e).overflowX, getComputedStyle(e).backgroundImage])"""
+
+
+def test_a_wide_equation_scrolls_with_a_shadow_at_its_cut_edge(browser, app_url):
+    context, tab = open_on(browser, f"{app_url}/holes", touch=True)
+    for summary in tab.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all():
+        summary.click()
+    tab.wait_for_timeout(500)
+    wide = tab.evaluate(WIDE_EQUATIONS_JS)
+    context.close()
+    assert wide, "no equation wider than a phone here: the test shows nothing"
+    for overflow, background in wide:
+        assert overflow == "auto"
+        assert background.count("radial-gradient") == 2, "no shadow marks the edge where it is cut"
