@@ -60,8 +60,10 @@ def scatter_figure(
     )
     fig.update_layout(
         height=height,
-        margin=dict(l=10, r=10, t=30 if title else 10, b=10),
-        title=title,
+        # The title sits just above the plot and the strip above it is left to plotly's toolbar: its
+        # box and lasso tools are this chart's, and on a phone the toolbar lay over the title.
+        margin=dict(l=10, r=10, t=64 if title else 36, b=10),
+        title=dict(text=title, yref="paper", y=1, yanchor="bottom", pad=dict(b=8)),
         dragmode="zoom",  # in plotly's select/lasso modes a plain click selects nothing
         xaxis_title=axis_titles[0],
         yaxis_title=axis_titles[1],
