@@ -5,7 +5,7 @@ import runpy
 
 import streamlit as st
 
-from ui import lessons, links, widgets
+from ui import claims, lessons, links, widgets
 from ui.state import Key
 
 available, problems = lessons.load_all()
@@ -21,6 +21,8 @@ NAV = "lesson_nav"  # the step controls' row
 def go(lesson: lessons.Lesson, step: int, also: dict[str, str] | None = None) -> None:
     """Enter a step: preset its page's view as a link would (and ``also``: a link's own state on top)."""
     step = min(max(step, 0), len(lesson.steps) - 1)
+    if st.session_state.get(Key.LESSON_ENTERED) is not None:  # a link's notices are for the step it opened
+        st.session_state[Key.LESSON_OPENED_NOTICES] = []
     target = lesson.steps[step]
     st.session_state[Key.LESSON], st.session_state[Key.LESSON_STEP] = lesson.name, step
     st.session_state[Key.LESSON_ENTERED] = (lesson.name, step)
@@ -29,8 +31,8 @@ def go(lesson: lessons.Lesson, step: int, also: dict[str, str] | None = None) ->
 
 # A link to a step, ?lesson=NAME&step=N plus the view's own state, is followed once, as the session opens.
 if (opened := st.session_state.pop(Key.OPENED_WITH, None)) is not None:
-    lesson = by_name.get(opened.get("lesson", lessons.DEFAULT_LESSON), available[0])
-    step = int(opened["step"]) - 1 if opened.get("step", "").isdigit() else 0
+    lesson, step, notices = lessons.opened_by(opened, by_name)
+    st.session_state[Key.LESSON_OPENED_NOTICES] = notices
     go(lesson, step, {k: v for k, v in opened.items() if k not in ("lesson", "step")})
     st.rerun()
 lesson = by_name.get(st.session_state.get(Key.LESSON), available[0])
@@ -41,15 +43,25 @@ if st.session_state.get(Key.LESSON_ENTERED) != (lesson.name, step):
 current = lesson.steps[step]
 
 presenting = bool(st.session_state.get(Key.PRESENT))
-if not presenting:  # the lesson is chosen before the room sees it
+if not presenting:  # the lesson and the step are chosen before the room sees them
     names = list(by_name)
-    st.selectbox(
+    pick_lesson, pick_step = st.columns([2, 3])
+    pick_lesson.selectbox(
         "Lesson",
         names,
         names.index(lesson.name),
         format_func=lambda name: by_name[name].title,
         key=Key.LESSON_PICKER,
         on_change=lambda: go(by_name[st.session_state[Key.LESSON_PICKER]], 0),
+        label_visibility="collapsed",
+    )
+    pick_step.selectbox(
+        "Jump to step",
+        range(len(lesson.steps)),
+        step,
+        format_func=lambda n: f"{n + 1}. {lesson.steps[n].title}",
+        key=Key.LESSON_JUMP,
+        on_change=lambda: go(lesson, st.session_state[Key.LESSON_JUMP]),
         label_visibility="collapsed",
     )
 with st.container(key=NAV):  # one row, even on a phone (ui/style.css)
@@ -63,10 +75,25 @@ with st.container(key=NAV):  # one row, even on a phone (ui/style.css)
         with leave:
             widgets.leave_presentation()
 widgets.step_keys(lambda direction: go(lesson, step + direction), shown=f"{lesson.name}:{step}")
+for notice in st.session_state.get(Key.LESSON_OPENED_NOTICES, []):
+    st.warning(notice)
 for notice in st.session_state.get(Key.LESSON_NOTICES, []):
     st.warning(f"This step's view: {notice}.")
 (st.title if presenting else st.subheader)(current.title)  # on a projector the step is the page's title
 st.markdown(current.text)
+if not presenting and (current.notes or current.claims):  # for the presenter: never on the projector
+    with st.expander("Speaker notes and what this step claims"):
+        st.markdown(current.notes)
+        if current.claims:
+            st.caption(
+                "What the text says that the models must show, measured with the pages' own figures "
+                "(`python -m ui.lessons check` measures every step at once):"
+            )
+            if st.button("Measure this step's claims", key=Key.LESSON_MEASURE):
+                for claim in current.claims:
+                    st.markdown(f"- {claims.evaluate(claim)}")
+            else:
+                st.markdown("\n".join(f"- {claim.says}" for claim in current.claims))
 st.divider()
 
 if current.show is not None:  # the controls this step does not need are hidden, and what is left of them

@@ -123,3 +123,42 @@ def test_the_lesson_page_shows_what_is_wrong_with_a_file_and_goes_on(tmp_path, m
     at = app("lesson.py")
     assert any("broken.toml, line 5" in e.value for e in at.error)
     assert [s.value for s in at.subheader][:1] == ["Samples from the prior"]
+
+
+@pytest.mark.parametrize(
+    ("query", "step", "notice"),
+    [
+        ({"lesson": "no-such-lesson"}, 1, "There is no lesson called 'no-such-lesson' on this server"),
+        ({"step": "999"}, 12, "has no step '999': its steps are numbered 1 to 12; showing step 12"),
+        ({"step": "-1"}, 1, "has no step '-1': its steps are numbered 1 to 12; showing step 1"),
+        ({"step": "two"}, 1, "has no step 'two'"),
+    ],
+)
+def test_a_link_naming_no_lesson_or_step_opens_the_nearest_with_a_notice(query, step, notice):
+    at = opened({"lesson": lessons.DEFAULT_LESSON} | query, "lesson.py")
+    lesson = lessons.load_all()[0][0]
+    assert [s.value for s in at.subheader][:1] == [lesson.steps[step - 1].title]
+    assert any(notice in w.value for w in at.warning), [w.value for w in at.warning]
+    at.button(key="lesson_next" if step == 1 else "lesson_back").click().run()
+    assert not any(notice in w.value for w in at.warning), "the notice is for the step the link opened"
+
+
+def test_the_presenter_jumps_to_any_step_and_reads_its_notes_and_measured_claims():
+    at = app("lesson.py")
+    lesson = lessons.load_all()[0][0]
+    path_step = next(n for n, s in enumerate(lesson.steps) if s.screen.file == "interpolation.py")
+    at.selectbox(key="lesson_jump").set_value(path_step).run()
+    assert [s.value for s in at.subheader][:1] == [lesson.steps[path_step].title]
+    assert any("Point at the bump" in m.value for m in at.markdown), "the step's speaker notes"
+    at.button(key="lesson_measure").click().run()
+    measured = [m.value for m in at.markdown if m.value.startswith("- ✓")]
+    assert len(measured) == len(lesson.steps[path_step].claims), [m.value for m in at.markdown]
+
+
+def test_lessons_readme_lists_every_page_parameter_and_measure_as_the_code_has_them():
+    text = lessons.README.read_text(encoding="utf-8")
+    assert text == lessons.readme_with_reference(text), "run: python -m ui.lessons reference --write"
+    for name, screen in lessons.pages_for_lessons().items():
+        assert f'`page = "{name}"`' in text
+        assert all(f"`{p.name}`: " in text for p in lessons.links.PARAMS.get(screen.file, ()))
+    assert all(f"| `{m}` |" in text for m in lessons.claims.MEASURES)

@@ -200,6 +200,32 @@ def _load_unchanged(path: str, mtime: int) -> Lesson | str:
         return str(exc)
 
 
+def opened_by(query: dict[str, str], by_name: dict[str, Lesson]) -> tuple[Lesson, int, list[str]]:
+    """The lesson and step (from 0) a link's ``?lesson=NAME&step=N`` opens, and a notice in words for
+    each part of it that names nothing: the lesson opens at its first (or nearest) step instead."""
+    notices = []
+    name = query.get("lesson", DEFAULT_LESSON)
+    lesson = by_name.get(name) or by_name.get(DEFAULT_LESSON) or next(iter(by_name.values()))
+    if name not in by_name:
+        notices.append(
+            f"There is no lesson called '{name[:40]}' on this server: showing '{lesson.title}'. "
+            f"The lessons here: {', '.join(by_name)}."
+        )
+    asked = query.get("step")
+    if asked is None:
+        return lesson, 0, notices
+    count = len(lesson.steps)
+    number = int(asked) if re.fullmatch(r"[+-]?\d{1,9}", asked.strip()) else None
+    if number is None or not 1 <= number <= count:
+        step = 0 if number is None or number < 1 else count - 1
+        notices.append(
+            f"'{lesson.title}' has no step '{asked[:20]}': its steps are numbered 1 to {count}; "
+            f"showing step {step + 1}."
+        )
+        return lesson, step, notices
+    return lesson, number - 1, notices
+
+
 def check(path: Path, measure: bool = True) -> list[str]:
     """Everything wrong with a lesson file, at once: its problems as the app reports them, maths
     KaTeX cannot render, and (``measure``) each claim measured on the shipped models that does not
@@ -219,15 +245,61 @@ def check(path: Path, measure: bool = True) -> list[str]:
     return problems
 
 
+README = FOLDER / "README.md"
+GENERATED = ("<!-- made by `python -m ui.lessons reference --write`: do not edit by hand -->", "<!-- end of made -->")
+
+
+def reference() -> str:
+    """The part of lessons/README.md made from the code, so it cannot drift: every page a step can
+    show with its view's parameters (what each takes), and every measure a claim can name."""
+    lines = [
+        "### Pages and their view parameters",
+        "",
+        "Every page also takes `model`: a checkpoint in checkpoints/ (its file name without `.safetensors`).",
+        "`show = [...]` names the parameters whose controls the step keeps.",
+        "",
+    ]
+    for name, screen in pages_for_lessons().items():
+        lines += [f'- `page = "{name}"`: {screen.heading}']
+        for param in links.PARAMS.get(screen.file, ()):
+            lines.append(f"  - `{param.name}`: {param.values or 'see the page'}")
+    lines += [
+        "",
+        "### Measures a claim can name",
+        "",
+        "| measure | what it is | options (default) |",
+        "| --- | --- | --- |",
+    ]
+    for m in claims.MEASURES.values():
+        options = ", ".join(f"`{k}` ({v})" for k, v in m.options.items()) or "none"
+        unit = f" ({m.unit})" if m.unit else ""
+        lines.append(f"| `{m.name}` | {m.what}{unit} | {options} |")
+    return "\n".join(lines) + "\n"
+
+
+def readme_with_reference(text: str) -> str:
+    """lessons/README.md's text with its made part replaced by ``reference()``."""
+    start, end = text.index(GENERATED[0]), text.index(GENERATED[1])
+    return text[: start + len(GENERATED[0])] + "\n" + reference() + text[end:]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """python -m ui.lessons check [FILE ...]: check lesson files before class (default: every lesson)."""
+    """python -m ui.lessons check [FILE ...]: check lesson files before class (default: every lesson).
+    python -m ui.lessons reference [--write]: the pages, view parameters and measures lessons can use."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m ui.lessons", description=main.__doc__)
-    parser.add_argument("command", choices=["check"])
+    parser.add_argument("command", choices=["check", "reference"])
+    parser.add_argument("--write", action="store_true", help="reference: write it into lessons/README.md")
     parser.add_argument("files", nargs="*", type=Path, help="lesson files (default: lessons/*.toml)")
     parser.add_argument("--no-measure", action="store_true", help="skip measuring the claims (seconds per model)")
     args = parser.parse_args(argv)
+    if args.command == "reference":
+        if args.write:
+            README.write_text(readme_with_reference(README.read_text(encoding="utf-8")), encoding="utf-8")
+        else:
+            print(reference())
+        return 0
     failed = False
     for path in args.files or sorted(FOLDER.glob("*.toml")):
         problems = check(path, measure=not args.no_measure)

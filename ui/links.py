@@ -44,6 +44,7 @@ class Param:
     show: Callable[..., str]
     longest: int = 200  # characters: a longer value is junk, whatever it says
     options: tuple[Any, ...] = ()  # for a widget with a few options: all of them, in order
+    values: str = ""  # what it takes, in words (lessons/README.md lists it)
 
 
 def readable(value: float) -> str:
@@ -85,7 +86,9 @@ def number(name: str, key: str, low: float, high: float, integer: bool = False) 
             raise LinkError(f"it must be a number from {readable(low)} to {readable(high)}")
         return (value,)
 
-    return Param(name, (key,), parse, lambda v: str(int(v)) if integer else f"{float(v):g}")
+    kind = "a whole number" if integer else "a number"
+    values = f"{kind} from {readable(low)} to {readable(high)}"
+    return Param(name, (key,), parse, lambda v: str(int(v)) if integer else f"{float(v):g}", values=values)
 
 
 def choice(name: str, key: str, tokens: Mapping[str, Any]) -> Param:
@@ -97,7 +100,8 @@ def choice(name: str, key: str, tokens: Mapping[str, Any]) -> Param:
             raise LinkError(f"it must be one of {', '.join(tokens)}")
         return (tokens[text],)
 
-    return Param(name, (key,), parse, lambda v: back[v], options=tuple(tokens.values()))
+    values = "one of " + ", ".join(f"`{t}`" for t in tokens)
+    return Param(name, (key,), parse, lambda v: back[v], options=tuple(tokens.values()), values=values)
 
 
 def dimension(name: str, key: str) -> Param:
@@ -111,7 +115,7 @@ def dimension(name: str, key: str) -> Param:
                 f"there is no dimension z{_short(text)}: this model has z1 to z{model.latent_dim}"
             ) from None
 
-    return Param(name, (key,), parse, lambda v: str(v + 1))
+    return Param(name, (key,), parse, lambda v: str(v + 1), values="a latent dimension, from 1")
 
 
 def test_digit(name: str, key: str) -> Param:
@@ -136,7 +140,8 @@ def test_digit(name: str, key: str) -> Param:
             ) from None
         return c, i
 
-    return Param(name, (f"{key}_class", f"{key}_index"), parse, lambda c, i: f"{c}:{i}")
+    values = "a test digit as CLASS:INDEX within its class, such as `7:3`"
+    return Param(name, (f"{key}_class", f"{key}_index"), parse, lambda c, i: f"{c}:{i}", values=values)
 
 
 def test_indices(name: str, key: str, most: int) -> Param:
@@ -149,7 +154,8 @@ def test_indices(name: str, key: str, most: int) -> Param:
             raise LinkError(f"it names up to {most} test digits, not {len(parts)}")
         return ([_whole(part, 0, size - 1, "each test digit's number") for part in parts],)
 
-    return Param(name, (key,), parse, lambda v: ",".join(str(i) for i in v))
+    values = f"up to {most} test digits' numbers, comma-separated"
+    return Param(name, (key,), parse, lambda v: ",".join(str(i) for i in v), values=values)
 
 
 def selection(name: str, key: str) -> Param:
@@ -161,7 +167,8 @@ def selection(name: str, key: str) -> Param:
         except ValueError as exc:
             raise LinkError(str(exc)) from None
 
-    return Param(name, (key,), parse, lambda s: s.to_text(), longest=8000)
+    values = "a selection as the page writes it (copy it from the address bar)"
+    return Param(name, (key,), parse, lambda s: s.to_text(), longest=8000, values=values)
 
 
 def shipped_model(name: str, key: str) -> Param:
@@ -179,7 +186,7 @@ def shipped_model(name: str, key: str) -> Param:
             raise ValueError("a session's own model cannot be linked")
         return key.removeprefix("shipped:")
 
-    return Param(name, (key,), parse, show)
+    return Param(name, (key,), parse, show, values="a shipped model's name")
 
 
 def flag(name: str, key: str) -> Param:

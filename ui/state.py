@@ -31,6 +31,9 @@ class Key(StrEnum):
     LESSON_PICKER = "lesson_picker"
     LESSON_BACK = "lesson_back"
     LESSON_NEXT = "lesson_next"
+    LESSON_JUMP = "lesson_jump"  # the list of steps to jump to (preparing, not presenting)
+    LESSON_OPENED_NOTICES = "lesson_opened_notices"  # what in the link that opened the lesson was not used
+    LESSON_MEASURE = "lesson_measure"  # the presenter's "measure this step's claims"
     STEP_KEYS = "step_keys"
 
     # Latent explorer
