@@ -17,9 +17,9 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, running_server
-from tests.support.classroom import CAPTION, cpu_seconds, find_process, process_tree
-from tests.support.load import ready
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, running_server
+from harness.classroom import CAPTION, cpu_seconds, find_process, process_tree
+from harness.load import ready
 from ui import registry
 
 

@@ -7,7 +7,7 @@ Printed: for each step, the slider -> image latency (median and p90, from the ke
 image loaded) split into the browser before sending, the server (request sent -> the message with
 the image received) and the browser after; the CPU cores used by the server (its training
 included), the browser and this harness; the load average; then errors and state leaks (each must
-be zero). See tests/support/classroom.py for what each student does.
+be zero). See harness/classroom.py for what each student does.
 
 Every student in Chromium on this machine measures the browsers as much as the server (30 tabs take
 1.5 of 2 cores). With --browser-students N only N explorers (and the trainers) are Chromium tabs; the
@@ -25,8 +25,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from tests.support.browser import running_server
-from tests.support.classroom import STEPS, ClassroomReport, Step, classroom, table
+from harness.browser import running_server
+from harness.classroom import STEPS, ClassroomReport, Step, classroom, table
 
 COLUMNS = (
     "sessions",

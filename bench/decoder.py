@@ -42,7 +42,7 @@ import torch
 from playwright.async_api import Page, Playwright, async_playwright
 
 import vae_core as vc
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, ROOT, decode_all_js, running_app, shadowed
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, ROOT, decode_all_js, running_app, shadowed
 from ui import models
 from ui.images import to_uint8
 

@@ -15,7 +15,7 @@ the moment the new content is in the DOM and its image has loaded:
   them once cached (python -m bench.latency --lessons-only runs just these)
 
 Page readiness is the moment the page became ready (title shown, Streamlit idle, images loaded),
-confirmed 600 ms later; tests.support.browser.wait_ready returns that moment, not the end of the check.
+confirmed 600 ms later; harness.browser.wait_ready returns that moment, not the end of the check.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import time
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.support.browser import NEW_IMAGE_JS, OUTER_POINT_JS, SIGNATURE_JS, free_port, launch, running_app, wait_ready
+from harness.browser import NEW_IMAGE_JS, OUTER_POINT_JS, SIGNATURE_JS, free_port, launch, running_app, wait_ready
 from ui import registry
 
 

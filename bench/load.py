@@ -4,8 +4,8 @@ import asyncio
 import json
 import sys
 
-from tests.support.browser import running_app
-from tests.support.load import idle_latencies, median, run_load
+from harness.browser import running_app
+from harness.load import idle_latencies, median, run_load
 
 if __name__ == "__main__":
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0

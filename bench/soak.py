@@ -8,7 +8,7 @@ kept 120 s for a reconnect, then dropped) unless --ttl says otherwise.
 
     python -m bench.soak 10 4 --probe artifacts/soak-probe.jsonl   # also: what holds the memory
 
---probe runs tests/support/memprobe.py inside the server: every 5 s it records glibc's heap (in use,
+--probe runs harness/memprobe.py inside the server: every 5 s it records glibc's heap (in use,
 free, mmapped), Streamlit's own accounting (session state, caches, uploaded and media files), the
 sessions connected, kept and gone, and live models; the first and last records are printed.
 """
@@ -18,9 +18,9 @@ import asyncio
 import json
 from pathlib import Path
 
-from tests.support.browser import running_server
-from tests.support.memprobe import probe_env
-from tests.support.soak import growth_mb_per_minute, soak
+from harness.browser import running_server
+from harness.memprobe import probe_env
+from harness.soak import growth_mb_per_minute, soak
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

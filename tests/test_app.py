@@ -15,8 +15,9 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import vae_core as vc
-from tests.conftest import SHIPPED_2D, SHIPPED_32D, digit_png, hostile_pickle
+from harness.uploads import digit_png
 from tests.support.apptest import app, array, chart, images_of, page_path, wait_for
+from tests.support.files import SHIPPED_2D, SHIPPED_32D, hostile_pickle
 from ui import registry
 from ui.images import to_uint8
 

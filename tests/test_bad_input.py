@@ -12,8 +12,9 @@ import torch
 from PIL import Image
 from safetensors.torch import save as save_tensors
 
-from tests.conftest import HOSTILE_MARKER, digit_png, hostile_pickle
+from harness.uploads import digit_png
 from tests.support.apptest import app, images_of
+from tests.support.files import HOSTILE_MARKER, hostile_pickle
 from vae_core import VAE, VAEConfig, checkpoint_bytes, load_dataset
 from vae_core.checkpoint import read_metadata
 from vae_core.preprocess import MAX_PIXELS, MAX_UPLOAD_BYTES

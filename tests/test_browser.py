@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import digit_png
-from tests.support.browser import OUTER_POINT_JS, require_chromium, wait_ready
+from harness.browser import OUTER_POINT_JS, require_chromium, wait_ready
+from harness.uploads import digit_png
 
 pytestmark = pytest.mark.browser
 require_chromium()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.support.browser import launch, require_chromium
+from harness.browser import launch, require_chromium
 from ui import charts
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ import pytest
 import torch
 from safetensors.torch import save as save_tensors
 
-from tests.conftest import HOSTILE_MARKER, SHIPPED_2D, hostile_pickle
+from tests.support.files import HOSTILE_MARKER, SHIPPED_2D, hostile_pickle
 from vae_core import VAE, CheckpointError, TrainConfig, VAEConfig, checkpoint_bytes, load_checkpoint, save_checkpoint
 from vae_core.checkpoint import read_metadata
 

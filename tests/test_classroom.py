@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.support.browser import require_chromium, running_app, wait_ready
+from harness.browser import require_chromium, running_app, wait_ready
 
 pytestmark = pytest.mark.browser
 require_chromium()

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tests.support.browser import require_chromium, running_server
+from harness.browser import require_chromium, running_server
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -19,7 +19,7 @@ SECONDS = float(os.environ.get("CLASSROOM_SECONDS", "25"))
 
 
 def test_a_small_class_no_errors_no_leaks_everyone_progresses():
-    from tests.support.classroom import classroom, table
+    from harness.classroom import classroom, table
 
     with running_server() as server:
         report = asyncio.run(

@@ -17,8 +17,8 @@ import torch
 from PIL import Image
 
 import vae_core as vc
-from tests.conftest import SHIPPED_2D, SHIPPED_32D
-from tests.support.browser import decode_all_js, require_chromium, shadowed, wait_ready
+from harness.browser import decode_all_js, require_chromium, shadowed, wait_ready
+from tests.support.files import SHIPPED_2D, SHIPPED_32D
 from ui.images import to_uint8
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ import struct
 import pytest
 import torch
 
-from tests.conftest import SHIPPED_2D
+from tests.support.files import SHIPPED_2D
 from vae_core import VAE, VAEConfig, decoder_bytes, decoder_from_bytes, load_checkpoint
 from vae_core.export import HEADER
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.support.browser import launch, require_chromium, running_server
+from harness.browser import launch, require_chromium, running_server
 
 pytestmark = pytest.mark.browser
 require_chromium()

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import vae_core as vc
-from tests.conftest import ROOT
+from tests.support.files import ROOT
 from vae_core import latent
 from vae_core.priors import MixturePrior, StandardNormal
 

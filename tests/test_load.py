@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import CHROMIUM, running_app
+from harness.browser import CHROMIUM, running_app
 
 pytestmark = pytest.mark.browser
 if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
@@ -16,7 +16,7 @@ if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
 
 
 def test_five_sessions_one_training_no_errors_no_leaks():
-    from tests.support.load import idle_latencies, median, run_load
+    from harness.load import idle_latencies, median, run_load
 
     seconds = float(os.environ.get("LOAD_SECONDS", "60"))
     with running_app() as url:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import require_chromium, running_app, wait_ready
+from harness.browser import require_chromium, running_app, wait_ready
 from ui import registry
 
 pytestmark = pytest.mark.browser

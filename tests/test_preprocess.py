@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import colourful_photo
+from harness.uploads import colourful_photo
 from vae_core import ImageError, preprocess, preprocess_image, preprocess_steps
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import CHARTS_DRAWN_JS, require_chromium, wait_ready
+from harness.browser import CHARTS_DRAWN_JS, require_chromium, wait_ready
 from ui import lessons
 
 pytestmark = pytest.mark.browser

@@ -1,4 +1,4 @@
-"""The protocol student (tests/support/protocol_student.py) must keep driving the app as its front end
+"""The protocol student (harness/protocol_student.py) must keep driving the app as its front end
 does, or the classroom benchmark's server-side figures (python -m bench.classroom --browser-students 3)
 would measure something else: each press moves the slider one step and brings the image decoded there,
 a page switch comes back to the student's own point, every widget on the way is one whose state it
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.support.browser import running_server
-from tests.support.protocol_student import ProtocolStudent
+from harness.browser import running_server
+from harness.protocol_student import ProtocolStudent
 
 
 async def two_students(url: str) -> list[str]:

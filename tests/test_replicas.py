@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from deploy.replicas import Balanced, balanced_app, haproxy_path
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from harness.browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 MISSING = [name for name, there in (("chromium", Path(CHROMIUM).exists()), ("haproxy", haproxy_path())) if not there]
@@ -30,7 +30,7 @@ if MISSING:
 
 from playwright.async_api import Browser, Page, async_playwright  # noqa: E402
 
-from tests.support.load import SessionReport, caption_z, ready, slider_round  # noqa: E402
+from harness.load import SessionReport, caption_z, ready, slider_round  # noqa: E402
 from ui import registry  # noqa: E402
 
 SESSIONS = 4

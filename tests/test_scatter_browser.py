@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.support.browser import require_chromium, wait_ready
+from harness.browser import require_chromium, wait_ready
 
 pytestmark = pytest.mark.browser
 require_chromium()

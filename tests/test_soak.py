@@ -5,7 +5,7 @@ first round of the same visits. The 10-minute run is `python -m bench.soak` (doc
 Why not the slope of resident memory, as first written: a training's activations move RSS by
 ±150 MB within seconds, so a least-squares slope over a minute or two was noise (it failed and passed
 at random), and it could not tell a leak from glibc keeping freed memory. Instead the server runs a
-probe (tests/support/memprobe.py) and the test compares two quiet moments, each after every visitor
+probe (harness/memprobe.py) and the test compares two quiet moments, each after every visitor
 has gone and the server's housekeeping has run: the first after one visit of each kind (libraries,
 caches and the first training's allocations in place), the second after a minute more of visitors.
 Checked then: no session, training job or model outlives its visitor (object counts: exact), no
@@ -23,9 +23,9 @@ import os
 
 import pytest
 
-from tests.support.browser import require_chromium, running_server
-from tests.support.memprobe import probe_env
-from tests.support.soak import settle, soak
+from harness.browser import require_chromium, running_server
+from harness.memprobe import probe_env
+from harness.soak import settle, soak
 
 pytestmark = pytest.mark.browser
 require_chromium()

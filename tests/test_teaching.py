@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.support.browser import OUTER_POINT_JS, require_chromium, wait_ready
+from harness.browser import OUTER_POINT_JS, require_chromium, wait_ready
 from ui import lessons, registry
 
 pytestmark = pytest.mark.browser

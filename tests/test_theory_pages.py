@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import vae_core as vc
-from tests.conftest import ROOT, SHIPPED_32D
 from tests.support.apptest import app, array, chart, images_of, page_path, upload_checkpoint, wait_for
+from tests.support.files import ROOT, SHIPPED_32D
 from ui.notes import note
 from vae_core import latent
 

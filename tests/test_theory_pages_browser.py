@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import require_chromium, wait_ready
+from harness.browser import require_chromium, wait_ready
 
 pytestmark = pytest.mark.browser
 require_chromium()

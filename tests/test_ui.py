@@ -7,7 +7,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-from tests.conftest import ROOT
+from tests.support.files import ROOT
 from ui import registry
 from ui.charts import ellipse
 from ui.images import enlarge, for_export, gif_bytes, heatmap, mark_cell, nearest_cell, square, to_uint8

@@ -11,8 +11,9 @@ import torch
 from PIL import Image
 
 import vae_core as vc
-from tests.conftest import SHIPPED_2D, colourful_photo, digit_png
+from harness.uploads import colourful_photo, digit_png
 from tests.support.apptest import app, images_of
+from tests.support.files import SHIPPED_2D
 from vae_core import nearest
 
 

@@ -27,13 +27,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SITECUSTOMIZE = """
 import os
 if os.environ.get("VAE_MEMPROBE"):
     import sys
     sys.path.insert(0, {root!r})
-    from tests.support import memprobe
+    from harness import memprobe
     memprobe.start(os.environ["VAE_MEMPROBE"], float(os.environ.get("VAE_MEMPROBE_EVERY", "5")))
 """
 

@@ -18,8 +18,8 @@ import torch
 from playwright.async_api import Browser, async_playwright
 
 import vae_core as vc
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.support.load import SessionReport, ready, record_console_error, slider_round
+from harness.browser import CHROMIUM, CHROMIUM_ARGS
+from harness.load import SessionReport, ready, record_console_error, slider_round
 
 
 @dataclass
@@ -155,7 +155,7 @@ async def passer_by(url: str) -> None:
 
 
 def latest(probe: Path) -> dict:
-    """The probe's last record (tests/support/memprobe.py)."""
+    """The probe's last record (harness/memprobe.py)."""
     lines = probe.read_text().splitlines() if probe.exists() else []
     return json.loads(lines[-1]) if lines else {}
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import ConsoleMessage, Page, async_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, NEW_IMAGE_JS, SIGNATURE_JS
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, NEW_IMAGE_JS, SIGNATURE_JS
 from ui import registry
 from ui.models import DEFAULT_CHECKPOINT
 

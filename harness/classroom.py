@@ -17,7 +17,7 @@ image is on screen. The CPU time of the server, of the browser's processes and o
 read from /proc for every step, so the browser's own cost can be seen next to the server's.
 
 With ``browser_students`` only that many explorers (and the trainers) are Chromium tabs; the other
-explorers are protocol students (tests/support/protocol_student.py): sessions driven over the app's
+explorers are protocol students (harness/protocol_student.py): sessions driven over the app's
 WebSocket exactly as the front end drives them, paced and checked the same way, costing the machine
 almost nothing, as if their browsers ran on their own computers. Their presses are timed from the
 rerun request sent to the new image's caption received (no rendering).
@@ -42,9 +42,9 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.support.load import SessionReport, ready, record_console_error
-from tests.support.protocol_student import AWAY, ProtocolStudent
+from harness.browser import CHROMIUM, CHROMIUM_ARGS
+from harness.load import SessionReport, ready, record_console_error
+from harness.protocol_student import AWAY, ProtocolStudent
 from ui import registry
 from ui.models import DEFAULT_CHECKPOINT
 
@@ -349,7 +349,7 @@ async def _protocol_explorer(
     url: str, index: int, shared: _Shared, joined: asyncio.Event, report: ClassroomReport
 ) -> None:
     """An explorer whose browser is elsewhere: the same pacing and checks as ``_explorer``, over the
-    WebSocket (tests/support/protocol_student.py)."""
+    WebSocket (harness/protocol_student.py)."""
     session = report.sessions[index]
     rng = random.Random(index)
     identity = _identity(index)

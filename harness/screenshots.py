@@ -1,8 +1,8 @@
 """Screenshots of every page in a real headless Chromium, for the README and for looking at:
 
-python -m tests.support.screenshots                 # docs/screenshots/<page>.png at 1400 x 1000
-python -m tests.support.screenshots --phone --maths  # artifacts/screenshots/, 390 x 844, maths panels open
-python -m tests.support.screenshots --lesson         # docs/screenshots/lesson-step-NN.png: the default lesson
+python -m harness.screenshots                 # docs/screenshots/<page>.png at 1400 x 1000
+python -m harness.screenshots --phone --maths  # artifacts/screenshots/, 390 x 844, maths panels open
+python -m harness.screenshots --lesson         # docs/screenshots/lesson-step-NN.png: the default lesson
                                                      # on a 1920 x 1080 projector, walked with the Right key
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.conftest import digit_png
-from tests.support.browser import CHARTS_DRAWN_JS, ROOT, launch, running_app, wait_ready
+from harness.browser import CHARTS_DRAWN_JS, ROOT, launch, running_app, wait_ready
+from harness.uploads import digit_png
 from ui import lessons, registry
 
 DESKTOP, PHONE, PROJECTOR = (1400, 1000), (390, 844), (1920, 1080)

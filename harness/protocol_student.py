@@ -62,7 +62,7 @@ from ui.state import Key
 CAPTION_PREFIX = "decoded at z = ("
 CAPTION_RE = re.compile(r"decoded at z = \((-?\d+\.\d+), (-?\d+\.\d+)\)")
 EXPLORER = "explorer.py"
-AWAY = ("samples.py", "interpolation.py")  # the pages a student glances at (here and in tests/support/classroom.py)
+AWAY = ("samples.py", "interpolation.py")  # the pages a student glances at (here and in harness/classroom.py)
 TITLES = {screen.file: screen.title for screen in registry.SCREENS}
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
