@@ -248,7 +248,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
     "collapse.py": (
         shipped_model("a", Key.COLLAPSE_A),
         shipped_model("b", Key.COLLAPSE_B),
-        choice("images", Key.COLLAPSE_IMAGES, {str(n): n for n in (1000, 5000, 10_000, 20_000)}),
+        choice("images", Key.COLLAPSE_IMAGES, {str(n): n for n in (5000, 10_000, 20_000)}),
     ),
     "compare.py": (
         choice("show", Key.COMPARE_VIEW, {"two": "Two models side by side", "classic": "The classic recipe's figures"}),
