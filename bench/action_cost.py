@@ -4,10 +4,12 @@ One Chromium tab on the explorer: 20 slider key presses (1 s apart), then 5 page
 (Samples) and back. Printed: CPU seconds per action of the server and of the browser's processes (by
 kind: renderer, browser, GPU process, ...), less what the same tab uses when idle for as long. It says
 why 30 Chromium tabs on a 2-core machine cannot show the server's own latency (bench/classroom.py).
+``--quick``: 3 presses and 1 switch (CI: proves it runs).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import re
@@ -87,5 +89,9 @@ async def measure(url: str, server_pid: int, presses: int = 20, switches: int = 
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="3 presses and 1 switch (CI)")
+    args = parser.parse_args()
+    counts = {"presses": 3, "switches": 1} if args.quick else {}
     with running_server() as server:
-        print(json.dumps(asyncio.run(measure(server.url, server.pid)), indent=2))
+        print(json.dumps(asyncio.run(measure(server.url, server.pid, **counts)), indent=2))

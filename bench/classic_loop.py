@@ -42,10 +42,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--out", required=True, help="where torch.save writes the weights")
+    parser.add_argument("--train-images", type=int, default=None, help="only the first N (as the CLI's flag)")
+    parser.add_argument("--test-images", type=int, default=None, help="only the first N test images")
     args = parser.parse_args()
     torch.manual_seed(0)
-    train_loader = DataLoader(ClassicMNIST(load_dataset("mnist", True)[0]), batch_size=32, shuffle=True)
-    test_loader = DataLoader(ClassicMNIST(load_dataset("mnist", False)[0]), batch_size=32)
+    train_images = load_dataset("mnist", True)[0][: args.train_images]
+    test_images = load_dataset("mnist", False)[0][: args.test_images]
+    train_loader = DataLoader(ClassicMNIST(train_images), batch_size=32, shuffle=True)
+    test_loader = DataLoader(ClassicMNIST(test_images), batch_size=32)
     model = VAE(CONFIG)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     start = time.perf_counter()

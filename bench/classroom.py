@@ -16,6 +16,7 @@ browsers would be on their own computers: the server's view of a class.
 
     python -m bench.classroom --seconds 60 --json artifacts/classroom.json
     python -m bench.classroom --seconds 60 --browser-students 3 --json artifacts/classroom-server.json
+    python -m bench.classroom --quick       # one student for 5 s (CI: proves it runs)
 """
 
 from __future__ import annotations
@@ -72,7 +73,10 @@ def main() -> None:
         metavar="N",
         help="only N explorers (and the trainers) in Chromium, the rest protocol students (browsers elsewhere)",
     )
+    parser.add_argument("--quick", action="store_true", help="one step of 1 student for 5 s (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.steps, args.seconds = [1], 5.0
     options = dict(o.split("=", 1) for o in args.option)
     with running_server(options=options) as server:
         report = asyncio.run(

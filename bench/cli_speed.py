@@ -2,6 +2,7 @@
 
     python -m bench.cli_speed                 # 3 runs of each, alternated (~10 min here)
     python -m bench.cli_speed --runs 5 --epochs 1
+    python -m bench.cli_speed --quick         # one run each on 2,000 images: seconds, to prove it runs (CI)
 
 Both sides start a fresh Python, import what they need, read MNIST, train the same network (2-D
 latent, classic widths, Gaussian likelihood: sum of squared errors + KL) for one epoch, test it on the
@@ -31,17 +32,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def command(side: str, epochs: int) -> list[str]:
+def command(side: str, epochs: int, train_images: int | None = None) -> list[str]:
+    """The process of one side; ``train_images`` (quick mode) limits both to the first N training images."""
+    subset = [] if train_images is None else ["--train-images", str(train_images)]
     if side == "cli":
-        return [sys.executable, "-m", "vae_core", "train", "--likelihood", "gaussian", "--epochs", str(epochs)]
-    return [sys.executable, "-m", "bench.classic_loop", "--epochs", str(epochs)]
+        return [sys.executable, "-m", "vae_core", "train", "--likelihood", "gaussian", "--epochs", str(epochs), *subset]
+    return [sys.executable, "-m", "bench.classic_loop", "--epochs", str(epochs), *subset]
 
 
-def timed(side: str, epochs: int, folder: Path) -> dict[str, float | str]:
+def timed(side: str, epochs: int, folder: Path, train_images: int | None = None) -> dict[str, float | str]:
     out = folder / ("cli.safetensors" if side == "cli" else "classic.pt")
     load = os.getloadavg()[0]
     start = time.perf_counter()
-    done = subprocess.run([*command(side, epochs), "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    process = [*command(side, epochs, train_images), "--out", str(out)]
+    done = subprocess.run(process, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"{side} failed: {done.stderr[-2000:]}")
@@ -54,14 +58,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="runs of each side")
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="one run of each on 2,000 images (CI: it still runs)")
     args = parser.parse_args()
+    train_images = 2000 if args.quick else None
+    if args.quick:
+        args.runs = 1
     print("CLI:     ", " ".join(command("cli", args.epochs)[1:]), "--out OUT")
     print("classic: ", " ".join(command("classic", args.epochs)[1:]), "--out OUT", flush=True)
     times: dict[str, list[float]] = {"classic": [], "cli": []}
     with tempfile.TemporaryDirectory() as folder:
         for i in range(args.runs):
             for side in ("classic", "cli") if i % 2 == 0 else ("cli", "classic"):
-                r = timed(side, args.epochs, Path(folder))
+                r = timed(side, args.epochs, Path(folder), train_images)
                 times[side].append(r["seconds"])
                 print(
                     f"run {i + 1} {side:7}: {r['seconds']:6.1f} s  test -ELBO {r['test_nelbo']:.2f}  "

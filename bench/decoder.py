@@ -19,6 +19,9 @@ For each shipped model, on the Latent explorer page of a running `streamlit run 
   first). Three times each: in a fresh browser (the weights are downloaded), back to the model the
   page already had, and after a reload (the weights come from the browser's HTTP cache).
 
+``--quick`` (CI: proves it runs) measures two models with 100 codes, one round, half-second drags
+and one switch each, and writes its results to a temporary file.
+
 Every model is opened once before measuring, so the server's own caches (test-set encodings, grid,
 the decoder file) are warm, as on a server that has been running. Results go to
 bench/results/decoder.json as well.
@@ -267,7 +270,7 @@ async def switches(playwright: Playwright, url: str, a: str, b: str, tries: int)
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    shipped = list(models.shipped_checkpoints())
+    shipped = list(models.shipped_checkpoints())[: args.models]
     results: dict[str, Any] = {"models": {}}
     with running_app() as url:
         async with async_playwright() as p:
@@ -328,7 +331,12 @@ def main() -> None:
     parser.add_argument("--drag-seconds", type=float, default=3.0)
     parser.add_argument("--tries", type=int, default=3, help="model switches of each kind")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--models", type=int, default=None, help="only the first N shipped models")
+    parser.add_argument("--quick", action="store_true", help="2 models, few codes and decodes (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.codes, args.rounds, args.drag_seconds, args.tries, args.models = 100, 1, 0.5, 1, 2
+        args.out = Path(tempfile.mkdtemp(prefix="bench-decoder-")) / "decoder.json"
     results = asyncio.run(measure(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))

@@ -1,5 +1,8 @@
 """Interactive latency in a real headless Chromium: python -m bench.latency
 
+``--quick`` (CI: proves it runs, in about a minute) takes a few of each interactive action and two cold
+starts, and leaves out the anomaly and lesson pages' first views (minutes: they score 12,000 images).
+
 Medians over repeated actions, timed in the page itself (performance.now) from the input event to
 the moment the new content is in the DOM and its image has loaded:
 - slider key press -> the new decoded image shown (explorer page)
@@ -198,6 +201,7 @@ def main() -> None:
     parser.add_argument("--cold-starts", type=int, default=3)
     parser.add_argument("--anomaly-only", action="store_true", help="measure only the anomaly page")
     parser.add_argument("--lessons-only", action="store_true", help="only the lesson pages' first views and switches")
+    parser.add_argument("--quick", action="store_true", help="a few actions, 2 cold starts, no anomaly/lessons (CI)")
     args = parser.parse_args()
     with sync_playwright() as p:
         browser = launch(p)
@@ -213,12 +217,13 @@ def main() -> None:
             page.goto(url)
             wait_ready(page)  # warm the caches once, as the first visitor does
             page.close()
-            results = measure(url, browser)
-        fresh, cached = cold_start(browser, args.cold_starts + 1)
+            results = measure(url, browser, 5, 2, 2) if args.quick else measure(url, browser)
+        fresh, cached = cold_start(browser, 2 if args.quick else args.cold_starts + 1)
         results["cold start -> first page ready, empty browser cache"] = summary([fresh])
         results["cold start -> first page ready, browser cache warm"] = summary(cached)
-        results |= anomaly_latencies(browser)
-        results |= lesson_latencies(browser)
+        if not args.quick:
+            results |= anomaly_latencies(browser)
+            results |= lesson_latencies(browser)
         browser.close()
     print(json.dumps(results, indent=2))
 

@@ -1,4 +1,7 @@
-"""Explorer latency idle and under load (4 explorers + 1 trainer): python -m bench.load [seconds]"""
+"""Explorer latency idle and under load (4 explorers + 1 trainer): python -m bench.load [seconds]
+
+``--quick`` is 5 seconds of load (CI: proves it runs); the default is 60.
+"""
 
 import asyncio
 import json
@@ -8,7 +11,8 @@ from harness.browser import running_app
 from harness.load import idle_latencies, median, run_load
 
 if __name__ == "__main__":
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    given = [a for a in sys.argv[1:] if a != "--quick"]
+    seconds = 5.0 if "--quick" in sys.argv else float(given[0]) if given else 60.0
     with running_app() as url:
         idle = idle_latencies(url)
         idle = asyncio.run(idle)

@@ -1,5 +1,5 @@
 """Server time of a slider move on the explorer page, measured with Streamlit's AppTest:
-python -m bench.server_time
+python -m bench.server_time [--quick]   (--quick: 5 moves, to prove it runs in CI)
 
 Each move sets the z1 slider and reruns; with the slider inside a fragment only the fragment runs.
 The figure includes AppTest's own overhead, so it is an upper bound on the server's work.
@@ -7,6 +7,7 @@ The figure includes AppTest's own overhead, so it is an upper bound on the serve
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 
@@ -31,4 +32,8 @@ def main(moves: int = 40) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--moves", type=int, default=40)
+    parser.add_argument("--quick", action="store_true", help="5 moves: proves it runs (CI)")
+    args = parser.parse_args()
+    main(5 if args.quick else args.moves)

@@ -7,6 +7,7 @@ growth over the second half. The server runs with its default settings (a closed
 kept 120 s for a reconnect, then dropped) unless --ttl says otherwise.
 
     python -m bench.soak 10 4 --probe artifacts/soak-probe.jsonl   # also: what holds the memory
+    python -m bench.soak --quick                                   # 2 visitors for 20 s (CI: proves it runs)
 
 --probe runs harness/memprobe.py inside the server: every 5 s it records glibc's heap (in use,
 free, mmapped), Streamlit's own accounting (session state, caches, uploaded and media files), the
@@ -29,7 +30,10 @@ if __name__ == "__main__":
     parser.add_argument("--ttl", type=int, default=None, help="server.disconnectedSessionTTL (Streamlit's: 120 s)")
     parser.add_argument("--probe", type=Path, default=None, help="write the server's memory breakdown here")
     parser.add_argument("--samples", type=Path, default=None, help="write the RSS samples here (JSON)")
+    parser.add_argument("--quick", action="store_true", help="2 visitors at once for 20 s (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.minutes, args.at_once = 1 / 3, 2
     options = {} if args.ttl is None else {"server.disconnectedSessionTTL": str(args.ttl)}
     env = probe_env(args.probe) if args.probe else None
     if args.probe:

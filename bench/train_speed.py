@@ -12,6 +12,7 @@ errors + KL). Reported:
 
     python -m bench.train_speed                  # the full comparison (10 classic epochs: ~10 min here)
     python -m bench.train_speed --classic-epochs 2
+    python -m bench.train_speed --quick          # 512 images, 1 classic epoch (CI: proves it runs)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 
 import torch
 from torch.utils.data import DataLoader
@@ -40,6 +42,7 @@ FAST = TrainConfig(
     seed=0,
 )
 CHECKS_PER_EPOCH = 4
+QUICK_HELP = "512 training and 256 test images, one classic epoch, 2 of ours: proves the code runs (CI)"
 
 
 def classic(train_images: torch.Tensor, test_images: torch.Tensor, epochs: int) -> dict[str, float]:
@@ -60,24 +63,27 @@ def classic(train_images: torch.Tensor, test_images: torch.Tensor, epochs: int) 
     return {
         "seconds": seconds,
         "images_per_second": seen / seconds,
-        "test_negative_elbo": evaluate(model, test_images)["negative_elbo"],
+        "test_negative_elbo": evaluate(model, test_images).negative_elbo,
     }
 
 
-def ours(train_images: torch.Tensor, test_images: torch.Tensor, target: float) -> dict[str, float]:
-    """Train FAST, testing every quarter epoch (untimed), until the target is met or the schedule ends."""
+def ours(
+    train_images: torch.Tensor, test_images: torch.Tensor, target: float, config: TrainConfig = FAST
+) -> dict[str, float]:
+    """Train with ``config`` (FAST), testing every quarter epoch (untimed), until the target is met or the
+    schedule ends."""
     state = {"reached": None, "evaluating": 0.0, "last": float("nan"), "trained": (0.0, 0.0)}
-    torch.manual_seed(FAST.seed)  # the same initial weights whatever ran before
+    torch.manual_seed(config.seed)  # the same initial weights whatever ran before
     model = VAE(CONFIG)
     start = time.perf_counter()
 
     def check(progress) -> None:
-        check_every = progress.total_steps // (FAST.epochs * CHECKS_PER_EPOCH)  # a quarter epoch, in steps
+        check_every = max(1, progress.total_steps // (config.epochs * CHECKS_PER_EPOCH))  # a quarter epoch, in steps
         if progress.step % check_every == 0 and state["reached"] is None:
             t0 = time.perf_counter()
             with torch.random.fork_rng():  # testing must not change the training's random draws
                 model.eval()
-                loss = evaluate(model, test_images)["negative_elbo"]
+                loss = evaluate(model, test_images).negative_elbo
                 model.train()
             state["evaluating"] += time.perf_counter() - t0
             state["last"] = loss
@@ -85,7 +91,9 @@ def ours(train_images: torch.Tensor, test_images: torch.Tensor, target: float) -
             if loss <= target:
                 state["reached"] = (*state["trained"], loss)
 
-    train(CONFIG, FAST, train_images, model=model, on_progress=check, should_stop=lambda: state["reached"] is not None)
+    train(
+        CONFIG, config, train_images, model=model, on_progress=check, should_stop=lambda: state["reached"] is not None
+    )
     epoch, seconds, loss = state["reached"] or (float("nan"), float("nan"), float("nan"))
     return {
         "epochs_to_target": epoch,
@@ -100,12 +108,15 @@ def ours(train_images: torch.Tensor, test_images: torch.Tensor, target: float) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--classic-epochs", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help=QUICK_HELP)
     args = parser.parse_args()
     train_images, test_images = load_dataset("mnist", True)[0], load_dataset("mnist", False)[0]
+    if args.quick:
+        train_images, test_images, args.classic_epochs = train_images[:512], test_images[:256], 1
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     base = classic(train_images, test_images, args.classic_epochs)
     print("classic:", json.dumps({k: round(v, 2) for k, v in base.items()}))
-    fast = ours(train_images, test_images, base["test_negative_elbo"])
+    fast = ours(train_images, test_images, base["test_negative_elbo"], replace(FAST, epochs=2) if args.quick else FAST)
     print("vae_core:", json.dumps({k: round(v, 2) for k, v in fast.items()}))
     print(f"images/s ratio: {fast['images_per_second'] / base['images_per_second']:.2f}x")
     fraction = fast["seconds_to_target"] / base["seconds"]
