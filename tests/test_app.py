@@ -57,7 +57,6 @@ def test_explorer_grid_options_change_the_grid():
     assert "8 x 8 manifold" in at.get("image")[1].captions[0]
 
 
-@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
 def test_higher_dimensional_model_lets_you_pick_dimensions_and_projection():
     at = app()
     at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
@@ -149,7 +148,6 @@ def test_anomaly_page_scores_the_suite_judges_uploads_and_shows_the_pitfall():
     assert not at.exception and any("overshoots" in i.value for i in at.info)
 
 
-@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
 def test_anomaly_page_on_a_binarised_model():
     at = app("anomaly.py")
     at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
@@ -272,7 +270,6 @@ def test_the_explorer_steps_by_a_tenth_with_a_finer_step_on_request():
     assert at.slider(key="z_x").step == 0.01 and at.slider(key="z_y").step == 0.01
 
 
-@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
 def test_dimensions_are_numbered_from_one_everywhere_and_the_most_used_come_first():
     at = app()
     at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
@@ -308,7 +305,6 @@ def test_an_input_as_atypical_as_the_least_typical_test_digits_is_flagged():
     assert not any("may not be a digit" in w.value for w in at.warning)
 
 
-@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
 def test_projected_scatter_axes_are_named_as_components():
     at = app("scatter.py")
     at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()

@@ -53,8 +53,3 @@ def test_a_session_that_reconnects_in_time_is_kept(runtime):
     runtime.connected = set()
     assert housekeeping.forget_gone_sessions(now=200.0) == []  # the clock starts again from 200 s
     assert sorted(housekeeping.forget_gone_sessions(now=200.0 + 120 + housekeeping.CHECK_EVERY + 1)) == ["a", "b"]
-
-
-def test_sweeping_outside_a_server_does_nothing_harmful():
-    housekeeping.sweep()  # no Streamlit runtime here: only malloc_trim, which is safe anywhere
-    housekeeping.give_back_free_memory()

@@ -72,7 +72,7 @@ def synthetic_posteriors() -> tuple[torch.Tensor, torch.Tensor]:
 
 def test_a_dimension_carrying_a_hundredth_of_a_nat_is_inactive_and_one_carrying_a_nat_is_active():
     means, logvars = synthetic_posteriors()
-    used = latent.dimension_usage(means, logvars, standard_normal=True)
+    used = latent.dimension_usage(means, logvars, StandardNormal(3))
     torch.testing.assert_close(used.kl, torch.tensor([0.011, 1.0, 0.0]))
     torch.testing.assert_close(used.information, torch.tensor([0.5 * math.log(1.022), 1.0, 0.0]))
     torch.testing.assert_close(used.activity, torch.tensor([0.022, 1 - math.exp(-2), 0.0]))
@@ -85,7 +85,7 @@ def test_a_dimension_carrying_a_hundredth_of_a_nat_is_inactive_and_one_carrying_
 
 def test_without_a_standard_prior_the_information_decides_with_the_same_threshold():
     means, logvars = synthetic_posteriors()
-    used = latent.dimension_usage(means, logvars, standard_normal=False)
+    used = latent.dimension_usage(means, logvars, MixturePrior(3, 2))
     assert used.kl is None and used.what == "information"
     torch.testing.assert_close(used.nats, used.information)
     assert used.active.tolist() == [False, True, False] and used.order == (1, 0, 2)
@@ -141,15 +141,11 @@ def test_the_evaluation_counts_what_the_pages_count(small_model):
 def test_the_shipped_checkpoints_stored_kl_recounts_with_a_wide_gap_at_the_threshold(name, expected):
     """Recounted from each checkpoint's stored test-set KL per dimension (the files are not rewritten):
     no dimension carries between 0.03 and 0.36 nats, so the count does not hang on the exact threshold."""
-    path = ROOT / "checkpoints" / f"{name}.safetensors"
-    if not path.exists():
-        pytest.skip(f"needs the shipped {name} checkpoint")
-    kl = vc.load_checkpoint(path).info["test"]["kl_per_dim"]
+    kl = vc.load_checkpoint(ROOT / "checkpoints" / f"{name}.safetensors").info["test"]["kl_per_dim"]
     assert vc.active_units(kl) == expected
     assert not [v for v in kl if 0.03 < v < 0.36]
 
 
-@pytest.mark.skipif(not SHIPPED_BETA1.exists(), reason="needs the shipped beta1-10d checkpoint")
 def test_beta1_10d_has_nine_active_units_and_z7_is_not_one_of_them():
     """The shipped checkpoint's stored figures said 10 of 10 (Burda's criterion): z7 carries 0.011 nats
     and its traversal row is nine identical 8s. Recounted from the stored KL and measured on the test
