@@ -11,7 +11,7 @@ import pytest
 
 from harness.browser import require_chromium, running_server
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # the second CI stage (docs/testing.md)
 require_chromium()
 
 STUDENTS = int(os.environ.get("CLASSROOM_STUDENTS", "8"))

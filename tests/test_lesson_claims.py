@@ -23,6 +23,7 @@ def test_the_default_lesson_states_its_measurable_sentences_as_claims():
     assert {"hole_fraction", "active_units", "path_peak_step", "auroc", "sample_novelty"} <= measured
 
 
+@pytest.mark.slow  # minutes: each claim measures the shipped models (the second CI stage, docs/testing.md)
 @pytest.mark.parametrize("claim", CLAIMS)
 def test_a_lesson_claim_holds_on_the_shipped_models(claim):
     verdict = claims.evaluate(claim)

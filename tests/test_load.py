@@ -10,7 +10,7 @@ import pytest
 
 from harness.browser import CHROMIUM, running_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # the second CI stage (docs/testing.md)
 if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 

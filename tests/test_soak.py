@@ -27,7 +27,7 @@ from harness.browser import require_chromium, running_server
 from harness.memprobe import probe_env
 from harness.soak import settle, soak
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # the second CI stage (docs/testing.md)
 require_chromium()
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
