@@ -28,6 +28,10 @@ declare -A RECIPES=(
     --eval-k 1000 --eval-images 1000"
   [beta4-10d]="--latent-dim 10 --beta 4 --epochs 30 --batch-size 128 --lr 1e-3 --precision bfloat16 --seed 0
     --eval-k 1000 --eval-images 1000"
+  # The blur pair's Gaussian side: beta1-10d's recipe with the Gaussian likelihood (sigma^2 = 1/2, the sum of
+  # squared errors), so the likelihood is the only difference.
+  [gaussian-10d]="--latent-dim 10 --likelihood gaussian --beta 1 --epochs 30 --batch-size 128 --lr 1e-3
+    --precision bfloat16 --seed 0 --eval-k 1000 --eval-images 1000"
   # A prior pair at the classic widths: N(0, I), and a learnt 10-component Gaussian mixture; nothing else differs.
   [standard-2d]="--latent-dim 2 --likelihood bernoulli --epochs 20 --batch-size 128 --lr 1e-3 --precision bfloat16
     --seed 0 --eval-k 1000 --eval-images 1000"
@@ -37,7 +41,7 @@ declare -A RECIPES=(
   [vamp-32d]="--latent-dim 32 --likelihood bernoulli --binarize dynamic --prior vamp --prior-components 500
     --epochs 60 --batch-size 128 --lr 1e-3 --precision bfloat16 --seed 0 --eval-k 5000 --eval-images 1000"
 )
-ORDER=(mnist-2d mnist-32d beta1-10d beta4-10d standard-2d mixture-2d classic-2d vamp-32d)
+ORDER=(mnist-2d mnist-32d beta1-10d beta4-10d gaussian-10d standard-2d mixture-2d classic-2d vamp-32d)
 for name in "${@:-${ORDER[@]}}"; do
   # shellcheck disable=SC2086 # the recipe is a list of flags
   train ${RECIPES[$name]} --out "checkpoints/$name.safetensors"

@@ -16,7 +16,8 @@ from vae_core import latent
 from vae_core.usage import ACTIVE_UNIT_NATS
 
 PRESETS = {
-    "Gaussian vs Bernoulli": ("classic-2d", "standard-2d"),
+    "Gaussian vs Bernoulli": ("gaussian-10d", "beta1-10d"),
+    "Gaussian vs Bernoulli, 2-D": ("classic-2d", "standard-2d"),
     "β = 1 vs β = 4": ("beta1-10d", "beta4-10d"),
     "standard vs mixture prior": ("standard-2d", "mixture-2d"),
 }
@@ -76,6 +77,23 @@ def side(active: ActiveModel, suffix: str, digits: tuple[int, ...], seed: int) -
     st.image(png_uri(enlarge(strip, 2)), caption="test digits (top), reconstructed (bottom)")
     samples = enlarge(derived.prior_samples(active.key, active, 7, seed), 2)
     st.image(png_uri(samples), caption=f"7 × 7 prior samples, seed {seed}")
+    sharp, digits_sharp = (
+        derived.sample_sharpness(active.key, active, 7, seed),
+        derived.test_sharpness(model.config.dataset),
+    )
+    grey, edge = st.columns(2)
+    grey.metric(
+        "mid-grey share of the ink",
+        f"{sharp.mid_grey_share:.2f}",
+        help=f"Of these samples' inked pixels, the share that is neither near-black nor near-white: a blur is mostly "
+        f"grey rim. Real test digits: {digits_sharp.mid_grey_share:.2f}.",
+    )
+    edge.metric(
+        "edge strength",
+        f"{sharp.edge_strength:.1f}",
+        help=f"The mean gradient (grey levels per pixel, 0-255) over the ink and its rim: steep edges are sharp. "
+        f"Real test digits: {digits_sharp.edge_strength:.1f}.",
+    )
     extent, dims, base = grid_extent(active)
     grid = derived.manifold(active.key, active, GRID, extent, "linear", dims, base)
     st.image(

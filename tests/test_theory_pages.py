@@ -158,8 +158,10 @@ def test_compare_two_models_on_the_same_digits_seed_and_grid():
     at = app("compare.py")
     assert not at.exception
     a, b = at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value
-    if installed("classic-2d", "standard-2d"):
-        assert (a, b) == ("shipped:classic-2d", "shipped:standard-2d")
+    assert (a, b) == ("shipped:gaussian-10d", "shipped:beta1-10d")  # the blur pair: only the likelihood differs
+    grey = [float(m.value) for m in at.metric if m.label == "mid-grey share of the ink"]
+    edges = [float(m.value) for m in at.metric if m.label == "edge strength"]
+    assert grey[0] > grey[1] and edges[0] < edges[1], "the Gaussian side's samples are the blurrier, on screen"
     table = at.dataframe[0].value
     assert [c[:2] for c in table.columns] == ["A:", "B:"]
     assert {"test −ELBO (nats)", "KL", "active units (≥ 0.1 nats)"} <= set(table.index)

@@ -259,6 +259,12 @@ def sample_sharpness(key: str, _active: ActiveModel, n: int, seed: int) -> sharp
     return sharpness.sharpness(vc.sample_prior(_active.model, n * n, seed))
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def test_sharpness(dataset_name: str) -> sharpness.Sharpness:
+    """How sharp real digits are: the same figures on the first 1,000 test images, for reference."""
+    return sharpness.sharpness(vc.to_float(dataset(dataset_name, False)[0][:1000]))
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def class_neighbours(key: str, _active: ActiveModel) -> float:
     """The share of test codes whose 5 nearest other codes mostly (3 or more) share their label: how
