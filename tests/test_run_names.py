@@ -23,3 +23,20 @@ def test_runs_that_differ_in_beta_or_latent_size_have_different_names():
     b = run_label(MODEL_DEFAULTS, dataclasses.replace(TRAIN_DEFAULTS, beta=4.0), None, "bbbb")
     c = run_label(dataclasses.replace(MODEL_DEFAULTS, latent_dim=16), TRAIN_DEFAULTS, None, "cccc")
     assert "β 1," in a and "β 4," in b and c.startswith("16-d")
+
+
+def test_a_run_with_kl_warm_up_says_so():
+    """The Collapse page's pair differs only in the KL warm-up: without it both runs had one name."""
+    plain = run_label(MODEL_DEFAULTS, TRAIN_DEFAULTS, None, "aaaa")
+    warm = run_label(MODEL_DEFAULTS, dataclasses.replace(TRAIN_DEFAULTS, kl_warmup_epochs=2), None, "bbbb")
+    one = run_label(MODEL_DEFAULTS, dataclasses.replace(TRAIN_DEFAULTS, kl_warmup_epochs=1), None, "cccc")
+    half = run_label(MODEL_DEFAULTS, dataclasses.replace(TRAIN_DEFAULTS, kl_warmup_epochs=0.5), None, "dddd")
+    assert "warm-up" not in plain
+    assert "β 1, warm-up 2 epochs, " in warm and "warm-up 1 epoch, " in one and "warm-up 0.5 epochs, " in half
+
+
+def test_a_run_on_another_data_set_names_it():
+    """A Fashion-MNIST run and an MNIST run with the same settings are told apart by name."""
+    fashion = run_label(dataclasses.replace(MODEL_DEFAULTS, dataset="fashion-mnist"), TRAIN_DEFAULTS, None, "aaaa")
+    assert fashion.startswith("2-d bernoulli fashion-mnist, β 1,")
+    assert "mnist" not in run_label(MODEL_DEFAULTS, TRAIN_DEFAULTS, None, "bbbb")

@@ -34,11 +34,15 @@ _speed = [3000.0]  # images per second of the last run on this server: how long 
 
 def run_label(model: vc.VAEConfig, training: vc.TrainConfig, stopped_at: float | None, serial: str) -> str:
     """A run's name in the model picker, short enough for the sidebar (the picker's caption lists the
-    rest): what sets runs apart (latent size, likelihood, β) and the epochs it trained, the epoch it
-    was stopped at if it was (a run stopped at 0.97 of 3 epochs was once listed as "3 epochs")."""
+    rest): what sets runs apart (latent size, likelihood, data set when not MNIST, β, the KL warm-up
+    when there is one: the Collapse page's pair differs in nothing else) and the epochs it trained, the
+    epoch it was stopped at if it was (a run stopped at 0.97 of 3 epochs was once listed as "3 epochs")."""
     planned = f"{training.epochs} epoch{'s' if training.epochs != 1 else ''}"
     epochs = planned if stopped_at is None else f"stopped at epoch {stopped_at:.2f} of {training.epochs}"
-    return f"{model.latent_dim}-d {model.likelihood}, β {training.beta:g}, {epochs} · {serial[:4]}"
+    data = "" if model.dataset == "mnist" else f" {model.dataset}"
+    warmup = training.kl_warmup_epochs
+    annealed = f", warm-up {warmup:g} epoch{'s' if warmup != 1 else ''}" if warmup > 0 else ""
+    return f"{model.latent_dim}-d {model.likelihood}{data}, β {training.beta:g}{annealed}, {epochs} · {serial[:4]}"
 
 
 class TrainingJob:
