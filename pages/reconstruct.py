@@ -9,7 +9,7 @@ import torch
 
 import vae_core as vc
 from ui import derived, links, models, widgets
-from ui.charts import LEGEND_ABOVE, ellipse, scatter_figure
+from ui.charts import LEGEND, ellipse, scatter_figure
 from ui.images import heatmap, png_uri, square, to_uint8
 from ui.notes import explain
 from ui.state import Key
@@ -139,7 +139,7 @@ def placement(name: str, result: Result, number: int) -> None:
                 marker=dict(symbol="star", size=22, color="gold", line=dict(color="black", width=1.5)),
             )
         )
-        fig.update_layout(showlegend=True, legend=LEGEND_ABOVE, margin=dict(t=70))
+        fig.update_layout(showlegend=True, legend=LEGEND)
         if zoomed:
             fig.update_xaxes(range=[mu[0] - spread, mu[0] + spread])
             fig.update_yaxes(range=[mu[1] - spread, mu[1] + spread])

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 # margin to fit it, over as many rows as the width needs. Above the plot it ran into the title
 # ("complexity-corrected: AUROC 1.000" under the legend) wherever the two did not fit on one line.
 LEGEND = dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor="left", x=0)
-LEGEND_ABOVE = LEGEND  # the old name, for pages that still import it: the legend is below now
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
