@@ -64,13 +64,26 @@ with st.sidebar, widgets.control_group("grid"):  # the heading goes where a less
             persist_state="session",
         )
         dims = (int(d1), int(d2))
-        hold = st.radio("Other dimensions held at", links.options(Key.HOLD), key=Key.HOLD, persist_state="session")
-        if hold != "0":
+        sent = st.session_state.get(Key.HOLD_CODE)
+        if sent is not None and len(sent[1]) != model.latent_dim:
+            sent = None  # sent for another model
+        holds = links.options(Key.HOLD) + ([widgets.EXPLORE_MINE] if sent else [])
+        if st.session_state.get(Key.HOLD) not in holds:
+            st.session_state[Key.HOLD] = holds[0]
+        hold = st.radio("Other dimensions held at", holds, key=Key.HOLD, persist_state="session")
+        if hold == widgets.EXPLORE_MINE:
+            base = sent[1]
+            st.caption(f"held at the posterior mean of {sent[0]}, sent from Reconstruct")
+        elif hold != "0":
             index = widgets.pick_test_digit(active, "Digit", Key.HOLD_DIGIT)
             base = tuple(float(v) for v in means[index])
 
     fine = st.toggle("Fine steps (0.01)", key=Key.FINE_STEPS, persist_state="session")
 
+if st.session_state.pop(Key.EXPLORE_FROM, False) and Key.HOLD_CODE in st.session_state:
+    code = st.session_state[Key.HOLD_CODE][1]  # Reconstruct's "Explore from here": start the pad on that digit
+    if len(code) == model.latent_dim:
+        st.session_state[Key.Z_X], st.session_state[Key.Z_Y] = (round(code[d], 2) for d in dims)
 grid = derived.manifold(active.key, active, n, extent, spacing, dims, base)
 axis = vc.grid_axis(n, extent, spacing).numpy()
 limit = max(4.0, abs(float(axis[0])) + 1.0)

@@ -50,8 +50,28 @@ found = derived.interpolation(model, ends, steps)
 strips = {name: path.images for name, path in found.items()}
 
 st.caption("Scrub t from one digit (0) to the other (1): your browser decodes both paths at every position.")
-codes = found["linear"].codes[0].tolist(), found["linear"].codes[-1].tolist()
-widgets.latent_scrub(active, Key.INTERP_SCRUB, {"linear": (*codes, "lerp"), "spherical": (*codes, "slerp")})
+
+
+def remember_t(t: float) -> None:
+    """Where the scrubber was let go: the link carries it, and reopening it puts the scrubber there."""
+    st.session_state[Key.INTERP_T] = t
+
+
+@st.fragment
+def scrubber() -> None:
+    """The scrubber in a fragment of its own: letting it go reruns only this, to write t into the link."""
+    codes = found["linear"].codes[0].tolist(), found["linear"].codes[-1].tolist()
+    widgets.latent_scrub(
+        active,
+        Key.INTERP_SCRUB,
+        {"linear": (*codes, "lerp"), "spherical": (*codes, "slerp")},
+        at=st.session_state.get(Key.INTERP_T, 0.5),
+        on_release=remember_t,
+    )
+    links.publish()
+
+
+scrubber()
 
 for name, images in strips.items():
     strip = to_uint8(vc.tile(images, steps, pad=2))

@@ -112,6 +112,7 @@ def show(name: str, result: Result, k: int, number: int) -> None:
     with c3:
         typicality(result)
     placement(name, result, number)
+    widgets.explore_from_here(active, name, result.mean.tolist(), f"{Key.RECON_EXPLORE}_{number}")
 
 
 def placement(name: str, result: Result, number: int) -> None:
@@ -182,6 +183,7 @@ for number, (name, data) in enumerate(inputs[:12]):
             c2.image(png_uri(to_uint8(result.recon)), caption="reconstruction", width=168)
             st.metric("-ELBO (nats)", f"{float(result.terms.negative_elbo):.1f}")
             typicality(result)
+            widgets.explore_from_here(active, name, result.mean.tolist(), f"{Key.RECON_EXPLORE}_pad")
     show(name, result, k, number)
 
 maths_panel()

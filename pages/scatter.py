@@ -1,6 +1,7 @@
 """Latent scatter: where the encoder puts the 10,000 test digits; select points to see them."""
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
@@ -48,8 +49,36 @@ def remember() -> None:
     st.session_state[Key.SCATTER_SELECTION] = Selection.from_event(event.selection, coords, indices)
 
 
+def digit_pairs(shown: list[int]) -> None:
+    """Each test digit in ``shown`` above its reconstruction, at one fixed width, the caption under the pair
+    (a caption on the top image once widened it to the caption's width, 2.6 times its reconstruction's)."""
+    images = derived.test_set(active)[0][shown]
+    x = vc.prepare_inputs(model, images)
+    recon = vc.reconstruct(model, x)
+    scores = derived.test_negative_elbos(active.key, active)
+    cols = st.columns(min(len(shown), 12))
+    for i, index in enumerate(shown):
+        with cols[i % len(cols)]:
+            caption = f"#{index} ({active.class_names[labels[index]]}) · −ELBO {scores[index]:.0f}"
+            if model.latent_dim == 2:
+                caption += f" · z = ({means[index, 0]:.2f}, {means[index, 1]:.2f})"
+            st.image(png_uri(enlarge(to_uint8(x[i, 0]), DIGIT_ZOOM)), width=DIGIT_PX)
+            st.image(png_uri(enlarge(to_uint8(recon[i]), DIGIT_ZOOM)), width=DIGIT_PX, caption=caption)
+
+
 @st.fragment
 def scatter() -> None:
+    found = st.number_input(
+        "Find a test digit by its number",
+        0,
+        len(means) - 1,
+        None,
+        key=Key.SCATTER_FIND,
+        placeholder=f"0 to {len(means) - 1:,}",
+        persist_state="session",
+        help="The number the chart shows when you hover over a point; the digit's point is marked with a star.",
+        width=320,
+    )
     fig = scatter_figure(
         coords,
         labels[indices],
@@ -76,13 +105,19 @@ def scatter() -> None:
         fig.update_layout(plot_bgcolor="black")
         fig.update_xaxes(showgrid=False, zeroline=False)  # white lines would cut through the digits
         fig.update_yaxes(showgrid=False, zeroline=False)
+    position = {int(index): i for i, index in enumerate(indices)}
+    if found is not None and found in position:
+        fig.add_trace(found_marker(coords[position[found]], found))
     selection: Selection | None = st.session_state.get(Key.SCATTER_SELECTION)
     chosen = selection.chosen(coords, indices) if selection else []
     if chosen:  # show the selection (a link's too) as plotly shows its own: the rest dimmed
-        position = {int(index): i for i, index in enumerate(indices)}
         fig.update_traces(selectedpoints=[position[i] for i in chosen], selector=dict(name="test digits"))
     st.plotly_chart(fig, on_select=remember, selection_mode=("points", "box", "lasso"), key=Key.SCATTER_CHART)
     links.publish()
+    if found is not None:
+        where = "marked with a star" if found in position else f"not among the {len(indices):,} points drawn"
+        st.write(f"**Test digit #{found}** ({where}): the digit above its reconstruction")
+        digit_pairs([int(found)])
     if not chosen:
         widgets.instructions(
             "Click a point to see its digit and reconstruction; "
@@ -92,22 +127,23 @@ def scatter() -> None:
         )
         return
     shown = chosen[:24]
-    images = derived.test_set(active)[0][shown]
-    x = vc.prepare_inputs(model, images)
-    recon = vc.reconstruct(model, x)
-    scores = derived.test_negative_elbos(active.key, active)
     more = f" (first {len(shown)} shown)" if len(chosen) > len(shown) else ""
     st.write(f"**{len(chosen):,} selected**{more}: the test digit above its reconstruction")
-    cols = st.columns(min(len(shown), 12))
-    for i, index in enumerate(shown):
-        with cols[i % len(cols)]:
-            caption = f"#{index} ({active.class_names[labels[index]]}) · −ELBO {scores[index]:.0f}"
-            if model.latent_dim == 2:
-                caption += f" · z = ({means[index, 0]:.2f}, {means[index, 1]:.2f})"
-            # Both at one fixed width, the caption under the pair: a caption on the top image once
-            # widened it to the caption's width, 2.6 times its reconstruction's.
-            st.image(png_uri(enlarge(to_uint8(x[i, 0]), DIGIT_ZOOM)), width=DIGIT_PX)
-            st.image(png_uri(enlarge(to_uint8(recon[i]), DIGIT_ZOOM)), width=DIGIT_PX, caption=caption)
+    digit_pairs(shown)
+
+
+def found_marker(point: np.ndarray, index: int) -> go.Scattergl:
+    """A gold star on the digit looked up: WebGL, added after the points, so it is drawn over them."""
+    return go.Scattergl(
+        x=[point[0]],
+        y=[point[1]],
+        mode="markers",
+        name=f"#{index}",
+        marker=dict(symbol="star", size=20, color="gold", line=dict(color="black", width=1.5)),
+        customdata=[[index, int(labels[index])]],  # a click on the star selects its digit (ui.selection)
+        hovertemplate=f"test digit #{index}<extra></extra>",
+        showlegend=False,
+    )
 
 
 with st.container():  # a slot of the page's own, as on pages/explorer.py

@@ -165,6 +165,26 @@ def test_reconstruct_draw_a_digit(page):
     assert abs(beside.bounding_box()["y"] - box["y"]) < 300 and beside.bounding_box()["x"] > box["x"] + box["width"]
 
 
+def test_explore_from_here_opens_the_explorer_at_an_uploaded_digits_code(page):
+    open_page(page, "reconstruct")
+    main(page).locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [{"name": "two.png", "mimeType": "image/png", "buffer": digit_png(1, size=140)}]
+    )
+    page.wait_for_selector("text=-ELBO (nats)", timeout=30_000)
+    wait_ready(page)
+    mean = page.evaluate(  # the star on the 2-D model's latent plane: the posterior mean itself
+        """() => { const gd = document.querySelectorAll('.js-plotly-plot')[0];
+        const t = gd._fullData.find((d) => d.name === 'two.png'); return [t.x[0], t.y[0]]; }"""
+    )
+    main(page).get_by_role("button", name="Explore from here").click()
+    page.wait_for_function("() => document.body.innerText.includes('decoded at z =')", timeout=30_000)
+    wait_ready(page)
+    z = [round(v, 2) for v in mean]
+    assert f"decoded at z = ({z[0]:.2f}, {z[1]:.2f})" in main(page).inner_text()
+    query = parse_qs(urlparse(page.url).query)
+    assert [float(query["z1"][0]), float(query["z2"][0])] == z, "and the link says so"
+
+
 def test_anomaly_upload_is_scored_marked_and_judged(page):
     open_page(page, "anomaly")
     assert "Every set, every score: AUROC" in main(page).inner_text()

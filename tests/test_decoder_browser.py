@@ -267,6 +267,33 @@ def test_scrubbing_t_decodes_both_paths_in_the_browser_as_the_server_does(page):
     assert len(sent) == before, "scrubbing must not involve the server"
 
 
+def open_scrubber(page: Page, query: str = "") -> None:
+    page.goto(f"{page.app_url}/interpolation{query}")  # type: ignore[attr-defined]
+    wait_ready(page)
+    page.wait_for_function(f"() => {SCRUB} && {SCRUB}.dataset.state === 'ready'", timeout=30_000)
+
+
+def scrub_position(page: Page) -> tuple[float, str]:
+    """The scrubber's t (its input) and the value it shows."""
+    return page.evaluate(
+        f"() => [Number({SCRUB}.querySelector('input').value), {SCRUB}.querySelector('output').textContent]"
+    )
+
+
+def test_where_t_is_let_go_goes_into_the_link_and_the_link_puts_the_scrubber_there(page):
+    open_scrubber(page, "?t=0.25")
+    assert scrub_position(page) == [0.25, "0.25"]
+    link = page.url
+    page.evaluate(
+        f"""() => {{ const input = {SCRUB}.querySelector('input'); input.value = '0.8125';
+        input.dispatchEvent(new Event('input')); input.dispatchEvent(new Event('change')); }}"""
+    )
+    page.wait_for_url(lambda url: url != link, timeout=15_000)
+    assert parse_qs(urlparse(page.url).query)["t"] == ["0.812"]  # 3 decimals: a short link
+    open_scrubber(page, "?" + urlparse(page.url).query)
+    assert scrub_position(page) == [0.812, "0.81"]
+
+
 def test_on_a_phone_the_pad_fits_and_a_finger_moves_the_point(browser, app_url):
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     page = context.new_page()

@@ -72,10 +72,15 @@ def shows(text: str):
 
 PAGE_LINKS = [
     ("samples.py", {"n": "4", "seed": "3", "t": "0.5"}, shows("16 samples")),
-    ("interpolation.py", {"from": "7:3", "to": "1:0", "steps": "5"}, lambda at: len(at.get("image")) == 2),
+    (
+        "interpolation.py",
+        {"from": "7:3", "to": "1:0", "steps": "5", "t": "0.3"},
+        lambda at: len(at.get("image")) == 2 and at.session_state["interp_t"] == 0.3,
+    ),
     ("interpolation.py", {"pick": "random", "pair": "12,345"}, lambda at: at.session_state["interp_pair"] == [12, 345]),
     ("scatter.py", {"sel": "box:-0.6,1.4,-0.6,1.4"}, shows("5,103 selected** (first 24 shown)")),
     ("scatter.py", {"sel": "points:7,11"}, lambda at: len(images_of(at)) == 4),
+    ("scatter.py", {"digit": "42"}, lambda at: len(images_of(at)) == 2 and shows("Test digit #42")(at)),
     ("train.py", {"latent": "8", "beta": "4", "images": "5000"}, lambda at: at.number_input(key="t_latent").value == 8),
     ("reconstruct.py", {"k": "100"}, lambda at: at.session_state["recon_k"] == 100),  # its slider shows with an image
 ]
@@ -184,3 +189,15 @@ def test_a_digit_between_a_corner_and_its_rounding_stays_out():
     assert made.chosen(coords, indices) == [7]
     assert Selection.from_text(made.to_text()).chosen(coords, indices) == [7]
     assert Selection.from_text(f"box:0,{corner:.4g},0,1").chosen(coords, indices) == [7, 8], "4 figures let it in"
+
+
+def test_a_clicked_point_is_the_digit_its_customdata_names_whichever_trace_it_is_in():
+    """With a trace per class (the scatter's key hides and isolates them) a point's position is within
+    its trace: the test index comes from its customdata, never from the position among all digits."""
+    indices = np.array([5, 6, 7, 8])
+    event = {
+        "points": [{"curve_number": 3, "point_index": 0, "customdata": [8, 1]}, {"curve_number": 0, "point_index": 2}]
+    }
+    assert Selection.from_event(event, np.zeros((4, 2)), indices) == Selection("points", (8, 7))
+    stray = {"points": [{"curve_number": 2, "point_index": 1}]}  # a path or an ellipse: no digit
+    assert Selection.from_event(stray, np.zeros((4, 2)), indices) is None

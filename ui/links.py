@@ -77,7 +77,9 @@ def _whole(text: str, low: int, high: int, what: str = "it") -> int:
     return int(value)
 
 
-def number(name: str, key: str, low: float, high: float, integer: bool = False) -> Param:
+def number(name: str, key: str, low: float, high: float, integer: bool = False, meaning: str = "") -> Param:
+    """A number from ``low`` to ``high``; ``meaning`` says what it stands for, where its name does not."""
+
     def parse(text: str, _model: vc.VAE) -> tuple[Any, ...]:
         if integer:
             return (_whole(text, int(low), int(high)),)
@@ -87,7 +89,7 @@ def number(name: str, key: str, low: float, high: float, integer: bool = False) 
         return (value,)
 
     kind = "a whole number" if integer else "a number"
-    values = f"{kind} from {readable(low)} to {readable(high)}"
+    values = f"{kind} from {readable(low)} to {readable(high)}" + (f": {meaning}" if meaning else "")
     return Param(name, (key,), parse, lambda v: str(int(v)) if integer else f"{float(v):g}", values=values)
 
 
@@ -158,6 +160,16 @@ def test_indices(name: str, key: str, most: int) -> Param:
     return Param(name, (key,), parse, lambda v: ",".join(str(i) for i in v), values=values)
 
 
+def test_index(name: str, key: str) -> Param:
+    """One test digit by its number in the test set (as the scatter's hover and captions show it)."""
+
+    def parse(text: str, model: vc.VAE) -> tuple[Any, ...]:
+        size = len(vc.load_dataset(model.config.dataset, train=False)[1])
+        return (_whole(text, 0, size - 1, "a test digit's number"),)
+
+    return Param(name, (key,), parse, lambda v: str(int(v)), values="a test digit's number, from 0")
+
+
 def selection(name: str, key: str) -> Param:
     """The scatter's selection: clicked points, or a box or lasso region (see ui.selection)."""
 
@@ -216,12 +228,14 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         test_digit("to", Key.INTERP_TO),
         test_indices("pair", Key.INTERP_PAIR, most=2),
         number("steps", Key.INTERP_STEPS, 3, 20, integer=True),
+        number("t", Key.INTERP_T, 0, 1, meaning="where the scrubber stands, 0 at the first digit, 1 at the second"),
     ),
     "scatter.py": (
         choice("projection", Key.PROJECTION, {"pca": "PCA", "tsne": "t-SNE"}),
         choice("points", Key.TSNE_POINTS, {str(n): n for n in (1000, 2000, 3000, 5000, 10000)}),
         flag("grid", Key.GRID_UNDER),
         selection("sel", Key.SCATTER_SELECTION),
+        test_index("digit", Key.SCATTER_FIND),
     ),
     "samples.py": (
         number("n", Key.SAMPLES_N, 3, 12, integer=True),

@@ -91,8 +91,21 @@ class Selection:
             lasso = selection["lasso"][0]
             vertices = tuple(float(v) for xy in zip(lasso["x"], lasso["y"], strict=True) for v in xy)
             return cls("lasso", vertices).snapped(coords, indices)
-        points = [int(indices[p["point_index"]]) for p in selection.get("points", []) if "point_index" in p]
-        return cls("points", tuple(points[:MOST_POINTS])) if points else None
+        points = [test_index(p, indices) for p in selection.get("points", [])]
+        chosen = list(dict.fromkeys(i for i in points if i is not None))  # once each, in the order clicked
+        return cls("points", tuple(chosen[:MOST_POINTS])) if chosen else None
+
+
+def test_index(point: dict[str, Any], indices: np.ndarray) -> int | None:
+    """The test digit a clicked point stands for: its customdata's first number (the scatter puts each
+    point's test index there, whichever trace it is in: one per class, or a star on a digit looked up),
+    else its position among ``indices`` (a figure of one trace); None for a point of neither."""
+    data = point.get("customdata")
+    if isinstance(data, list | tuple) and data and isinstance(data[0], int | float):
+        return int(data[0])
+    if point.get("curve_number", 0) == 0 and isinstance(point.get("point_index"), int):
+        return int(indices[point["point_index"]])
+    return None
 
 
 def inside_polygon(x: np.ndarray, y: np.ndarray, polygon: np.ndarray) -> np.ndarray:

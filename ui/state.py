@@ -44,6 +44,10 @@ class Key(StrEnum):
     DIM_Y = "dim_y"
     HOLD = "hold"
     HOLD_DIGIT = "hold_digit"
+    # A drawn or uploaded digit's posterior mean, (its name, the code), sent from Reconstruct: the
+    # explorer can hold the other dimensions there (session only: a link cannot carry an upload).
+    HOLD_CODE = "hold_code"
+    EXPLORE_FROM = "explore_from"  # set once by Reconstruct's "Explore from here": start the pad at HOLD_CODE
     FINE_STEPS = "fine_steps"
     Z_X = "z_x"
     Z_Y = "z_y"
@@ -60,6 +64,7 @@ class Key(StrEnum):
     INTERP_SCATTER = "interp_scatter"
     INTERP_ELBO = "interp_elbo"
     INTERP_SCRUB = "interp_scrub"  # t along both paths, decoded in the browser
+    INTERP_T = "interp_t"  # where the scrubber was let go, from 0 to 1: a link carries it
 
     # Latent scatter
     PROJECTION = "proj"
@@ -67,12 +72,14 @@ class Key(StrEnum):
     GRID_UNDER = "under"
     SCATTER_CHART = "scatter_chart"
     SCATTER_SELECTION = "scatter_selection"  # a ui.selection.Selection: what the view shows as selected
+    SCATTER_FIND = "scatter_find"  # a test digit looked up by its number (None: none)
 
     # Reconstruct your image
     RECON_FILES = "recon_files"
     RECON_PAD = "recon_pad"
     RECON_K = "recon_k"
     RECON_INPUT = "recon_input"  # the tab the digit comes from: upload or draw
+    RECON_EXPLORE = "recon_explore"  # "Explore from here": recon_explore_pad, recon_explore_0, ...
     RECON_SCATTER = "recon_scatter"  # one chart per input: recon_scatter_0, recon_scatter_1, ...
 
     # Samples

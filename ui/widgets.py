@@ -15,7 +15,7 @@ import streamlit as st
 import torch
 
 import vae_core as vc
-from ui import derived, links, models, served
+from ui import derived, links, models, registry, served
 from ui.charts import PALETTE
 from ui.derived import test_set
 from ui.models import ActiveModel
@@ -267,11 +267,20 @@ def latent_scrub(
     label: str = "t",
     values: tuple[float, float] = (0.0, 1.0),
     at: float = 0.5,
+    on_release: Callable[[float], None] | None = None,
 ) -> None:
     """A slider scrubbed along latent paths, each path's digit decoded in the browser on every frame
-    while it moves; nothing reaches the server. ``paths``: name -> (start code, end code, "lerp" or
-    "slerp" as vae_core.lerp / slerp) with t from 0 to 1; the slider shows ``label`` =
-    values[0] + t * (values[1] - values[0]) and starts at t = ``at``."""
+    while it moves; nothing reaches the server during a scrub. ``paths``: name -> (start code, end
+    code, "lerp" or "slerp" as vae_core.lerp / slerp) with t from 0 to 1; the slider shows ``label`` =
+    values[0] + t * (values[1] - values[0]) and starts at t = ``at``. With ``on_release``, where the
+    slider is let go (or moved by a key) that t, from 0 to 1 to 3 decimals, is sent to the server:
+    ``on_release(t)`` is called as a callback, before the rerun (a link can then carry it)."""
+
+    def released() -> None:
+        value = _component_value(key, "release")
+        if on_release is not None and isinstance(value, int | float) and np.isfinite(value):
+            on_release(round(float(np.clip(value, 0.0, 1.0)), 3))
+
     data = {
         "module": _module_url("latent_scrub"),
         "decoder": derived.decoder_url(active),
@@ -283,8 +292,9 @@ def latent_scrub(
         "label": label,
         "values": [float(values[0]), float(values[1])],
         "at": float(np.clip(at, 0, 1)),
+        "reports": on_release is not None,
     }
-    _latent_scrub(key=key, data=data)
+    _latent_scrub(key=key, data=data, on_release_change=released)
 
 
 def traversal_scrub(
@@ -297,6 +307,23 @@ def traversal_scrub(
     start[dim], end[dim] = low, high
     name = f"z{dim + 1}"
     latent_scrub(active, key, {name: (start, end, "lerp")}, name, (low, high), (base[dim] - low) / (high - low))
+
+
+EXPLORE_MINE = "the digit sent from Reconstruct"  # the explorer's third way to hold the other dimensions
+
+
+def explore_from_here(active: ActiveModel, name: str, code: Sequence[float], key: str) -> None:
+    """A button that opens the latent explorer at a drawn or uploaded digit's posterior mean ``code``: the
+    pad's point at its two shown dimensions and, for a model of more than two, the other dimensions held
+    at the digit's code too (the explorer's hold option EXPLORE_MINE), so the pad starts on that very digit."""
+    if not st.button("Explore from here", key=key, help="Open the latent explorer with its point at this code"):
+        return
+    st.session_state[Key.HOLD_CODE] = (name, tuple(float(v) for v in code))
+    st.session_state[Key.EXPLORE_FROM] = True
+    st.session_state[Key.FINE_STEPS] = True  # steps of 0.01: the sliders can stand at the code itself
+    if active.model.latent_dim > 2:
+        st.session_state[Key.HOLD] = EXPLORE_MINE
+    st.switch_page(registry.screen("explorer.py").path)
 
 
 def leave_presentation() -> None:

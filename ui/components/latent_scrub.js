@@ -1,12 +1,15 @@
 // A value scrubbed along latent paths, each path's digit decoded here, in the browser (decoder.js, put in front of
 // this file), on every animation frame while the slider moves: t along an interpolation (lerp or slerp, both ends
 // given) or one dimension of a traversal (a lerp between two codes that differ in that dimension only). Nothing goes
-// to the server. Streamlit calls the default export on every render; the scrubber lives on its root element.
+// to the server while it moves; where the page asks (data.reports), the t it is let go at is sent once, on release
+// (the input's change event: the end of a drag, or a key). Streamlit calls the default export on every render; the
+// scrubber lives on its root element.
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector('.latent-scrub');
   root.scrub ??= makeScrub(root);
+  root.scrub.send = data.reports ? (t) => setTriggerValue('release', t) : null;
   root.scrub.update(data);
 }
 
@@ -44,6 +47,7 @@ function makeScrub(root) {
     s.frame ||= requestAnimationFrame(draw);
   };
   input.addEventListener('input', schedule);
+  input.addEventListener('change', () => scrub.send?.(Number(input.value)));
   input.addEventListener('keydown', (event) => event.stopPropagation()); // not a lesson's step keys
 
   function paths(data) {
@@ -102,7 +106,8 @@ function makeScrub(root) {
       });
   }
 
-  return { update };
+  const scrub = { update, send: null };
+  return scrub;
 }
 
 function lerp(a, b, t, out) {
