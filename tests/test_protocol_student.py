@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 
-from harness.browser import running_server
 from harness.protocol_student import ProtocolStudent
 
 
@@ -29,9 +28,9 @@ async def two_students(url: str) -> list[str]:
     return seen
 
 
-def test_protocol_students_drive_the_app_as_a_browser_does():
-    with running_server() as server:
-        seen = asyncio.run(two_students(server.url))
+def test_protocol_students_drive_the_app_as_a_browser_does(app_url):
+    # The session's shared server: the students open sessions of their own, as any visitor does.
+    seen = asyncio.run(two_students(app_url))
     points = [caption.split(" by ")[0] for caption in seen]
     assert points == [
         "decoded at z = (0.00, 1.30)",
