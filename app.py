@@ -3,7 +3,7 @@
 The server. Its start-up hook warms, in a background thread, what the first page needs (torch, the
 shipped model, its encoded test set and manifold), so the first visitor does not wait for imports
 while their browser is still loading the page. What every session runs is ui/navigation.py; the
-pages are in pages/.
+pages are in pages/; what the server does besides drawing (files, admission, housekeeping) is in server/.
 """
 
 import os
@@ -14,31 +14,31 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from starlette.middleware import Middleware
 
-from ui import served
+from server import served
 from ui.registry import NAVIGATION
 
-# One torch thread per task unless it asks for more (training does: ui.runtime.use_all_cores). A
+# One torch thread per task unless it asks for more (training does: server.runtime.use_all_cores). A
 # slider's decode is tiny: two threads only add wake-ups, and under load (other sessions, a training
 # run) they wait for each other, which made a slider move 2-5x slower. Must be set before torch loads.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def warm_up() -> None:
-    from ui import runtime  # imports torch and vae_core: most of a cold start
+    from ui import warmup  # imports torch and vae_core: most of a cold start
 
-    runtime.warm_up()
+    warmup.warm_up()
 
 
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
-    from ui import housekeeping  # gives back what ended sessions and trainings leave behind
+    from server import housekeeping  # gives back what ended sessions and trainings leave behind
 
     housekeeping.start()
     yield
 
 
 # FileServer answers /api/files/...: what the browser fetches by URL (a model's decoder weights for
-# in-browser decoding), made on demand and cached by the browser; ui/served.py says why not the
+# in-browser decoding), made on demand and cached by the browser; server/served.py says why not the
 # websocket, static/ or a route.
 app = st.App(NAVIGATION, lifespan=lifespan, middleware=[Middleware(served.FileServer)])

@@ -4,7 +4,7 @@
     python -m bench.train_page --out artifacts/train-page      # grids as PNG there, figures printed
     python -m bench.train_page --quick --out /tmp/train-page   # 1 epoch on 2,000 images, moments 1, 2, 3 s (CI)
 
-The run is the page's own (ui.training.TrainingJob with the form's defaults: ui.training's
+The run is the page's own (server.training.TrainingJob with the form's defaults: ui.training's
 MODEL_DEFAULTS and TRAIN_DEFAULTS, all 60,000 training images), started as the Start button starts
 it, in a thread with every core. The clock starts when the job is made (the press of Start). The
 page redraws "What it draws now" every 100 steps; the grid saved for a moment is the one the page
@@ -25,7 +25,8 @@ import numpy as np
 from PIL import Image
 
 import vae_core as vc
-from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS, TrainingJob
+from server.training import TrainingJob
+from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS
 
 MOMENTS = (10.0, 20.0, 30.0)
 QUICK_MOMENTS = (1.0, 2.0, 3.0)

@@ -8,12 +8,12 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
+from server.training import TrainingJob
 from ui import derived, links, models, widgets
 from ui.charts import dimension_bars, dimension_lines, line
 from ui.models import ActiveModel
 from ui.notes import explain
 from ui.state import Key
-from ui.training import TrainingJob
 from vae_core import latent, usage
 from vae_core.usage import ACTIVE_UNIT_NATS
 

@@ -6,20 +6,15 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from ui import admission, derived, links, models
+from server import admission
+from server.sharing import SaveRefused, save_shared, shared_limits, sharing_enabled
+from server.training import TrainingJob
+from ui import derived, links, models
 from ui.charts import dimension_lines, loss_curves, scatter_figure
 from ui.images import png_uri
 from ui.notes import explain
 from ui.state import Key
-from ui.training import (
-    MODEL_DEFAULTS,
-    TRAIN_DEFAULTS,
-    SaveRefused,
-    TrainingJob,
-    save_shared,
-    shared_limits,
-    sharing_enabled,
-)
+from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS
 
 job: TrainingJob | None = st.session_state.get(Key.TRAINING_JOB)
 

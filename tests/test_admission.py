@@ -10,8 +10,8 @@ import time
 import pytest
 
 import vae_core as vc
-from ui import admission
-from ui.training import TrainingJob
+from server import admission
+from server.training import TrainingJob
 
 
 def test_runs_wait_their_turn_first_come_first_served():

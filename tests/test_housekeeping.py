@@ -7,7 +7,7 @@ from unittest import mock
 
 import pytest
 
-from ui import housekeeping
+from server import housekeeping
 
 
 class FakeRuntime:

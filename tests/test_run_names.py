@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS, run_label
+from server.training import run_label
+from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS
 
 
 def test_a_stopped_run_is_listed_at_the_epoch_it_reached():

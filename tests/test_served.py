@@ -1,11 +1,11 @@
-"""ui.served: files made on demand, under URLs that name their content, served with long-lived caching."""
+"""server.served: files made on demand, under URLs that name their content, served with long-lived caching."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 
-from ui import served
+from server import served
 
 
 class Answer:

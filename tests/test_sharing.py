@@ -9,8 +9,8 @@ import hashlib
 import pytest
 
 import vae_core as vc
+from server import sharing, training
 from tests.support.apptest import app
-from ui import models, training
 from ui.state import Key
 
 TEACHER_KEY = "correct horse battery staple"
@@ -30,8 +30,8 @@ def finished_job() -> training.TrainingJob:
 @pytest.fixture
 def shared(tmp_path, monkeypatch):
     """An empty shared folder of this test's own, and a server started without any sharing setting."""
-    monkeypatch.setenv(models.SHARED_DIR_SETTING, str(tmp_path))
-    for setting in (training.TEACHER_KEY_SETTING, training.SHARED_MODELS_SETTING, training.SHARED_MB_SETTING):
+    monkeypatch.setenv(sharing.SHARED_DIR_SETTING, str(tmp_path))
+    for setting in (sharing.TEACHER_KEY_SETTING, sharing.SHARED_MODELS_SETTING, sharing.SHARED_MB_SETTING):
         monkeypatch.delenv(setting, raising=False)
     return tmp_path
 
@@ -59,28 +59,28 @@ def test_without_a_teacher_key_nobody_can_save_for_everyone_but_download_stays(s
     assert not any(b.label == "Save for everyone" for b in at.button)
     assert not any(t.key == Key.T_TEACHER_KEY for t in at.text_input)
     assert any(b.label == "Download checkpoint (.safetensors)" for b in at.get("download_button"))
-    with pytest.raises(training.SaveRefused, match="started without VAE_TEACHER_KEY"):
-        training.save_shared(finished_job.result.model, "sneaky", "")
+    with pytest.raises(sharing.SaveRefused, match="started without VAE_TEACHER_KEY"):
+        sharing.save_shared(finished_job.result.model, "sneaky", "")
     assert list(shared.iterdir()) == []
 
 
 def test_a_wrong_key_or_a_shipped_name_is_refused_with_a_message(shared, finished_job, monkeypatch):
-    monkeypatch.setenv(training.TEACHER_KEY_SETTING, TEACHER_KEY)
-    shipped = models.CHECKPOINT_DIR / f"{models.DEFAULT_CHECKPOINT}.safetensors"
+    monkeypatch.setenv(sharing.TEACHER_KEY_SETTING, TEACHER_KEY)
+    shipped = sharing.CHECKPOINT_DIR / f"{sharing.DEFAULT_CHECKPOINT}.safetensors"
     before = hashlib.sha256(shipped.read_bytes()).hexdigest()
     at = save(finished_page(finished_job), "mine", key="a guess")
     assert any("not this server's teacher key" in e.value for e in at.error)
-    at = save(at, models.DEFAULT_CHECKPOINT)
-    assert any(f"{models.DEFAULT_CHECKPOINT} is a model the app ships with" in e.value for e in at.error)
+    at = save(at, sharing.DEFAULT_CHECKPOINT)
+    assert any(f"{sharing.DEFAULT_CHECKPOINT} is a model the app ships with" in e.value for e in at.error)
     assert list(shared.iterdir()) == [] and hashlib.sha256(shipped.read_bytes()).hexdigest() == before
     # Nor can a file put in the shared folder by hand shadow a shipped model.
     (shared / shipped.name).write_bytes(vc.checkpoint_bytes(finished_job.result.model))
-    assert models.shipped_checkpoints()[models.DEFAULT_CHECKPOINT] == shipped
+    assert sharing.shipped_checkpoints()[sharing.DEFAULT_CHECKPOINT] == shipped
 
 
 def test_saves_beyond_the_count_or_the_size_limit_are_refused(shared, finished_job, monkeypatch):
-    monkeypatch.setenv(training.TEACHER_KEY_SETTING, TEACHER_KEY)
-    monkeypatch.setenv(training.SHARED_MODELS_SETTING, "1")
+    monkeypatch.setenv(sharing.TEACHER_KEY_SETTING, TEACHER_KEY)
+    monkeypatch.setenv(sharing.SHARED_MODELS_SETTING, "1")
     at = save(finished_page(finished_job), "first")
     assert any("Saved first" in s.value for s in at.success)
     assert "first (shared)" in at.run().sidebar.selectbox(key=Key.MODEL).options  # drawn before the page
@@ -88,7 +88,7 @@ def test_saves_beyond_the_count_or_the_size_limit_are_refused(shared, finished_j
     at = save(at, "second")
     assert any("the shared list holds 1 model, the most this server allows" in e.value for e in at.error)
     assert sorted(p.name for p in shared.iterdir()) == ["first.safetensors"]
-    monkeypatch.setenv(training.SHARED_MODELS_SETTING, "5")
-    monkeypatch.setenv(training.SHARED_MB_SETTING, "0")
-    with pytest.raises(training.SaveRefused, match="more than the 0 MB"):
-        training.save_shared(finished_job.result.model, "third", TEACHER_KEY)
+    monkeypatch.setenv(sharing.SHARED_MODELS_SETTING, "5")
+    monkeypatch.setenv(sharing.SHARED_MB_SETTING, "0")
+    with pytest.raises(sharing.SaveRefused, match="more than the 0 MB"):
+        sharing.save_shared(finished_job.result.model, "third", TEACHER_KEY)

@@ -43,13 +43,13 @@ def test_heatmap_and_enlarge():
 
 
 def test_the_server_runs_torch_single_threaded_but_training_threads_use_every_core():
-    """app.py sets one torch thread per task (tiny decodes stay fast under load); ui.runtime.use_all_cores
+    """app.py sets one torch thread per task (tiny decodes stay fast under load); server.runtime.use_all_cores
     must still give a training thread every core, and only that thread (torch's OpenMP threads are
     per calling thread). Run in a fresh interpreter: the setting only works before torch is imported."""
     code = """
 import os, re, threading
 import app, torch
-from ui.runtime import use_all_cores
+from server.runtime import use_all_cores
 def omp_threads():  # what torch's OpenMP will use in the calling thread
     return int(re.search(r"omp_get_max_threads\\(\\) : (\\d+)", torch.__config__.parallel_info()).group(1))
 seen = {}

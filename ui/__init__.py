@@ -1,4 +1,6 @@
-"""The app's UI package: everything the pages share, one module per concern.
+"""The app's UI package: what draws, everything the pages share, one module per concern. What the
+server does besides drawing (files by URL, training admission and threads, housekeeping) is the
+``server`` package, which imports nothing from here.
 
 - ``navigation``: the script every browser session runs (page config, the model picker, the pages).
 - ``registry``: every screen of the app, once.
@@ -9,8 +11,7 @@
 - ``charts``: plotly figures.
 - ``widgets``: the digit picker, the upload reader, the drawing pad, the latent pad and scrubber that
   decode in the browser (their HTML/CSS/JS in ``components/``).
-- ``served``: files the browser fetches by a URL naming their content (a model's decoder weights).
 - ``notes``: the teaching notes, one Markdown file per topic, and the panel that shows them.
-- ``training``: a training run in a background thread.
-- ``runtime``: the server's thread settings and start-up warm-up.
+- ``training``: the Train page's form defaults.
+- ``warmup``: what the default first page shows, computed at server start.
 """

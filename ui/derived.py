@@ -1,6 +1,6 @@
 """Data derived from a model, computed once and cached: test-set encodings and scores, decoded
 grids, 2-D projections, and the files the browser fetches (the decoder's weights, the points a pad
-draws; served by ui.served under URLs that name their content).
+draws; served by server.served under URLs that name their content).
 
 Each function takes the ``ActiveModel`` (unhashed, as ``_active``) and its ``key``, which names the
 weights, so a cache entry can never outlive the model it was computed from.
@@ -16,7 +16,7 @@ import torch
 from sklearn.neighbors import NearestNeighbors
 
 import vae_core as vc
-from ui import served
+from server import served
 from ui.images import to_uint8
 from ui.models import ActiveModel
 from vae_core import anomaly, latent, nearest, ood, sharpness

@@ -9,18 +9,16 @@ copying keys). A page reads the result with ``active()`` and asks for another mo
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
 import vae_core as vc
+from server.sharing import DEFAULT_CHECKPOINT as DEFAULT_CHECKPOINT  # the UI reads it from here too
+from server.sharing import shipped_checkpoints as shipped_checkpoints  # where models are kept: the server's
+from server.sharing import shipped_files
 from ui.state import Key
 
-CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
-SHARED_DIR_SETTING = "VAE_SHARED_CHECKPOINTS"  # where the Train page saves models for everyone
-DEFAULT_CHECKPOINT = "mnist-2d"
 UPLOADS_PER_SESSION = 4  # older uploads are forgotten, so one session cannot hoard memory
 PICKER_CHARACTERS = 26  # about what the sidebar's select box shows of a name before it cuts it
 TRAINED_PER_SESSION = 3  # the last runs stay selectable, to compare two settings (two values of β)
@@ -40,26 +38,6 @@ class ActiveModel:
     def shipped(self) -> bool:
         """Shipped checkpoints exist for everyone; uploads and trainings only in their own session."""
         return self.key.startswith("shipped:")
-
-
-def shipped_checkpoints() -> dict[str, Path]:
-    """Every model every session sees: the checkpoints git ships in checkpoints/ (the default first),
-    then those saved for everyone in ``shared_dir()`` (never under a shipped model's name)."""
-    shipped = shipped_files()
-    shared = {p.stem: p for p in sorted(shared_dir().glob("*.safetensors")) if p.stem not in shipped}
-    return shipped | shared
-
-
-def shipped_files() -> dict[str, Path]:
-    """The checkpoints in checkpoints/ itself, the default first: what the app ships with."""
-    paths = sorted(CHECKPOINT_DIR.glob("*.safetensors"), key=lambda p: (p.stem != DEFAULT_CHECKPOINT, p.stem))
-    return {p.stem: p for p in paths}
-
-
-def shared_dir() -> Path:
-    """The folder of models saved for everyone: ``VAE_SHARED_CHECKPOINTS``, else checkpoints/shared/
-    (ignored by git). Never checkpoints/ itself, so no save can touch a shipped file."""
-    return Path(os.environ.get(SHARED_DIR_SETTING) or CHECKPOINT_DIR / "shared")
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

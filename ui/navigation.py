@@ -13,7 +13,8 @@ from urllib.parse import unquote, urlparse
 
 import streamlit as st
 
-from ui import housekeeping, links, models, registry, widgets
+from server import housekeeping
+from ui import links, models, registry, widgets
 from ui.state import Key
 
 HERE = Path(__file__).parent

@@ -15,7 +15,8 @@ import streamlit as st
 import torch
 
 import vae_core as vc
-from ui import derived, links, models, registry, served
+from server import served
+from ui import derived, links, models, registry
 from ui.charts import PALETTE
 from ui.derived import test_set
 from ui.models import ActiveModel

@@ -1,27 +1,11 @@
-"""The server's runtime settings: torch's threads, and the warm-up at start-up.
+"""The warm-up at server start: what the default first page shows, computed before anyone asks.
 
-app.py runs torch single-threaded (one thread per task): a slider's decode is tiny, and two threads
-only add wake-ups that, under load, wait for each other. Bulk work in a thread of its own (training,
-the warm-up) asks for every core with ``use_all_cores``.
+It fills the UI's caches (ui.derived), so it lives with the UI; app.py's start-up runs it in a thread.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-
-import torch
-
-
-def use_all_cores() -> None:
-    """Let torch use every core in the calling thread only."""
-    default = torch.get_num_threads()
-    torch.set_num_threads(os.cpu_count() or 1)
-    # set_num_threads also changes the default that threads started later adopt (Streamlit starts
-    # one per script run); a throwaway thread puts it back without touching this thread's setting.
-    restore = threading.Thread(target=torch.set_num_threads, args=(default,))
-    restore.start()
-    restore.join()
+from server.runtime import use_all_cores
 
 
 def warm_up() -> None:
