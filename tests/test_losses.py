@@ -5,14 +5,16 @@ import math
 import torch
 from torch.distributions import Bernoulli, Independent, Normal, kl_divergence
 
-from vae_core.losses import (
-    bernoulli_log_prob,
-    gaussian_log_prob,
-    kl_per_dimension,
-    kl_standard_normal,
-    normal_log_prob,
-    standard_normal_log_prob,
-)
+from vae_core.likelihoods.bernoulli import bernoulli_log_prob
+from vae_core.likelihoods.gaussian import gaussian_log_prob
+from vae_core.losses import normal_log_prob
+from vae_core.priors.standard_normal import kl_to_standard_normal, standard_normal_log_prob
+
+kl_per_dimension = kl_to_standard_normal
+
+
+def kl_standard_normal(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    return kl_to_standard_normal(mean, logvar).sum(1)
 
 
 def test_bernoulli_log_prob_matches_torch_distributions_on_binary_data():
@@ -70,3 +72,25 @@ def test_normal_log_probs_match_torch_distributions():
     expected = Independent(Normal(mean, torch.exp(0.5 * logvar)), 1).log_prob(z)
     torch.testing.assert_close(normal_log_prob(z, mean, logvar), expected)
     torch.testing.assert_close(standard_normal_log_prob(z), Independent(Normal(0.0, torch.ones(4)), 1).log_prob(z))
+
+
+def test_every_registered_likelihood_declares_what_its_decoder_output_means():
+    """Each likelihood: a log-likelihood per image that rewards the right image, a mean image in [0, 1],
+    draws x ~ p(x|z) around that mean (shown clipped to [0, 1]: hence a small sigma for a Gaussian),
+    and the output function the browser decoder applies."""
+    from vae_core import VAEConfig
+    from vae_core.likelihoods import LIKELIHOODS
+
+    generator = torch.Generator().manual_seed(6)
+    logits = torch.randn(3, 1, 28, 28, generator=generator) * 2
+    for name, kind in LIKELIHOODS.items():
+        likelihood = kind.from_config(VAEConfig(likelihood=name, gaussian_sigma=0.02))  # a sigma the clip leaves be
+        assert likelihood.name == name and likelihood.label and isinstance(likelihood.normalised_8bit_density, bool)
+        assert likelihood.browser_output == "sigmoid"  # the one decoder.js implements (vae_core.export checks it)
+        means = likelihood.mean(logits)
+        torch.testing.assert_close(means, torch.sigmoid(logits))
+        best, worse = likelihood.log_prob(means, logits), likelihood.log_prob(1 - means, logits)
+        assert best.shape == (3,) and (best > worse).all()
+        draws = torch.stack([likelihood.sample(means, generator) for _ in range(400)])
+        assert draws.min() >= 0 and draws.max() <= 1
+        assert (draws.mean(0) - means).abs().mean() < 0.05

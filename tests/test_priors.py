@@ -24,7 +24,7 @@ from vae_core import (
 )
 from vae_core.data import to_float
 from vae_core.inference import decode_grid
-from vae_core.priors import Prior
+from vae_core.priors import PRIORS, Prior, register_prior
 
 SMALL = dict(hidden=32, conv_channels=(4, 8))
 
@@ -51,11 +51,12 @@ def test_one_component_mixture_is_the_standard_normal(small_model, mnist_test):
     with torch.no_grad():
         mean, logvar = small_model.encode(many)
     sample = VAE.reparameterize(mean, logvar, torch.Generator().manual_seed(9))
-    estimate = mixture.prior.kl(mean, logvar, sample)
-    torch.testing.assert_close(estimate, Prior.kl(small_model.prior, mean, logvar, sample), rtol=0, atol=1e-4)
+    assert mixture.prior.kl(mean, logvar) is None  # no closed form: the ELBO estimates it from the sample
+    estimate = mixture.prior.kl_estimate(mean, logvar, sample)
+    torch.testing.assert_close(estimate, small_model.prior.kl_estimate(mean, logvar, sample), rtol=0, atol=1e-4)
     per_image = estimate.reshape(1000, 10)
     error = per_image.std(0) / math.sqrt(1000)
-    assert ((per_image.mean(0) - small_model.prior.kl(mean, logvar, sample)[:10]).abs() < 4 * error).all()
+    assert ((per_image.mean(0) - small_model.prior.kl(mean, logvar)[:10]).abs() < 4 * error).all()
     elbos = [elbo_per_image(m, many, torch.Generator().manual_seed(5)) for m in (small_model, mixture)]
     torch.testing.assert_close(elbos[0].reconstruction, elbos[1].reconstruction)  # the same samples
 
@@ -65,8 +66,8 @@ def test_monte_carlo_kl_matches_the_closed_form_for_the_standard_prior():
     mean, logvar = torch.tensor([[0.5, -1.0, 2.0]]), torch.tensor([[0.2, -1.5, 0.7]])
     n = 200_000
     z = mean + (0.5 * logvar).exp() * torch.randn(n, 3, generator=torch.Generator().manual_seed(0))
-    estimates = Prior.kl(prior, mean.expand(n, -1), logvar.expand(n, -1), z)
-    closed = prior.kl(mean, logvar, mean)[0]
+    estimates = prior.kl_estimate(mean.expand(n, -1), logvar.expand(n, -1), z)
+    closed = prior.kl(mean, logvar)[0]
     assert abs(estimates.mean() - closed) < 4 * estimates.std() / math.sqrt(n)
 
 
@@ -103,7 +104,7 @@ def test_a_flexible_prior_trains_and_round_trips_through_a_checkpoint(prior):
     z = torch.randn(50, 2)
     torch.testing.assert_close(loaded.prior.log_prob(z), model.prior.log_prob(z))
     assert torch.equal(sample_prior(loaded, 9, seed=4), sample_prior(model, 9, seed=4))
-    with pytest.raises(ValueError, match="standard normal"):
+    with pytest.raises(ValueError, match="inverse-CDF spacing needs a prior whose marginals are known"):
         decode_grid(loaded, 5, spacing="normal")
 
 
@@ -143,3 +144,57 @@ def test_training_runs_are_not_disturbed_by_other_threads_drawing_random_numbers
         noisy.join()
     for (name, a), b in zip(quiet.state_dict().items(), busy.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
+
+
+@pytest.mark.parametrize("name", list(PRIORS))
+def test_every_registered_prior_declares_itself_and_its_kl_per_dimension_sums_to_its_kl(name):
+    """Where a prior has a closed-form KL, its per-dimension terms sum to it and match a Monte Carlo
+    estimate of KL(q || p); where it has none, both say so with None (the ELBO then estimates it)."""
+    prior = VAE(VAEConfig(latent_dim=3, prior=name, prior_components=4, **SMALL)).prior
+    assert prior.name == name and prior.label and prior.describe().startswith(prior.label)
+    generator = torch.Generator().manual_seed(0)
+    mean, logvar = torch.randn(5, 3, generator=generator), 0.5 * torch.randn(5, 3, generator=generator)
+    per_dimension, total = prior.kl_per_dimension(mean, logvar), prior.kl(mean, logvar)
+    assert (per_dimension is None) == (total is None)
+    if per_dimension is None:
+        return
+    assert per_dimension.shape == (5, 3)
+    torch.testing.assert_close(per_dimension.sum(1), total)
+    n = 100_000
+    eps = torch.randn(n, 5, 3, generator=generator)
+    z = mean + (0.5 * logvar).exp() * eps
+    with torch.no_grad():
+        estimates = prior.kl_estimate(mean.expand(n, -1, -1), logvar.expand(n, -1, -1), z)
+    assert ((estimates.mean(0) - total).abs() < 5 * estimates.std(0) / math.sqrt(n)).all()
+
+
+class ToyLaplace(Prior):
+    """A prior no module of vae_core names: p(z) = prod_d Laplace(z_d; 0, 1)."""
+
+    name = "toy-laplace"
+    label = "Laplace(0, 1)"
+
+    def log_prob(self, z: torch.Tensor) -> torch.Tensor:
+        return (-z.abs() - math.log(2)).sum(-1)
+
+    def sample(self, n: int, generator: torch.Generator | None = None, temperature: float = 1.0) -> torch.Tensor:
+        u = torch.rand(n, self.latent_dim, generator=generator) - 0.5
+        return -temperature * u.sign() * torch.log1p(-2 * u.abs())
+
+
+def test_a_prior_registered_in_one_place_is_offered_by_the_cli_and_trains(tmp_path):
+    from vae_core.cli import _parser
+
+    register_prior(ToyLaplace)
+    try:
+        args = _parser().parse_args(["train", "--prior", "toy-laplace", "--out", str(tmp_path / "m.safetensors")])
+        assert args.prior == "toy-laplace"
+        config = VAEConfig(latent_dim=2, prior="toy-laplace", **SMALL)
+        result = train(config, TrainConfig(epochs=1, batch_size=100), load_dataset("mnist", train=True)[0][:200])
+        model = result.model
+        assert isinstance(model.prior, ToyLaplace) and "kl_per_dim" not in result.history[-1]
+        assert load_checkpoint(checkpoint_bytes(model)).prior.describe() == "Laplace(0, 1)"
+    finally:
+        del PRIORS["toy-laplace"]
+    with pytest.raises(ValueError, match="unknown prior 'toy-laplace'"):
+        VAEConfig(prior="toy-laplace")

@@ -1,7 +1,8 @@
 """vae_core: a small PyTorch library for variational autoencoders on 28 x 28 images.
 
 Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
-One module per concern: config, losses, priors, model, data, train, evaluate, checkpoint, inference,
+One module per concern: config, losses, priors and likelihoods (packages: one module each, with a
+registry keyed by name), model, data, train, evaluate, checkpoint, inference,
 preprocess, anomaly (scores and how well they detect the unfamiliar), ood (an offline out-of-distribution
 suite), usage (which latent dimensions are active: one definition), latent (traversals, dimension usage
 over a data set, the aggregate posterior against the prior), export (the decoder for the browser), and
@@ -27,10 +28,11 @@ from .inference import (
     slerp,
     tile,
 )
+from .likelihoods import LIKELIHOODS, Likelihood, make_likelihood, register_likelihood
 from .losses import ELBOTerms
 from .model import VAE
 from .preprocess import ImageError, PreprocessSteps, preprocess_image, preprocess_steps
-from .priors import MixturePrior, Prior, StandardNormal, VampPrior
+from .priors import PRIORS, MixturePrior, Prior, StandardNormal, VampPrior, register_prior
 from .train import Progress, TrainingDiverged, TrainResult, init_distributed, initial_model, pick_device, train
 from .usage import ACTIVE_UNIT_NATS, DimensionUsage, active_units, dimension_usage, latent_activity
 
@@ -38,6 +40,8 @@ __all__ = [
     "ACTIVE_UNIT_NATS",
     "CLASS_NAMES",
     "DATASETS",
+    "LIKELIHOODS",
+    "PRIORS",
     "VAE",
     "CheckpointError",
     "DatasetUnavailable",
@@ -45,6 +49,7 @@ __all__ = [
     "ELBOTerms",
     "Evaluation",
     "ImageError",
+    "Likelihood",
     "MixturePrior",
     "PreprocessSteps",
     "Prior",
@@ -77,12 +82,15 @@ __all__ = [
     "lerp",
     "load_checkpoint",
     "load_dataset",
+    "make_likelihood",
     "options",
     "pick_device",
     "prepare_inputs",
     "preprocess_image",
     "preprocess_steps",
     "reconstruct",
+    "register_likelihood",
+    "register_prior",
     "sample_pixels",
     "sample_prior",
     "save_checkpoint",

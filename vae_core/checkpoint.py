@@ -155,8 +155,8 @@ def describe(model: VAE) -> dict[str, Any]:
     return {
         "dataset": config.dataset,
         "latent size": model.latent_dim,
-        "likelihood": config.likelihood + (" (binarised data)" if config.binarize == "dynamic" else ""),
-        "prior": "N(0, I)" if config.prior == "standard" else f"{config.prior}, K = {config.prior_components}",
+        "likelihood": model.likelihood.describe() + (" (binarised data)" if config.binarize == "dynamic" else ""),
+        "prior": model.prior.describe(),
         "beta": model.train_config.beta,
         "test -ELBO (nats)": round(elbo, 2) if isinstance(elbo, (int, float)) and math.isfinite(elbo) else None,
     }

@@ -8,7 +8,7 @@ import shlex
 import sys
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, get_origin, get_type_hints
 
 import numpy as np
 import torch
@@ -17,11 +17,13 @@ from tqdm import tqdm
 
 from . import anomaly, ood
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .config import TrainConfig, VAEConfig
+from .config import TrainConfig, VAEConfig, field_choices
 from .data import DatasetUnavailable, load_dataset
 from .evaluate import Evaluation, evaluate
 from .inference import decode_grid, sample_prior, tile
+from .likelihoods import LIKELIHOODS
 from .model import VAE
+from .priors import PRIORS
 from .train import Progress, TrainingDiverged, TrainResult, init_distributed, train
 from .usage import ACTIVE_UNIT_NATS
 
@@ -53,13 +55,16 @@ def _parser() -> argparse.ArgumentParser:
     _config_flag(model, "--dataset", "dataset", "training data (mnist is built in; the others download)")
     _config_flag(model, "--latent-dim", "latent_dim", "size of z; 2 can be drawn as a plane")
     _config_flag(
-        model, "--likelihood", "likelihood", "p(x|z): bernoulli (cross-entropy) or gaussian (sum of squared errors)"
+        model,
+        "--likelihood",
+        "likelihood",
+        "p(x|z): " + "; ".join(f"{c.name}: {c.label}" for c in LIKELIHOODS.values()),
     )
     _config_flag(model, "--gaussian-sigma", "gaussian_sigma", "fixed sigma of the gaussian likelihood")
     _config_flag(model, "--binarize", "binarize", "dynamic: fresh Bernoulli samples of the grey levels (Burda et al.)")
     _config_flag(model, "--conv-channels", "conv_channels", "widths of the two convolutions", metavar=("C1", "C2"))
     _config_flag(model, "--hidden", "hidden", "width of the fully connected layer")
-    _config_flag(model, "--prior", "prior", "p(z): N(0, I), a learnt Gaussian mixture, or the VampPrior")
+    _config_flag(model, "--prior", "prior", "p(z): " + "; ".join(f"{c.name}: {c.label}" for c in PRIORS.values()))
     _config_flag(model, "--prior-components", "prior_components", "K: mixture components or VampPrior pseudo-inputs")
     _config_flag(how, "--epochs", "epochs", "passes over the training set")
     _config_flag(how, "--batch-size", "batch_size", "images per step (under torchrun: over all processes)")
@@ -185,11 +190,12 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
 
 
 def _config_flag(group: Any, flag: str, name: str, help: str, **options: Any) -> None:
-    """A flag for a field of VAEConfig or TrainConfig: its default, type and choices are the field's own."""
+    """A flag for a field of VAEConfig or TrainConfig: its default, type and choices are the field's own
+    (a prior's or likelihood's choices: the registries', read when the parser is built)."""
     cls = VAEConfig if name in _fields(VAEConfig) else TrainConfig
     hint, default = get_type_hints(cls)[name], getattr(cls, name)
-    if get_origin(hint) is Literal:
-        options["choices"] = get_args(hint)
+    if (choices := field_choices(cls, name)) is not None:
+        options["choices"] = choices
     elif get_origin(hint) is tuple:
         options.update(nargs=len(default), type=type(default[0]))
         default = list(default)

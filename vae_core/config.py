@@ -2,8 +2,9 @@
 
 Both are plain dataclasses that round-trip through JSON, so a checkpoint can say what it holds
 without running any code (the Pythae idea, without the class hierarchy). Every closed set of
-choices is one ``Literal`` type below: validation, the CLI's ``choices`` and the app's option lists
-all read it through ``options``, so a choice is written down once.
+choices is one ``Literal`` type below, and the two open ones (the prior, the likelihood) are the
+registries of vae_core/priors and vae_core/likelihoods: validation, the CLI's ``choices`` and the
+app's option lists all read them through ``field_choices``, so a choice is written down once.
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar, Literal, Self, get_args
+from typing import Any, ClassVar, Literal, Self, get_args, get_origin, get_type_hints
 
-Likelihood = Literal["bernoulli", "gaussian"]
 Binarize = Literal["none", "dynamic"]
-PriorKind = Literal["standard", "mixture", "vamp"]
 Dataset = Literal["mnist", "fashion-mnist", "kmnist"]
 LRSchedule = Literal["constant", "cosine"]
 Optimizer = Literal["adam", "adamw"]
@@ -27,9 +26,27 @@ def options(choice: Any) -> tuple[str, ...]:
     return get_args(choice)
 
 
-def _check(name: str, value: str, choice: Any) -> None:
-    if value not in options(choice):
-        raise ValueError(f"unknown {name} {value!r}: use one of {', '.join(map(repr, options(choice)))}")
+def field_choices(cls: type, name: str) -> tuple[str, ...] | None:
+    """The values field ``name`` of a config class allows, or None for an open one (a number).
+
+    ``prior`` and ``likelihood`` read their registries now, not at import: a prior registered later
+    (a new module, or a test's) is offered by the CLI and accepted by the config with no other change.
+    The registries are imported here, not at the top: they import this module's neighbours."""
+    if cls is VAEConfig and name == "prior":
+        from .priors import prior_names
+
+        return prior_names()
+    if cls is VAEConfig and name == "likelihood":
+        from .likelihoods import likelihood_names
+
+        return likelihood_names()
+    hint = get_type_hints(cls)[name]
+    return get_args(hint) if get_origin(hint) is Literal else None
+
+
+def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"unknown {name} {value!r}: use one of {', '.join(map(repr, allowed))}")
 
 
 class _JSON:
@@ -61,7 +78,8 @@ class VAEConfig(_JSON):
     """The model: its shape, its likelihood p(x|z), its prior p(z) and the data it was made for."""
 
     latent_dim: int = 2
-    likelihood: Likelihood = "bernoulli"
+    # p(x|z): a name in vae_core/likelihoods' registry ("bernoulli", "gaussian").
+    likelihood: str = "bernoulli"
     # Fixed decoder standard deviation for the Gaussian likelihood. sigma^2 = 1/2 makes
     # -log p(x|z) = sum of squared errors + const, the classic "SSE" objective.
     gaussian_sigma: float = math.sqrt(0.5)
@@ -71,18 +89,18 @@ class VAEConfig(_JSON):
     # "dynamic": train on a fresh Bernoulli sample of each grey-level image every time it is seen
     # (Burda et al. 2015); "none": use the grey levels themselves as targets.
     binarize: Binarize = "none"
-    # p(z): "standard" N(0, I); "mixture" of K learnt Gaussians; "vamp" the VampPrior, a mixture of
-    # the encoder's posteriors at K learnt pseudo-inputs (Tomczak & Welling 2018). See priors.py.
-    prior: PriorKind = "standard"
+    # p(z): a name in vae_core/priors' registry ("standard" N(0, I); "mixture" of K learnt Gaussians;
+    # "vamp" the VampPrior, a mixture of the encoder's posteriors at K learnt pseudo-inputs).
+    prior: str = "standard"
     prior_components: int = 10
 
     def __post_init__(self) -> None:
         if self.latent_dim < 1:
             raise ValueError("latent_dim must be at least 1")
-        _check("likelihood", self.likelihood, Likelihood)
-        _check("binarize", self.binarize, Binarize)
-        _check("prior", self.prior, PriorKind)
-        _check("dataset", self.dataset, Dataset)
+        _check("likelihood", self.likelihood, field_choices(VAEConfig, "likelihood") or ())
+        _check("binarize", self.binarize, options(Binarize))
+        _check("prior", self.prior, field_choices(VAEConfig, "prior") or ())
+        _check("dataset", self.dataset, options(Dataset))
         if not self.gaussian_sigma > 0:
             raise ValueError("gaussian_sigma must be positive")
         if len(self.conv_channels) != 2 or min(self.conv_channels) < 1 or self.hidden < 1:
@@ -155,9 +173,9 @@ class TrainConfig(_JSON):
             raise ValueError("learning_rate must be positive; beta and the warm-up epochs not negative")
         if self.weight_decay < 0:
             raise ValueError("weight_decay must not be negative")
-        _check("lr_schedule", self.lr_schedule, LRSchedule)
-        _check("optimizer", self.optimizer, Optimizer)
-        _check("precision", self.precision, Precision)
+        _check("lr_schedule", self.lr_schedule, options(LRSchedule))
+        _check("optimizer", self.optimizer, options(Optimizer))
+        _check("precision", self.precision, options(Precision))
         if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
             raise ValueError("adam_betas must be two numbers in [0, 1)")
         object.__setattr__(self, "adam_betas", tuple(float(b) for b in self.adam_betas))

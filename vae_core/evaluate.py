@@ -81,8 +81,8 @@ def elbo_per_image(
 @dataclass(frozen=True)
 class Evaluation:
     """A model's figures on a test set, nats per image. ``negative_elbo`` = ``reconstruction`` +
-    ``kl``; ``kl_per_dim`` is the closed-form KL of each dimension to N(0, 1) (standard-normal prior
-    only, else None); ``information_per_dim`` is 1/2 log(1 + Var_x(mu_d) / E_x[sigma_d^2]) (every
+    ``kl``; ``kl_per_dim`` is the closed-form KL of each dimension to the prior (where the prior
+    gives it, N(0, I); else None); ``information_per_dim`` is 1/2 log(1 + Var_x(mu_d) / E_x[sigma_d^2]) (every
     prior); ``activity`` is Burda et al.'s Cov_x(E_q[z_d]); ``active_units`` counts the dimensions that
     carry at least ``active_threshold`` nats (vae_core.usage: the KL where it exists, else the
     information); the IWAE estimate of -log p(x) is on the first ``iwae_images`` images."""
@@ -123,7 +123,7 @@ def evaluate(
     generator = torch.Generator(device=model.device).manual_seed(seed)
     x = prepare_inputs(model, images, seed)
     terms = elbo_per_image(model, x, generator)
-    usage = dimension_usage(terms.mean, terms.logvar, model.prior.standard_normal)
+    usage = dimension_usage(terms.mean, terms.logvar, model.prior)
     iwae: dict[str, Any] = {}
     if k >= 1:
         subset = x[: iwae_images or x.shape[0]]

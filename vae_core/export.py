@@ -20,7 +20,9 @@ Format, all little-endian:
 
 The decoder is Linear(D, H) ReLU Linear(H, C2*7*7) ReLU Unflatten(C2, 7, 7)
 ConvTranspose2d(C2, C1, 4, stride 2, padding 1) ReLU ConvTranspose2d(C1, 1, 4, stride 2, padding 1), and sigmoid
-gives the 28 x 28 pixel means. The file is 32 + (bits / 8) * (number of decoder parameters) bytes.
+gives the 28 x 28 pixel means: the output function every shipped likelihood declares
+(``Likelihood.browser_output``); a model whose likelihood declares another is refused. The file is
+32 + (bits / 8) * (number of decoder parameters) bytes.
 
 Why this and not ONNX: the browser side is ~150 lines of plain JavaScript that read exactly these
 tensors (measured against ONNX Runtime Web and TensorFlow.js in docs/decoder.md); float16 halves the
@@ -40,6 +42,7 @@ from .model import VAE
 MAGIC = b"VAED"
 VERSION = 1
 HEADER = struct.Struct("<4s7I")
+BROWSER_OUTPUT = "sigmoid"  # what decoder.js applies to the logits
 
 
 def _layers(decoder: nn.Sequential) -> list[nn.Linear | nn.ConvTranspose2d]:
@@ -48,9 +51,15 @@ def _layers(decoder: nn.Sequential) -> list[nn.Linear | nn.ConvTranspose2d]:
 
 def decoder_bytes(model: VAE, bits: int = 16) -> bytes:
     """The decoder of ``model`` in the format above, its weights as float16 (bits=16) or float32 (bits=32).
-    Raises ValueError for a decoder of another shape, or a weight too large for float16."""
+    Raises ValueError for a decoder of another shape, a likelihood whose mean is not the logits'
+    sigmoid (the one output function decoder.js applies), or a weight too large for float16."""
     if bits not in (16, 32):
         raise ValueError(f"bits must be 16 or 32, not {bits}")
+    if model.likelihood.browser_output != BROWSER_OUTPUT:
+        raise ValueError(
+            f"the browser decoder applies {BROWSER_OUTPUT}, not the {model.likelihood.browser_output} "
+            f"the {model.likelihood.label} likelihood needs"
+        )
     layers = _layers(model.decoder)
     fc1, fc2, deconv1, deconv2 = layers
     d, h = fc1.in_features, fc1.out_features

@@ -24,13 +24,15 @@ def sample_prior(model: VAE, n: int, seed: int = 0, temperature: float = 1.0) ->
 
 
 def sample_pixels(model: VAE, means: Tensor, generator: torch.Generator | None = None) -> Tensor:
-    """x ~ p(x|z) given the decoder's pixel means E[x|z]: under the Bernoulli likelihood each pixel is
-    1 with probability its mean; under the Gaussian one it is mean + sigma * eps, clipped to [0, 1] to
-    be shown. Figures show means because these draws are mostly the likelihood's own noise."""
-    if model.config.likelihood == "bernoulli":
-        return torch.bernoulli(means, generator=generator)
-    noise = torch.randn(means.shape, generator=generator)
-    return (means + model.config.gaussian_sigma * noise).clamp(0, 1)
+    """x ~ p(x|z) given the decoder's pixel means E[x|z], as the model's likelihood draws it (Bernoulli:
+    each pixel 1 with probability its mean; Gaussian: mean + sigma * eps, clipped to [0, 1] to be
+    shown). Figures show means because these draws are mostly the likelihood's own noise."""
+    return model.likelihood.sample(means, generator)
+
+
+def equal_mass_probabilities(n: int) -> Tensor:
+    """(i + 1/2) / n for i < n: the centres of n cells of equal probability, for inverse-CDF grids."""
+    return (torch.arange(n, dtype=torch.float64) + 0.5) / n
 
 
 def grid_axis(n: int, extent: float = 3.0, spacing: str = "linear") -> Tensor:
@@ -43,8 +45,7 @@ def grid_axis(n: int, extent: float = 3.0, spacing: str = "linear") -> Tensor:
     if spacing == "linear":
         return torch.linspace(-extent, extent, n)
     if spacing == "normal":
-        probabilities = (torch.arange(n, dtype=torch.float64) + 0.5) / n
-        return torch.distributions.Normal(0.0, 1.0).icdf(probabilities).float()
+        return torch.distributions.Normal(0.0, 1.0).icdf(equal_mass_probabilities(n)).float()
     raise ValueError(f"unknown grid spacing {spacing!r}: use 'linear' or 'normal'")
 
 
@@ -73,11 +74,19 @@ def decode_grid(
 ) -> Tensor:
     """The manifold: an n x n grid of decoded images tiled into one (28 n) x (28 n) image.
 
-    Inverse-CDF ("normal") spacing assumes the standard normal prior, so it is refused for others."""
-    if spacing == "normal" and not model.prior.standard_normal:
-        raise ValueError("inverse-CDF spacing needs the standard normal prior; use linear spacing")
-    axis = grid_axis(n, extent, spacing)
-    images = decode(model, grid_points(axis, axis, dims, base, model.latent_dim))
+    Inverse-CDF ("normal") spacing follows each coordinate's prior marginal, so it is refused for a
+    prior whose marginal quantiles have no closed form."""
+    if spacing == "normal":
+        quantiles = model.prior.marginal_quantile(equal_mass_probabilities(n))
+        if quantiles is None:
+            raise ValueError(
+                f"inverse-CDF spacing needs a prior whose marginals are known in closed form, not the "
+                f"{model.prior.label}; use linear spacing"
+            )
+        axis_x, axis_y = quantiles[:, dims[0]], quantiles[:, dims[1]]
+    else:
+        axis_x = axis_y = grid_axis(n, extent, spacing)
+    images = decode(model, grid_points(axis_x, axis_y, dims, base, model.latent_dim))
     return tile(images, n)
 
 

@@ -5,7 +5,7 @@ the aggregate posterior against the prior, and the prior's "holes".
   over the prior's +-3 standard deviations and the others held fixed; a dimension that matters
   changes the image, a collapsed one leaves it unchanged.
 - Dimension usage over a data set (vae_core.usage holds the definition): the nats each dimension
-  carries (its KL to N(0, 1) where the prior is standard normal, else the information
+  carries (its KL to p(z_d) where the prior gives it per dimension, else the information
   1/2 log(1 + Var_x(mu_d) / E_x[sigma_d^2])), active at ACTIVE_UNIT_NATS or more, with Burda et
   al.'s activity Cov_x(E_q[z_d]) beside it.
 - The aggregate posterior q(z) = (1/N) sum_i q(z|x_i) = (1/N) sum_i N(z; mu_i, diag sigma_i^2)
@@ -48,13 +48,10 @@ PRIOR_SAMPLES = 10_000  # prior samples for the hole fraction: their binomial er
 
 
 def prior_spread(prior: Prior, samples: int = PRIOR_SAMPLES, seed: int = 0) -> tuple[Tensor, Tensor]:
-    """(centre, standard deviation) of each coordinate under p(z): exactly (0, 1) for N(0, I), else
-    the mean and standard deviation of ``samples`` prior draws (a mixture's marginals are not N(0, 1))."""
-    if prior.standard_normal:
-        return torch.zeros(prior.latent_dim), torch.ones(prior.latent_dim)
-    with torch.inference_mode():
-        z = prior.sample(samples, torch.Generator().manual_seed(seed)).double()
-    return z.mean(0).float(), z.std(0).float()
+    """(centre, standard deviation) of each coordinate under p(z), as the prior gives them: exact where
+    it knows them (N(0, I): 0 and 1), else the mean and standard deviation of ``samples`` prior draws
+    (a mixture's marginals are not N(0, 1))."""
+    return prior.marginal_spread(samples, seed)
 
 
 def traversal_codes(base: Tensor, dims: Sequence[int], values: Tensor) -> Tensor:
@@ -95,7 +92,7 @@ def usage_on(model: VAE, images: Tensor) -> DimensionUsage:
     draw), so a page's bars and count are the CLI's and the checkpoint's figures."""
     model.eval()
     means, logvars = encode_dataset(model, prepare_inputs(model, images))
-    return dimension_usage(means, logvars, model.prior.standard_normal)
+    return dimension_usage(means, logvars, model.prior)
 
 
 def active_count(model: VAE, images: Tensor) -> int:
@@ -107,8 +104,8 @@ def active_count(model: VAE, images: Tensor) -> int:
 def history_series(history: Sequence[dict[str, Any]], field: str) -> tuple[list[float], Tensor] | None:
     """(epochs, values) of one field of a checkpoint's per-epoch history (train.py's records): a
     list for a number, an E x D tensor for a per-dimension field (``activity``, ``kl_per_dim``).
-    None when no record has it (histories written before it was recorded, or a mixture prior's
-    ``kl_per_dim``)."""
+    None when no record has it (histories written before it was recorded, or ``kl_per_dim`` of a
+    prior without a closed-form KL per dimension)."""
     rows = [r for r in history if field in r]
     if not rows:
         return None

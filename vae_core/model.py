@@ -14,7 +14,8 @@ import torch
 from torch import Tensor, nn
 
 from .config import TrainConfig, VAEConfig
-from .losses import ELBOTerms, bernoulli_log_prob, gaussian_log_prob
+from .likelihoods import Likelihood, make_likelihood
+from .losses import ELBOTerms
 from .priors import Prior, make_prior
 
 
@@ -53,6 +54,7 @@ class VAE(nn.Module):
         if generator is not None:
             _initialise(self, generator)
         self.prior: Prior = make_prior(config, self.encode, generator)
+        self.likelihood: Likelihood = make_likelihood(config)  # no weights: the state dict is unchanged
 
     @property
     def latent_dim(self) -> int:
@@ -82,18 +84,16 @@ class VAE(nn.Module):
         return mean + torch.exp(0.5 * logvar) * eps
 
     def decode_logits(self, z: Tensor) -> Tensor:
-        """The decoder's raw output: Bernoulli logits, or the Gaussian mean before its sigmoid."""
+        """The decoder's raw output, the logits the likelihood reads (``self.likelihood.mean``)."""
         return self.decoder(z).float()
 
     def decode(self, z: Tensor) -> Tensor:
         """Pixel means E[x|z] in [0, 1], N x 1 x 28 x 28."""
-        return torch.sigmoid(self.decode_logits(z))
+        return self.likelihood.mean(self.decode_logits(z))
 
     def log_likelihood(self, x: Tensor, logits: Tensor) -> Tensor:
         """log p(x|z) per image under the configured likelihood, in nats."""
-        if self.config.likelihood == "bernoulli":
-            return bernoulli_log_prob(x, logits)
-        return gaussian_log_prob(x, torch.sigmoid(logits), self.config.gaussian_sigma)
+        return self.likelihood.log_prob(x, logits)
 
     def elbo_terms(self, x: Tensor, generator: torch.Generator | None = None, eps: Tensor | None = None) -> ELBOTerms:
         """One-sample estimate of the bound's two terms for each image of x (the only place they are
@@ -102,7 +102,8 @@ class VAE(nn.Module):
         mean, logvar = self.encode(x)
         z = self.reparameterize(mean, logvar, generator, eps)
         reconstruction = -self.log_likelihood(x, self.decode_logits(z))
-        return ELBOTerms(reconstruction, self.prior.kl(mean, logvar, z), mean, logvar)
+        kl = self.prior.kl(mean, logvar)  # closed form where the prior has one, else estimated from z
+        return ELBOTerms(reconstruction, self.prior.kl_estimate(mean, logvar, z) if kl is None else kl, mean, logvar)
 
     def forward(self, x: Tensor) -> Tensor:
         """Reconstruction of x through the posterior mean (no sampling), as pixel means."""

@@ -32,7 +32,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .config import TrainConfig, VAEConfig
 from .data import binarize, to_float
-from .losses import ELBOTerms, kl_per_dimension
+from .losses import ELBOTerms
 from .model import VAE
 from .usage import dimension_usage
 
@@ -51,7 +51,7 @@ class Progress:
     kl: float
     kl_weight: float
     images_per_second: float
-    # The batch's closed-form KL to N(0, 1) of each latent dimension (standard-normal prior only).
+    # The batch's closed-form KL of each latent dimension to the prior (None where it has no closed form).
     kl_per_dim: tuple[float, ...] | None = None
 
 
@@ -239,9 +239,8 @@ def train(
                     raise _diverged(result, last_good, start, f"the weights became NaN or infinite at step {step}")
                 last_good = copy.deepcopy(model.state_dict())
             if on_progress is not None:
-                kl_dims = None
-                if model.prior.standard_normal:
-                    kl_dims = tuple(kl_per_dimension(terms.mean, terms.logvar).detach().mean(0).tolist())
+                # None where the prior has no closed-form KL per dimension
+                kl_dims = model.prior.kl_per_dimension(terms.mean.detach(), terms.logvar.detach())
                 on_progress(
                     Progress(
                         step=step,
@@ -252,7 +251,7 @@ def train(
                         kl=parts[2].item(),
                         kl_weight=weight,
                         images_per_second=seen / max(time.perf_counter() - start, 1e-9),
-                        kl_per_dim=kl_dims,
+                        kl_per_dim=None if kl_dims is None else tuple(kl_dims.mean(0).tolist()),
                     )
                 )
         if sums[0] > 0:
@@ -297,7 +296,7 @@ def _epoch_record(model: VAE, probe: Tensor, sums: Tensor, world: int, epoch: fl
     model.eval()
     mean, logvar = model.encode(probe)
     model.train()
-    usage = dimension_usage(mean.cpu(), logvar.cpu(), model.prior.standard_normal)
+    usage = dimension_usage(mean.cpu(), logvar.cpu(), model.prior)
     record: dict[str, Any] = {
         "epoch": round(epoch, 4),
         "loss": round(loss / count, 4),

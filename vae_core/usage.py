@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .losses import kl_per_dimension
+from .priors import Prior
 
 # Nats a dimension must carry to count as active. Measured on the eight shipped models (docs/theory.md,
 # "Active units"): their dimensions carry at most 0.03 nats, and then their traversal rows change no
@@ -72,7 +72,7 @@ def active_units(nats: Tensor | Sequence[float], threshold: float = ACTIVE_UNIT_
 class DimensionUsage:
     """How much a model uses each latent dimension over a data set.
 
-    ``kl``: mean KL(q(z_d|x) || N(0, 1)) in nats (standard normal prior only, else None);
+    ``kl``: mean KL(q(z_d|x) || p(z_d)) in nats (a prior with it in closed form, N(0, I); else None);
     ``information``: 1/2 log(1 + Var_x(mu_d) / E_x[sigma_d^2]) in nats (every prior);
     ``activity``: Burda et al.'s Cov_x(E_q[z_d]). ``nats`` is what the definition reads (the KL where
     it exists, else the information), ``active`` whether it reaches ``threshold``, ``order`` the
@@ -121,10 +121,12 @@ class DimensionUsage:
 
 
 def dimension_usage(
-    means: Tensor, logvars: Tensor, standard_normal: bool, threshold: float = ACTIVE_UNIT_NATS
+    means: Tensor, logvars: Tensor, prior: Prior, threshold: float = ACTIVE_UNIT_NATS
 ) -> DimensionUsage:
-    """``DimensionUsage`` from the posterior means and log-variances (N x D) of a data set."""
-    kl = kl_per_dimension(means.double(), logvars.double()).mean(0).float() if standard_normal else None
+    """``DimensionUsage`` from the posterior means and log-variances (N x D) of a data set, with the
+    KL per dimension where ``prior`` has it in closed form."""
+    kl = prior.kl_per_dimension(means.double(), logvars.double())
+    kl = None if kl is None else kl.mean(0).float()
     return DimensionUsage(latent_activity(means), information_per_dimension(means, logvars), kl, threshold)
 
 
