@@ -36,9 +36,9 @@ def figures_table(pair: tuple[ActiveModel, ActiveModel]) -> None:
         model, figures = active.model, derived.test_figures(active.key, active)
         iwae = figures.get("iwae_nll")
         columns[f"{side}: {active.name}"] = {
-            "likelihood": model.config.likelihood,
+            "likelihood": model.likelihood.label,
             "pixels": "binarised" if model.config.binarize == "dynamic" else "grey levels",
-            "prior": model.config.prior,
+            "prior": model.prior.describe(),
             "β": f"{model.train_config.beta:g}",
             "test −ELBO (nats)": f"{figures['negative_elbo']:.2f}",
             "reconstruction": f"{figures['reconstruction']:.2f}",
@@ -62,9 +62,7 @@ def grid_extent(active: ActiveModel) -> tuple[float, tuple[int, int], tuple[floa
     round the prior's centre, over the two most informative dimensions."""
     model = active.model
     dims = tuple(sorted(derived.usage(active.key, active).order[:2])) if model.latent_dim > 2 else (0, 1)
-    if model.prior.standard_normal:
-        return 3.0, dims, None
-    centre, spread = latent.prior_spread(model.prior)
+    centre, spread = latent.prior_spread(model.prior)  # exact for N(0, I): 3 round 0
     extent = float(np.ceil(max(abs(float(centre[d])) + 3 * float(spread[d]) for d in dims)))
     return extent, dims, tuple(float(v) for v in centre)
 
@@ -131,7 +129,7 @@ def classic() -> None:
     model = active.model
     t = model.train_config
     st.markdown(
-        f"**{active.name}**: latent {model.latent_dim}, {model.config.likelihood} likelihood, {t.optimizer} "
+        f"**{active.name}**: latent {model.latent_dim}, {model.likelihood.label} likelihood, {t.optimizer} "
         f"at {t.learning_rate:g} ({t.lr_schedule}), batch {t.batch_size}, {t.epochs} epochs run"
     )
     c1, c2 = st.columns(2)

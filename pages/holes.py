@@ -10,7 +10,7 @@ import torch
 
 import vae_core as vc
 from ui import derived, models
-from ui.charts import density_heatmap, hole_map_figure, marginal_histograms
+from ui.charts import MARGINAL_GRID, density_heatmap, hole_map_figure, marginal_histograms
 from ui.images import enlarge, png_uri, to_uint8
 from ui.models import ActiveModel
 from ui.notes import explain
@@ -28,12 +28,15 @@ def histograms(active: ActiveModel) -> None:
     """Each dimension's posterior means over the test set against the prior's marginal."""
     means = derived.encoded_test(active.key, active)[0]
     usage = derived.usage(active.key, active)
+    density = active.model.prior.marginal_density(torch.from_numpy(MARGINAL_GRID))  # None: no closed form
     draws = None
-    if not active.model.prior.standard_normal:
+    if density is None:
         with torch.inference_mode():
             draws = active.model.prior.sample(latent.PRIOR_SAMPLES, torch.Generator().manual_seed(0)).numpy()
     titles = [f"z{d + 1} ({float(usage.nats[d]):.2f} nats)" for d in usage.order]
-    fig = marginal_histograms(means, draws, usage.order, titles)
+    fig = marginal_histograms(
+        means, draws, usage.order, titles, prior_density=None if density is None else density.numpy()
+    )
     st.plotly_chart(fig, key=Key.HOLES_HISTOGRAMS)
 
 
@@ -48,7 +51,7 @@ def hole_fractions(shown: ActiveModel) -> None:
         figures = derived.test_figures(other.key, other)
         iwae = figures.get("iwae_nll")
         columns[other.name] = {
-            "prior": other.model.config.prior,
+            "prior": other.model.prior.describe(),
             "hole fraction": f"{100 * derived.holes(other.key, other).fraction:.1f} %",
             "test −ELBO (nats)": f"{figures['negative_elbo']:.2f}",
             "−log p(x), IWAE (nats)": "not measured" if iwae is None else f"{iwae:.2f}",
@@ -88,8 +91,7 @@ else:
     zrange = (top - 10, top)
     c1, c2 = st.columns(2)
     c1.plotly_chart(density_heatmap(axis, log_q, "Aggregate posterior log q(z)", zrange), key=Key.HOLES_Q)
-    prior = "N(0, I)" if model.prior.standard_normal else f"the {model.config.prior} prior"
-    c2.plotly_chart(density_heatmap(axis, log_p, f"Prior log p(z): {prior}", zrange), key=Key.HOLES_P)
+    c2.plotly_chart(density_heatmap(axis, log_p, f"Prior log p(z): {model.prior.describe()}", zrange), key=Key.HOLES_P)
     st.caption("Log-densities in nats, on one colour scale showing the top 10 nats (darker is lower).")
     c1, c2 = st.columns(2)
     cells = latent.hole_map(dm, holes).numpy()

@@ -28,10 +28,10 @@ def samples() -> None:
     if show == DRAW:
         images = vc.sample_pixels(model, images, torch.Generator().manual_seed(int(seed)))
     grid = to_uint8(vc.tile(images, n, pad=2))
-    prior = "N(0, I)" if model.prior.standard_normal else f"the {model.config.prior} prior"
     st.image(
         png_uri(enlarge(grid, 2)),
-        caption=f"{n * n} samples, z from {prior} with its spread × {temperature:.2f}, seed {seed}",
+        caption=f"{n * n} samples, z from the prior ({model.prior.describe()}) with its spread × {temperature:.2f}, "
+        f"seed {seed}",
         width=min(700, 56 * n),
     )
     st.download_button(

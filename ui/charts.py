@@ -394,17 +394,26 @@ def hole_map_figure(axis: np.ndarray, cells: np.ndarray, title: str) -> go.Figur
     return fig
 
 
+MARGINAL_GRID = np.linspace(-4, 4, 161)  # where marginal_histograms draws a prior's marginal density
+
+
 def marginal_histograms(
-    means: np.ndarray, prior_draws: np.ndarray | None, order: tuple[int, ...], titles: list[str], columns: int = 4
+    means: np.ndarray,
+    prior_draws: np.ndarray | None,
+    order: tuple[int, ...],
+    titles: list[str],
+    columns: int = 4,
+    prior_density: np.ndarray | None = None,
 ) -> go.Figure:
     """For each dimension in ``order``: a histogram of the posterior means (as a density) against the
-    prior's marginal, the N(0, 1) density when ``prior_draws`` is None, else a histogram of prior draws."""
+    prior's marginal: ``prior_density`` (len(MARGINAL_GRID) x D, the prior's own closed form) where
+    given, else a histogram of ``prior_draws``, else the N(0, 1) density."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     rows = -(-len(order) // columns)
     fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles, vertical_spacing=0.35 / rows + 0.02)
-    grid = np.linspace(-4, 4, 161)
+    grid = MARGINAL_GRID
     normal = np.exp(-0.5 * grid**2) / np.sqrt(2 * np.pi)
     bins = dict(start=-4, end=4, size=0.2)
     for i, d in enumerate(order):
@@ -423,7 +432,9 @@ def marginal_histograms(
             row=r + 1,
             col=c + 1,
         )
-        if prior_draws is None:
+        if prior_density is not None:
+            prior = go.Scatter(x=grid, y=prior_density[:, d], line=dict(color="#d62728"), name="prior p(z_d)")
+        elif prior_draws is None:
             prior = go.Scatter(x=grid, y=normal, line=dict(color="#d62728"), name="N(0, 1)")
         else:
             counts, edges = np.histogram(prior_draws[:, d], bins=np.arange(-4, 4.01, 0.2), density=True)

@@ -279,7 +279,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
     "train.py": (
         choice("dataset", Key.T_DATASET, {d: d for d in vc.DATASETS}),
         number("latent", Key.T_LATENT, 1, 64, integer=True),
-        choice("likelihood", Key.T_LIKELIHOOD, {x: x for x in vc.options(vc.config.Likelihood)}),
+        choice("likelihood", Key.T_LIKELIHOOD, {x: x for x in vc.LIKELIHOODS}),
         flag("binarize", Key.T_BINARIZE),
         number("beta", Key.T_BETA, 0, 20),
         number("warmup", Key.T_WARMUP, 0, 50),
