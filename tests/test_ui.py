@@ -111,28 +111,3 @@ def test_exports_are_at_least_the_chosen_size_in_whole_pixels():
     big = for_export(strip, 512)
     assert big.shape == (28 * 19, 298 * 19)  # 19 = the smallest factor giving >= 512 px
     np.testing.assert_array_equal(big[::19, ::19], strip)
-
-
-def test_a_traversal_scrubber_sweeps_one_dimension_from_the_base_code():
-    """widgets.traversal_scrub, for a traversals page: the browser gets a lerp between two codes that
-    differ only in the dimension swept, starting where the base code has it."""
-    import json
-
-    from streamlit.testing.v1 import AppTest
-
-    def script() -> None:
-        from ui import models, widgets
-
-        base = [0.5] * 32
-        base[4] = 1.0
-        widgets.traversal_scrub(models.shipped("mnist-32d"), "traversal_z5", base, 4, -3.0, 3.0)
-
-    at = AppTest.from_function(script, default_timeout=60).run()
-    assert not at.exception
-    (element,) = at.main.children.values()
-    data = json.loads(element.proto.json)
-    (path,) = data["paths"]
-    assert path["name"] == data["label"] == "z5" and path["kind"] == "lerp"
-    assert [i for i, (a, b) in enumerate(zip(path["a"], path["b"], strict=True)) if a != b] == [4]
-    assert (path["a"][4], path["b"][4], data["values"]) == (-3.0, 3.0, [-3.0, 3.0])
-    assert data["at"] == (1.0 + 3.0) / 6.0 and data["decoder"].endswith(".vaed")

@@ -53,7 +53,7 @@ def draw_picker() -> ActiveModel | None:
     choice = sidebar.container()  # the select box goes above the uploader, but is drawn after it
     with sidebar.expander("Upload a checkpoint (.safetensors)"):
         _read_checkpoint_upload()
-    options = _options()
+    options = picker_options()
     if not options:
         sidebar.error("No checkpoints found in checkpoints/. Train one on the Train page.")
         st.session_state.pop(Key.ACTIVE_MODEL, None)
@@ -72,8 +72,9 @@ def draw_picker() -> ActiveModel | None:
     return active
 
 
-def _options() -> dict[str, str]:
-    """Picker value -> label, in the order shown."""
+def picker_options() -> dict[str, str]:
+    """The sidebar picker's options (picker value -> label), in the order shown; the pages that let a
+    person pick two models (ui.widgets.pick_two_models) offer the same."""
     shipped = shipped_files()
     options = {f"shipped:{name}": name if name in shipped else f"{name} (shared)" for name in shipped_checkpoints()}
     options |= {key: f"uploaded: {name}" for key, (name, _) in st.session_state.get(Key.UPLOADED_MODELS, {}).items()}
@@ -81,14 +82,9 @@ def _options() -> dict[str, str]:
     return options
 
 
-def choices() -> dict[str, str]:
-    """The picker's own options (picker value -> label), for pages that let a person pick two models."""
-    return _options()
-
-
 def load(key: str) -> ActiveModel:
-    """The model behind one of ``choices()``'s keys (as the picker would resolve it)."""
-    return _resolve(key, _options()[key])
+    """The model behind one of ``picker_options()``'s keys (as the picker would resolve it)."""
+    return _resolve(key, picker_options()[key])
 
 
 def keep_trained(serial: str, name: str, model: vc.VAE) -> str:

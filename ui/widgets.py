@@ -98,7 +98,7 @@ def pick_two_models(
     opens, the ``default`` preset is chosen. A model a preset names that is not installed is replaced
     by the sidebar's model (or the next one in the list), and a note says so."""
     preset_key, key_a, key_b = keys
-    options = models.choices()
+    options = models.picker_options()
 
     def apply_preset() -> None:
         for key, name in zip((key_a, key_b), presets.get(st.session_state.get(preset_key) or "", ()), strict=False):
@@ -296,18 +296,6 @@ def latent_scrub(
         "reports": on_release is not None,
     }
     _latent_scrub(key=key, data=data, on_release_change=released)
-
-
-def traversal_scrub(
-    active: ActiveModel, key: str, base: Sequence[float], dim: int, low: float = -3.0, high: float = 3.0
-) -> None:
-    """One dimension of a latent traversal, scrubbed in the browser: the code ``base`` with z[dim] swept
-    from ``low`` to ``high`` (a lerp between two codes that differ in that dimension only), starting at
-    base[dim]. For a traversals page: one call per dimension shown, each with its own ``key``."""
-    start, end = [float(v) for v in base], [float(v) for v in base]
-    start[dim], end[dim] = low, high
-    name = f"z{dim + 1}"
-    latent_scrub(active, key, {name: (start, end, "lerp")}, name, (low, high), (base[dim] - low) / (high - low))
 
 
 EXPLORE_MINE = "the digit sent from Reconstruct"  # the explorer's third way to hold the other dimensions
