@@ -21,12 +21,18 @@ PRESETS = {
     "β = 1 vs β = 4": ("beta1-10d", "beta4-10d"),
     "standard vs mixture prior": ("standard-2d", "mixture-2d"),
 }
-TWO, CLASSIC = links.options(Key.COMPARE_VIEW)
 CLASSIC_MODEL = "classic-2d"
 GRID = 15
 ACTIVE_ROW = f"active units (≥ {ACTIVE_UNIT_NATS:g} nats)"  # the Traversals page's count and bars
 
-view = st.radio("Show", [TWO, CLASSIC], horizontal=True, key=Key.COMPARE_VIEW, persist_state="session")
+view = st.radio(
+    "Show",
+    links.options(Key.COMPARE_VIEW),
+    format_func=links.label(Key.COMPARE_VIEW),
+    horizontal=True,
+    key=Key.COMPARE_VIEW,
+    persist_state="session",
+)
 
 
 def figures_table(pair: tuple[ActiveModel, ActiveModel]) -> None:
@@ -150,7 +156,7 @@ def classic() -> None:
     )
 
 
-if view == CLASSIC:
+if view == "classic":
     classic()
     explain("classic", "elbo", "blur")
 else:

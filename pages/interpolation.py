@@ -18,16 +18,16 @@ means, _, labels = derived.encoded_test(active.key, active)
 source = st.segmented_control(
     "Choose the two digits",
     links.options(Key.INTERP_SOURCE),
-    default=links.options(Key.INTERP_SOURCE)[0],
+    format_func=links.label(Key.INTERP_SOURCE),
+    default="class",
     key=Key.INTERP_SOURCE,
     persist_state="session",
 )
-RANDOM, UPLOAD = links.options(Key.INTERP_SOURCE)[1:]
-if source == RANDOM:
+if source == "random":
     if st.button("New random pair") or Key.INTERP_PAIR not in st.session_state:
         st.session_state[Key.INTERP_PAIR] = np.random.default_rng().choice(len(means), 2, replace=False).tolist()
     ends = list(vc.prepare_inputs(model, derived.test_set(active)[0][st.session_state[Key.INTERP_PAIR]]))
-elif source == UPLOAD:
+elif source == "upload":
     files = widgets.image_uploader("Two images of digits", Key.INTERP_FILES)
     ends = [x for x in (widgets.read_upload(f) for f in files[:2]) if x is not None]
     if len(ends) < 2:

@@ -12,7 +12,6 @@ from ui.state import Key
 
 active = models.active()
 model = active.model
-MEAN, DRAW = links.options(Key.SAMPLES_PIXELS)
 
 
 @st.fragment
@@ -22,10 +21,18 @@ def samples() -> None:
     seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key=Key.SAMPLES_SEED, persist_state="session")
     temperature = c3.slider("Temperature", 0.1, 2.0, 1.0, 0.05, key=Key.SAMPLES_T, persist_state="session")
     c1, c2 = st.columns([2, 1])
-    show = c1.radio("Show", [MEAN, DRAW], horizontal=True, key=Key.SAMPLES_PIXELS, persist_state="session")
+    show = c1.radio(
+        "Show",
+        links.options(Key.SAMPLES_PIXELS),
+        format_func=links.label(Key.SAMPLES_PIXELS),
+        horizontal=True,
+        key=Key.SAMPLES_PIXELS,
+        persist_state="session",
+    )
+    sampled_pixels = show == "draw"
     side = c2.select_slider("Download size (px)", EXPORT_SIDES, 512, key=Key.SAMPLES_EXPORT, persist_state="session")
     images = vc.sample_prior(model, n * n, int(seed), temperature)
-    if show == DRAW:
+    if sampled_pixels:
         images = vc.sample_pixels(model, images, torch.Generator().manual_seed(int(seed)))
     grid = to_uint8(vc.tile(images, n, pad=2))
     st.image(
@@ -44,7 +51,7 @@ def samples() -> None:
         help="Searches all training images, by Euclidean distance between the pixels: is a sample new, "
         "or a copy of a digit the model learnt from?",
     ):
-        nearest_training(images[:, 0] if images.dim() == 4 else images, show == DRAW)
+        nearest_training(images[:, 0] if images.dim() == 4 else images, sampled_pixels)
     links.publish()
 
 

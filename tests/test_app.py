@@ -77,11 +77,11 @@ def test_interpolation_steps_random_pair_and_uploads():
     assert images_of(at) != strips
     at.selectbox(key="interp_b_class").set_value(7).run()
     assert not at.exception
-    at.segmented_control(key="interp_source").set_value("Random pair").run()
+    at.segmented_control(key="interp_source").set_value("random").run()
     first = images_of(at)
     at.button[0].click().run()
     assert images_of(at) != first
-    at.segmented_control(key="interp_source").set_value("Upload two images").run()
+    at.segmented_control(key="interp_source").set_value("upload").run()
     at.file_uploader(key="interp_files").set_value(
         [("a.png", digit_png(0), "image/png"), ("b.png", b"not an image", "image/png")]
     ).run()

@@ -189,7 +189,7 @@ def test_compare_computes_the_figures_of_a_model_that_has_none_stored(small_mode
 
 def test_the_classic_recipes_two_figures_are_one_click_away():
     at = app("compare.py")
-    at.radio(key="compare_view").set_value("The classic recipe's figures").run()
+    at.radio(key="compare_view").set_value("classic").run()
     assert not at.exception
     captions = [c for image in at.get("image") for c in image.captions]
     assert any("7 × 7" in c for c in captions) and any("14 × 14" in c and "1.5" in c for c in captions)

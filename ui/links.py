@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,7 @@ class Param:
     show: Callable[..., str]
     longest: int = 200  # characters: a longer value is junk, whatever it says
     options: tuple[Any, ...] = ()  # for a widget with a few options: all of them, in order
+    labels: Mapping[str, str] = field(default_factory=dict)  # option name -> what a person reads, if named
     values: str = ""  # what it takes, in words (lessons/README.md lists it)
 
 
@@ -104,6 +105,13 @@ def choice(name: str, key: str, tokens: Mapping[str, Any]) -> Param:
 
     values = "one of " + ", ".join(f"`{t}`" for t in tokens)
     return Param(name, (key,), parse, lambda v: back[v], options=tuple(tokens.values()), values=values)
+
+
+def named(name: str, key: str, labels: Mapping[str, str]) -> Param:
+    """A widget whose options are names (the URL's tokens too) shown to a person by their labels
+    (``label(key)`` is its format_func). Pages branch on the names, so rewording or reordering the
+    labels can never swap what a branch does."""
+    return replace(choice(name, key, {token: token for token in labels}), labels=dict(labels))
 
 
 def dimension(name: str, key: str) -> Param:
@@ -219,7 +227,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         flag("fine", Key.FINE_STEPS),
     ),
     "interpolation.py": (
-        choice(
+        named(
             "pick",
             Key.INTERP_SOURCE,
             {"class": "By class and index", "random": "Random pair", "upload": "Upload two images"},
@@ -241,7 +249,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         number("n", Key.SAMPLES_N, 3, 12, integer=True),
         number("seed", Key.SAMPLES_SEED, 0, 2**31 - 1, integer=True),
         number("t", Key.SAMPLES_T, 0.1, 2.0),
-        choice(
+        named(
             "show", Key.SAMPLES_PIXELS, {"mean": "E[x | z], the decoder's mean", "draw": "x ~ p(x | z), sampled pixels"}
         ),
     ),
@@ -265,7 +273,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         choice("images", Key.COLLAPSE_IMAGES, {str(n): n for n in (5000, 10_000, 20_000)}),
     ),
     "compare.py": (
-        choice("show", Key.COMPARE_VIEW, {"two": "Two models side by side", "classic": "The classic recipe's figures"}),
+        named("show", Key.COMPARE_VIEW, {"two": "Two models side by side", "classic": "The classic recipe's figures"}),
         shipped_model("a", Key.COMPARE_A),
         shipped_model("b", Key.COMPARE_B),
         number("seed", Key.COMPARE_SEED, 0, 2**31 - 1, integer=True),
@@ -296,6 +304,11 @@ def options(key: str) -> list[Any]:
     """The options of the widget under ``key``, as its link parameter lists them: one source for
     the widget and the URL."""
     return next(list(p.options) for params in PARAMS.values() for p in params if p.keys == (key,) and p.options)
+
+
+def label(key: str) -> Callable[[str], str]:
+    """The format_func of the named widget under ``key``: an option's name -> its label."""
+    return next(p.labels for params in PARAMS.values() for p in params if p.keys == (key,) and p.labels).__getitem__
 
 
 MODEL = "model"
