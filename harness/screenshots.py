@@ -1,9 +1,9 @@
 """Screenshots of every page in a real headless Chromium, for the README and for looking at:
 
-python -m harness.screenshots                 # docs/screenshots/<page>.png at 1400 x 1000
+python -m harness.screenshots                  # docs/screenshots/<page>.png at 1400 x 1000
 python -m harness.screenshots --phone --maths  # artifacts/screenshots/, 390 x 844, maths panels open
 python -m harness.screenshots --lesson         # docs/screenshots/lesson-step-NN.png: the default lesson
-                                                     # on a 1920 x 1080 projector, walked with the Right key
+                                               # on a 1920 x 1080 projector, walked with the Right key
 """
 
 from __future__ import annotations

@@ -20,20 +20,21 @@ from tests.support.apptest import app, array, chart, images_of, page_path, wait_
 from tests.support.files import SHIPPED_2D, SHIPPED_32D, hostile_pickle
 from ui import registry
 from ui.images import to_uint8
+from ui.state import Key
 
 
 @pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
 def test_every_page_renders_on_the_shipped_model(screen):
     at = app(screen.file)
     assert [t.value for t in at.title] == [screen.heading] and not at.error
-    assert at.sidebar.selectbox(key="model_key").value == "shipped:mnist-2d"
+    assert at.sidebar.selectbox(key=Key.MODEL).value == "shipped:mnist-2d"
     assert any("latent size" in c.value for c in at.sidebar.caption)
 
 
 def test_explorer_slider_redraws_the_image_and_is_kept_across_pages():
     at = app()
     before = images_of(at)
-    at.slider(key="z_x").set_value(1.5).run()
+    at.slider(key=Key.Z_X).set_value(1.5).run()
     after = images_of(at)
     assert after[0] != before[0]  # the decoded digit changed
     assert "z = (1.50, 0.00)" in at.get("image")[0].captions[0]
@@ -41,52 +42,52 @@ def test_explorer_slider_redraws_the_image_and_is_kept_across_pages():
     shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(after[0].split(",", 1)[1]))))
     expected = vc.decode(vc.load_checkpoint(SHIPPED_2D), torch.tensor([[1.5, 0.0]]))
     np.testing.assert_array_equal(shown, to_uint8(expected[0]))
-    at.slider(key="z_y").set_value(3.6).run()
+    at.slider(key=Key.Z_Y).set_value(3.6).run()
     assert any("Outside ±3" in w.value for w in at.warning)
     at.switch_page(page_path("samples.py")).run()
     at.switch_page(page_path("explorer.py")).run()
-    assert at.slider(key="z_x").value == 1.5
+    assert at.slider(key=Key.Z_X).value == 1.5
 
 
 def test_explorer_grid_options_change_the_grid():
     at = app()
     grid = images_of(at)[1]
-    at.radio(key="grid_spacing").set_value("normal").run()
+    at.radio(key=Key.GRID_SPACING).set_value("normal").run()
     assert images_of(at)[1] != grid
-    at.slider(key="grid_n").set_value(8).run()
+    at.slider(key=Key.GRID_N).set_value(8).run()
     assert "8 x 8 manifold" in at.get("image")[1].captions[0]
 
 
 def test_higher_dimensional_model_lets_you_pick_dimensions_and_projection():
     at = app()
-    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    at.sidebar.selectbox(key=Key.MODEL).set_value("shipped:mnist-32d").run()
     assert not at.exception
-    at.selectbox(key="dim_x").set_value(5).run()
-    assert at.slider(key="z_x").label == "z6"
-    at.radio(key="hold").set_value("an encoded test digit").run()
+    at.selectbox(key=Key.DIM_X).set_value(5).run()
+    assert at.slider(key=Key.Z_X).label == "z6"
+    at.radio(key=Key.HOLD).set_value("an encoded test digit").run()
     assert not at.exception
     at.switch_page(page_path("scatter.py")).run()
-    assert not at.exception and at.radio(key="proj").value == "PCA"
+    assert not at.exception and at.radio(key=Key.PROJECTION).value == "PCA"
 
 
 def test_interpolation_steps_random_pair_and_uploads():
     at = app("interpolation.py")
     strips = images_of(at)
     assert len(strips) == 2
-    at.slider(key="interp_steps").set_value(5).run()
+    at.slider(key=Key.INTERP_STEPS).set_value(5).run()
     assert images_of(at) != strips
     at.selectbox(key="interp_b_class").set_value(7).run()
     assert not at.exception
-    at.segmented_control(key="interp_source").set_value("random").run()
+    at.segmented_control(key=Key.INTERP_SOURCE).set_value("random").run()
     first = images_of(at)
     at.button[0].click().run()
     assert images_of(at) != first
-    at.segmented_control(key="interp_source").set_value("upload").run()
-    at.file_uploader(key="interp_files").set_value(
+    at.segmented_control(key=Key.INTERP_SOURCE).set_value("upload").run()
+    at.file_uploader(key=Key.INTERP_FILES).set_value(
         [("a.png", digit_png(0), "image/png"), ("b.png", b"not an image", "image/png")]
     ).run()
     assert not at.exception and any("b.png" in e.value for e in at.error)
-    at.file_uploader(key="interp_files").set_value(
+    at.file_uploader(key=Key.INTERP_FILES).set_value(
         [("a.png", digit_png(0), "image/png"), ("b.png", digit_png(1), "image/png")]
     ).run()
     assert not at.exception and len(images_of(at)) == 2
@@ -94,7 +95,7 @@ def test_interpolation_steps_random_pair_and_uploads():
 
 def test_reconstruct_shows_every_step_and_typicality():
     at = app("reconstruct.py")
-    at.file_uploader(key="recon_files").set_value([("seven.png", digit_png(0), "image/png")]).run()
+    at.file_uploader(key=Key.RECON_FILES).set_value([("seven.png", digit_png(0), "image/png")]).run()
     assert not at.exception and not at.error
     assert len(images_of(at)) == 7
     labels = [m.label for m in at.metric]
@@ -123,7 +124,7 @@ def test_anomaly_page_scores_the_suite_judges_uploads_and_shows_the_pitfall():
     square.paste(0, (30, 30, 90, 90))  # a filled black square on white: nothing like a digit
     buffer = io.BytesIO()
     square.save(buffer, "PNG")
-    at.file_uploader(key="anomaly_files").set_value(
+    at.file_uploader(key=Key.ANOMALY_FILES).set_value(
         [
             ("seven.png", digit_png(0), "image/png"),
             ("square.png", buffer.getvalue(), "image/png"),
@@ -137,39 +138,39 @@ def test_anomaly_page_scores_the_suite_judges_uploads_and_shows_the_pitfall():
     assert "**anomalous**" in verdicts.split("\n")[1]
     assert len(images_of(at)) == 24 + 2
 
-    at.selectbox(key="anomaly_set").set_value("near-blank").run()
+    at.selectbox(key=Key.ANOMALY_SET).set_value("near-blank").run()
     assert not at.exception and any("−ELBO misleads here" in w.value for w in at.warning)
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")[:2]]
     assert titles[0].startswith("−ELBO: AUROC 0.3") and titles[1].startswith("complexity-corrected: AUROC")
     assert float(titles[1].rsplit(" ", 1)[1]) > 0.9, "the correction catches the near-blank images"
     # For this grey-level model the correction overshoots on noise, and the page says so.
-    at.selectbox(key="anomaly_score").set_value("complexity").run()
-    at.selectbox(key="anomaly_set").set_value("uniform-noise").run()
+    at.selectbox(key=Key.ANOMALY_SCORE).set_value("complexity").run()
+    at.selectbox(key=Key.ANOMALY_SET).set_value("uniform-noise").run()
     assert not at.exception and any("overshoots" in i.value for i in at.info)
 
 
 def test_anomaly_page_on_a_binarised_model():
     at = app("anomaly.py")
-    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    at.sidebar.selectbox(key=Key.MODEL).set_value("shipped:mnist-32d").run()
     assert not at.exception and not at.error and at.metric[0].label == "AUROC"
     assert at.dataframe[0].value.loc["near-blank", "−ELBO"] < 0.5, "the binarised model is fooled by them too"
-    at.selectbox(key="anomaly_score").set_value("complexity").run()
+    at.selectbox(key=Key.ANOMALY_SCORE).set_value("complexity").run()
     assert not at.exception and not at.warning and not at.info and len(images_of(at)) == 24
-    at.selectbox(key="anomaly_set").set_value("uci-digits").run()  # corrected AUROC 0.63 (k = 100)
+    at.selectbox(key=Key.ANOMALY_SET).set_value("uci-digits").run()  # corrected AUROC 0.63 (k = 100)
     assert not at.exception and not at.info
 
 
 def test_sidebar_refuses_a_hostile_checkpoint_and_accepts_a_real_one(small_model):
     at = app()
-    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+    at.sidebar.file_uploader(key=Key.CHECKPOINT_UPLOAD).set_value(
         ("evil.safetensors", hostile_pickle(), "application/octet-stream")
     ).run()
     assert not at.exception and any("pickle" in e.value for e in at.sidebar.error)
-    at.sidebar.file_uploader(key="ckpt_upload").set_value(
+    at.sidebar.file_uploader(key=Key.CHECKPOINT_UPLOAD).set_value(
         ("mine.safetensors", vc.checkpoint_bytes(small_model), "application/octet-stream")
     ).run()
     assert not at.exception
-    assert at.sidebar.selectbox(key="model_key").value.startswith("upload:")
+    assert at.sidebar.selectbox(key=Key.MODEL).value.startswith("upload:")
 
 
 def test_a_session_keeps_its_last_four_uploaded_models_as_its_own(small_model):
@@ -180,40 +181,40 @@ def test_a_session_keeps_its_last_four_uploaded_models_as_its_own(small_model):
         model = copy.deepcopy(small_model)
         with torch.no_grad():
             model.decoder[0].bias[0] += variant * 1e-3  # a different file: a different model
-        at.sidebar.file_uploader(key="ckpt_upload").set_value(
+        at.sidebar.file_uploader(key=Key.CHECKPOINT_UPLOAD).set_value(
             (f"mine-{variant}.safetensors", vc.checkpoint_bytes(model), "application/octet-stream")
         ).run()
         assert not at.exception
-    kept = at.session_state["uploaded_models"]
+    kept = at.session_state[Key.UPLOADED_MODELS]
     assert [name for name, _ in kept.values()] == [f"mine-{v}.safetensors" for v in range(1, 5)]
     assert all(isinstance(model, vc.VAE) for _, model in kept.values())
-    assert at.sidebar.selectbox(key="model_key").value == list(kept)[-1]
+    assert at.sidebar.selectbox(key=Key.MODEL).value == list(kept)[-1]
 
 
 def test_samples_seed_and_temperature_change_the_grid():
     at = app("samples.py")
     grid = images_of(at)
-    at.number_input(key="samples_seed").set_value(3).run()
+    at.number_input(key=Key.SAMPLES_SEED).set_value(3).run()
     assert images_of(at) != grid
-    at.slider(key="samples_n").set_value(4).run()
+    at.slider(key=Key.SAMPLES_N).set_value(4).run()
     assert "16 samples" in at.get("image")[0].captions[0]
 
 
 def test_training_runs_shows_progress_and_becomes_the_active_model():
     at = app("train.py")
-    at.select_slider(key="t_subset").set_value(1000)
-    at.number_input(key="t_epochs").set_value(2)
+    at.select_slider(key=Key.T_SUBSET).set_value(1000)
+    at.number_input(key=Key.T_EPOCHS).set_value(2)
     at.button[0].click().run()  # the form's submit button
     wait_for(at, lambda at: any("Finished" in s.value for s in at.success), 120, every=0.5)
-    first = at.sidebar.selectbox(key="model_key").value
+    first = at.sidebar.selectbox(key=Key.MODEL).value
     assert first.startswith("trained:")
     assert at.get("plotly_chart"), "loss curves and the live scatter are shown"
     assert any("What it draws now" in c for image in at.get("image") for c in image.captions)
     # A second run with another beta: both stay in the model list, to be compared.
-    at.number_input(key="t_beta").set_value(4.0)
+    at.number_input(key=Key.T_BETA).set_value(4.0)
     at.button[0].click().run()
-    wait_for(at, lambda at: at.sidebar.selectbox(key="model_key").value not in (first,), 120, every=0.5)
-    trained = [o for o in at.sidebar.selectbox(key="model_key").options if "trained here" in o]
+    wait_for(at, lambda at: at.sidebar.selectbox(key=Key.MODEL).value not in (first,), 120, every=0.5)
+    trained = [o for o in at.sidebar.selectbox(key=Key.MODEL).options if "trained here" in o]
     assert len(trained) == 2 and any("β 4" in o for o in trained) and any("β 1" in o for o in trained)
     at.switch_page(page_path("explorer.py")).run()
     assert not at.exception and images_of(at)
@@ -224,13 +225,13 @@ def test_the_train_form_starts_from_the_library_defaults_and_keeps_what_it_does_
     keeps the defaults the form does not show (warm-up, Adam's betas, precision)."""
     defaults = vc.TrainConfig()
     at = app("train.py")
-    assert at.number_input(key="t_lr").value == defaults.learning_rate
-    assert at.number_input(key="t_beta").value == defaults.beta
-    assert at.number_input(key="t_epochs").value == 3
-    assert at.select_slider(key="t_batch").value == defaults.batch_size
-    at.select_slider(key="t_subset").set_value(1000)
+    assert at.number_input(key=Key.T_LR).value == defaults.learning_rate
+    assert at.number_input(key=Key.T_BETA).value == defaults.beta
+    assert at.number_input(key=Key.T_EPOCHS).value == 3
+    assert at.select_slider(key=Key.T_BATCH).value == defaults.batch_size
+    at.select_slider(key=Key.T_SUBSET).set_value(1000)
     at.button[0].click().run()
-    job = at.session_state["training_job"]
+    job = at.session_state[Key.TRAINING_JOB]
     job.stop()
     assert job.train_config == dataclasses.replace(defaults, epochs=3)
     assert job.model_config == vc.VAEConfig()
@@ -238,8 +239,8 @@ def test_the_train_form_starts_from_the_library_defaults_and_keeps_what_it_does_
 
 def test_training_can_be_stopped():
     at = app("train.py")
-    at.select_slider(key="t_subset").set_value(5000)
-    at.number_input(key="t_epochs").set_value(100)
+    at.select_slider(key=Key.T_SUBSET).set_value(5000)
+    at.number_input(key=Key.T_EPOCHS).set_value(100)
     at.button[0].click().run()
 
     def estimating(at: AppTest) -> bool:  # running, with the time left estimated from the measured speed
@@ -253,10 +254,10 @@ def test_training_can_be_stopped():
 def test_the_grid_marks_the_point_on_the_inverse_cdf_grid_too():
     """At z = (2.55, 3.15) the even grid marked the edge cell and the inverse-CDF grid showed nothing."""
     at = app()
-    at.slider(key="z_x").set_value(2.55).run()
-    at.slider(key="z_y").set_value(3.15).run()
+    at.slider(key=Key.Z_X).set_value(2.55).run()
+    at.slider(key=Key.Z_Y).set_value(3.15).run()
     for spacing, where in (("linear", "the red square is the point"), ("normal", "off the grid")):
-        at.radio(key="grid_spacing").set_value(spacing).run()
+        at.radio(key=Key.GRID_SPACING).set_value(spacing).run()
         grid = np.asarray(Image.open(io.BytesIO(base64.b64decode(images_of(at)[1].split(",", 1)[1]))))
         red = (grid[..., 0] > 200) & (grid[..., 1] < 60) & (grid[..., 2] < 60)
         assert red.sum() >= 4 * 28, f"no red square on the {spacing} grid"
@@ -265,29 +266,29 @@ def test_the_grid_marks_the_point_on_the_inverse_cdf_grid_too():
 
 def test_the_explorer_steps_by_a_tenth_with_a_finer_step_on_request():
     at = app()
-    assert at.slider(key="z_x").step == 0.1
-    at.toggle(key="fine_steps").set_value(True).run()
-    assert at.slider(key="z_x").step == 0.01 and at.slider(key="z_y").step == 0.01
+    assert at.slider(key=Key.Z_X).step == 0.1
+    at.toggle(key=Key.FINE_STEPS).set_value(True).run()
+    assert at.slider(key=Key.Z_X).step == 0.01 and at.slider(key=Key.Z_Y).step == 0.01
 
 
 def test_dimensions_are_numbered_from_one_everywhere_and_the_most_used_come_first():
     at = app()
-    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    at.sidebar.selectbox(key=Key.MODEL).set_value("shipped:mnist-32d").run()
     model = vc.load_checkpoint(SHIPPED_32D)
     means, logvars = vc.encode_dataset(model, vc.load_dataset("mnist", False)[0])
     kl = (0.5 * (means**2 + logvars.exp() - 1 - logvars)).mean(0)
     most = kl.argsort(descending=True)[:2].tolist()
-    assert [at.selectbox(key="dim_x").value, at.selectbox(key="dim_y").value] == most
-    assert at.slider(key="z_x").label == f"z{most[0] + 1}" and at.slider(key="z_y").label == f"z{most[1] + 1}"
-    picked = at.selectbox(key="dim_x").options[5]  # as shown: "zN (KL ...)"
-    at.selectbox(key="dim_x").set_value(int(picked.split()[0][1:]) - 1).run()
-    assert at.slider(key="z_x").label == picked.split()[0]
+    assert [at.selectbox(key=Key.DIM_X).value, at.selectbox(key=Key.DIM_Y).value] == most
+    assert at.slider(key=Key.Z_X).label == f"z{most[0] + 1}" and at.slider(key=Key.Z_Y).label == f"z{most[1] + 1}"
+    picked = at.selectbox(key=Key.DIM_X).options[5]  # as shown: "zN (KL ...)"
+    at.selectbox(key=Key.DIM_X).set_value(int(picked.split()[0][1:]) - 1).run()
+    assert at.slider(key=Key.Z_X).label == picked.split()[0]
 
 
 def test_sampled_pixels_are_bernoulli_draws():
     at = app("samples.py")
     means = images_of(at)[0]
-    at.radio(key="samples_pixels").set_value(at.radio(key="samples_pixels").options[1]).run()
+    at.radio(key=Key.SAMPLES_PIXELS).set_value(at.radio(key=Key.SAMPLES_PIXELS).options[1]).run()
     drawn = images_of(at)[0]
     assert drawn != means
     grid = np.asarray(Image.open(io.BytesIO(base64.b64decode(drawn.split(",", 1)[1]))))
@@ -299,15 +300,15 @@ def test_an_input_as_atypical_as_the_least_typical_test_digits_is_flagged():
     buffer = io.BytesIO()
     noise.save(buffer, "PNG")
     at = app("reconstruct.py")
-    at.file_uploader(key="recon_files").set_value([("noise.png", buffer.getvalue(), "image/png")]).run()
+    at.file_uploader(key=Key.RECON_FILES).set_value([("noise.png", buffer.getvalue(), "image/png")]).run()
     assert any("may not be a digit" in w.value for w in at.warning)
-    at.file_uploader(key="recon_files").set_value([("seven.png", digit_png(0), "image/png")]).run()
+    at.file_uploader(key=Key.RECON_FILES).set_value([("seven.png", digit_png(0), "image/png")]).run()
     assert not any("may not be a digit" in w.value for w in at.warning)
 
 
 def test_projected_scatter_axes_are_named_as_components():
     at = app("scatter.py")
-    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    at.sidebar.selectbox(key=Key.MODEL).set_value("shipped:mnist-32d").run()
     assert "principal component 1" in at.get("plotly_chart")[0].proto.spec
 
 
@@ -324,12 +325,12 @@ def test_the_interpolation_path_is_drawn_over_the_points_with_its_ends_marked():
 
 def test_train_page_draws_the_live_kl_of_every_dimension():
     at = app("train.py")
-    at.select_slider(key="t_subset").set_value(1000)
-    at.number_input(key="t_epochs").set_value(1)
-    at.number_input(key="t_latent").set_value(5)
+    at.select_slider(key=Key.T_SUBSET).set_value(1000)
+    at.number_input(key=Key.T_EPOCHS).set_value(1)
+    at.number_input(key=Key.T_LATENT).set_value(5)
     at.button[0].click().run()
     wait_for(at, lambda at: any("Finished" in s.value for s in at.success), 120, every=0.5)
     figure = chart(at, "train_kl_dims")
     assert [t["name"] for t in figure["data"]] == ["z1", "z2", "z3", "z4", "z5"]
-    job = at.session_state["training_job"]
+    job = at.session_state[Key.TRAINING_JOB]
     np.testing.assert_allclose(array(figure["data"][2]["y"]), [kl[2] for _, kl in job.kl_curve], rtol=1e-6)

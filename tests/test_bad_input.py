@@ -15,6 +15,7 @@ from safetensors.torch import save as save_tensors
 from harness.uploads import digit_png
 from tests.support.apptest import app, images_of
 from tests.support.files import HOSTILE_MARKER, hostile_pickle
+from ui.state import Key
 from vae_core import VAE, VAEConfig, checkpoint_bytes, load_dataset
 from vae_core.checkpoint import read_metadata
 from vae_core.preprocess import MAX_PIXELS, MAX_UPLOAD_BYTES
@@ -85,7 +86,7 @@ def test_the_bomb_is_small_on_disk_but_huge_in_pixels():
 def test_image_upload(name):
     data, message = IMAGE_CASES[name]
     at = app("reconstruct.py")
-    at.file_uploader(key="recon_files").set_value([(name, data, "application/octet-stream")]).run()
+    at.file_uploader(key=Key.RECON_FILES).set_value([(name, data, "application/octet-stream")]).run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]
     if message is None:
@@ -94,7 +95,7 @@ def test_image_upload(name):
     else:
         assert len(errors) == 1 and name in errors[0] and message in errors[0], errors
     # Still usable: a good digit right after is reconstructed.
-    at.file_uploader(key="recon_files").set_value([("good.png", digit_png(2), "image/png")]).run()
+    at.file_uploader(key=Key.RECON_FILES).set_value([("good.png", digit_png(2), "image/png")]).run()
     assert not at.exception and not at.error and len(images_of(at)) == 7
 
 
@@ -120,12 +121,12 @@ def test_checkpoint_upload(name):
     HOSTILE_MARKER.unlink(missing_ok=True)
     data, message = checkpoint_cases()[name]
     at = app()
-    at.sidebar.file_uploader(key="ckpt_upload").set_value((name, data, "application/octet-stream")).run()
+    at.sidebar.file_uploader(key=Key.CHECKPOINT_UPLOAD).set_value((name, data, "application/octet-stream")).run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.sidebar.error]
     assert len(errors) == 1 and name in errors[0] and message in errors[0], errors
     assert not HOSTILE_MARKER.exists(), "the hostile pickle ran"
-    assert at.sidebar.selectbox(key="model_key").value == "shipped:mnist-2d", "the shipped model stays active"
+    assert at.sidebar.selectbox(key=Key.MODEL).value == "shipped:mnist-2d", "the shipped model stays active"
     before = images_of(at)
-    at.slider(key="z_x").set_value(-1.0).run()
+    at.slider(key=Key.Z_X).set_value(-1.0).run()
     assert not at.exception and images_of(at) != before

@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.apptest import app, opened
 from ui import lessons, registry
+from ui.state import Key
 
 DEFAULT = lessons.FOLDER / f"{lessons.DEFAULT_LESSON}.toml"
 
@@ -27,16 +28,16 @@ def test_walking_the_default_lesson_from_first_to_last_step():
         for name, value in step.view.items():  # the step's view is what its file says (as URL text)
             assert at.query_params[name] == value or float(at.query_params[name]) == float(value), name
         if number < len(lesson.steps):
-            at.button(key="lesson_next").click().run()
+            at.button(key=Key.LESSON_NEXT).click().run()
             assert not at.exception, [e.value for e in at.exception]
-    assert at.button(key="lesson_next").disabled and not at.button(key="lesson_back").disabled
+    assert at.button(key=Key.LESSON_NEXT).disabled and not at.button(key=Key.LESSON_BACK).disabled
 
 
 def test_a_steps_own_link_opens_that_step_with_its_view():
     at = opened({"lesson": lessons.DEFAULT_LESSON, "step": "5"}, "lesson.py")
     step = lessons.load_all()[0][0].steps[4]
     assert [s.value for s in at.subheader][:1] == [step.title]
-    assert at.slider(key="interp_steps").value == int(step.view["steps"])
+    assert at.slider(key=Key.INTERP_STEPS).value == int(step.view["steps"])
 
 
 GOOD_STEP = """
@@ -139,7 +140,7 @@ def test_a_link_naming_no_lesson_or_step_opens_the_nearest_with_a_notice(query, 
     lesson = lessons.load_all()[0][0]
     assert [s.value for s in at.subheader][:1] == [lesson.steps[step - 1].title]
     assert any(notice in w.value for w in at.warning), [w.value for w in at.warning]
-    at.button(key="lesson_next" if step == 1 else "lesson_back").click().run()
+    at.button(key=Key.LESSON_NEXT if step == 1 else "lesson_back").click().run()
     assert not any(notice in w.value for w in at.warning), "the notice is for the step the link opened"
 
 
@@ -147,10 +148,10 @@ def test_the_presenter_jumps_to_any_step_and_reads_its_notes_and_measured_claims
     at = app("lesson.py")
     lesson = lessons.load_all()[0][0]
     path_step = next(n for n, s in enumerate(lesson.steps) if s.screen.file == "interpolation.py")
-    at.selectbox(key="lesson_jump").set_value(path_step).run()
+    at.selectbox(key=Key.LESSON_JUMP).set_value(path_step).run()
     assert [s.value for s in at.subheader][:1] == [lesson.steps[path_step].title]
     assert any("Point at the bump" in m.value for m in at.markdown), "the step's speaker notes"
-    at.button(key="lesson_measure").click().run()
+    at.button(key=Key.LESSON_MEASURE).click().run()
     measured = [m.value for m in at.markdown if m.value.startswith("- ✓")]
     assert len(measured) == len(lesson.steps[path_step].claims), [m.value for m in at.markdown]
 

@@ -1,7 +1,8 @@
 """The lesson pages (traversals, posterior collapse, the prior's holes, two models compared) through
 Streamlit's AppTest on the real app.
 
-Tests that need a lesson checkpoint skip where it is not installed (CI has them all)."""
+The shipped checkpoints are in git, so no test skips for want of one; the ``installed`` branches say
+what a page shows on a server where a checkpoint was deleted."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import vae_core as vc
 from tests.support.apptest import app, array, chart, images_of, page_path, upload_checkpoint, wait_for
 from tests.support.files import ROOT, SHIPPED_32D
 from ui.notes import note
+from ui.state import Key
 from vae_core import latent
 
 
@@ -22,14 +24,10 @@ def installed(*names: str) -> bool:
     return all((ROOT / "checkpoints" / f"{name}.safetensors").exists() for name in names)
 
 
-def needs(*names: str) -> pytest.MarkDecorator:
-    return pytest.mark.skipif(not installed(*names), reason=f"needs the checkpoints {', '.join(names)}")
-
-
 def test_traversals_show_both_models_rows_ordered_by_kl_with_active_units_marked():
     at = app("traversals.py")
     assert not at.error
-    a, b = at.selectbox(key="trav_a").value, at.selectbox(key="trav_b").value
+    a, b = at.selectbox(key=Key.TRAV_A).value, at.selectbox(key=Key.TRAV_B).value
     if installed("beta1-10d", "beta4-10d"):
         assert (a, b) == ("shipped:beta1-10d", "shipped:beta4-10d") and not at.info
     else:  # the pair is absent: the sidebar's model stands in, and the page says so
@@ -54,9 +52,9 @@ def test_traversals_show_both_models_rows_ordered_by_kl_with_active_units_marked
     assert f"\\delta = {vc.ACTIVE_UNIT_NATS:g}" in note("traversal")
     assert f"at least {vc.ACTIVE_UNIT_NATS:g} nats" in note("collapse")
     first = images_of(at)
-    at.slider(key="trav_rows").set_value(2).run()
+    at.slider(key=Key.TRAV_ROWS).set_value(2).run()
     assert images_of(at)[0] != first[0] or model.latent_dim <= 2
-    at.radio(key="trav_hold").set_value(at.radio(key="trav_hold").options[1]).run()
+    at.radio(key=Key.TRAV_HOLD).set_value(at.radio(key=Key.TRAV_HOLD).options[1]).run()
     assert not at.exception and images_of(at) != first
     assert "test digit #" in at.get("image")[0].captions[0]
 
@@ -64,17 +62,16 @@ def test_traversals_show_both_models_rows_ordered_by_kl_with_active_units_marked
 def test_traversals_of_any_two_models_from_the_pickers_list(small_model):
     at = app("traversals.py")
     uploaded = upload_checkpoint(at, "tiny.safetensors", small_model)
-    assert uploaded.startswith("upload:") and "uploaded: tiny.safetensors" in at.selectbox(key="trav_b").options
-    at.selectbox(key="trav_b").set_value(uploaded).run()
-    assert not at.exception and at.segmented_control(key="trav_preset").value is None
+    assert uploaded.startswith("upload:") and "uploaded: tiny.safetensors" in at.selectbox(key=Key.TRAV_B).options
+    at.selectbox(key=Key.TRAV_B).set_value(uploaded).run()
+    assert not at.exception and at.segmented_control(key=Key.TRAV_PRESET).value is None
     assert len(images_of(at)) == 2
 
 
-@needs("beta1-10d")
 def test_collapse_plots_the_stored_histories_and_says_when_a_history_has_none():
     at = app("collapse.py")
-    at.selectbox(key="collapse_a").set_value("shipped:beta1-10d").run()
-    at.selectbox(key="collapse_b").set_value("shipped:mnist-2d").run()
+    at.selectbox(key=Key.COLLAPSE_A).set_value("shipped:beta1-10d").run()
+    at.selectbox(key=Key.COLLAPSE_B).set_value("shipped:mnist-2d").run()
     assert not at.exception
     history = vc.load_checkpoint(ROOT / "checkpoints" / "beta1-10d.safetensors").info["history"]
     kl = chart(at, "collapse_kl_a")
@@ -94,18 +91,18 @@ def test_collapse_plots_the_stored_histories_and_says_when_a_history_has_none():
 
 def test_the_one_click_pair_trains_one_run_after_the_other_and_reports_active_units():
     at = app("collapse.py")
-    smallest = at.select_slider(key="collapse_images").options[0]
+    smallest = at.select_slider(key=Key.COLLAPSE_IMAGES).options[0]
     assert smallest == "5000"  # 1,000 images left every dimension of both runs collapsed: nothing to compare
-    at.select_slider(key="collapse_images").set_value(5000)
+    at.select_slider(key=Key.COLLAPSE_IMAGES).set_value(5000)
     next(b for b in at.button if b.label == "Train both").click().run()
-    jobs = at.session_state["collapse_jobs"]
+    jobs = at.session_state[Key.COLLAPSE_JOBS]
     assert jobs[1].progress is None  # the second waits for the first
-    wait_for(at, lambda at: at.selectbox(key="collapse_a").value.startswith("trained:"), 900)
+    wait_for(at, lambda at: at.selectbox(key=Key.COLLAPSE_A).value.startswith("trained:"), 900)
     first, second = jobs
     assert first.train_config.kl_warmup_epochs == 0 and second.train_config.kl_warmup_epochs > 0
     assert replace(second.train_config, kl_warmup_epochs=0) == first.train_config  # nothing else differs
     assert first.kl_curve and len(first.kl_curve[-1][1]) == 16  # the live KL of every dimension
-    assert at.selectbox(key="collapse_b").value == f"trained:{second.serial}"
+    assert at.selectbox(key=Key.COLLAPSE_B).value == f"trained:{second.serial}"
     metrics = {m.label: m.value for m in at.metric}
     for job in jobs:
         test = job.result.model.info["test"]
@@ -120,7 +117,7 @@ def test_the_one_click_pair_trains_one_run_after_the_other_and_reports_active_un
             sorted(test["kl_per_dim"], reverse=True),
             rtol=1e-6,
         )
-    trained = [o for o in at.sidebar.selectbox(key="model_key").options if "trained here" in o]
+    trained = [o for o in at.sidebar.selectbox(key=Key.MODEL).options if "trained here" in o]
     assert len(trained) == 2 and any("warm-up" in o for o in trained)
     assert chart(at, "collapse_kl_a")["data"], "the new runs' histories are drawn"
 
@@ -141,10 +138,9 @@ def test_holes_of_a_2d_model_maps_both_densities_and_gives_the_hole_fraction():
         assert {"standard-2d", "mixture-2d"} <= set(table.columns)
 
 
-@pytest.mark.skipif(not SHIPPED_32D.exists(), reason="needs the shipped 32-d checkpoint")
 def test_holes_of_a_higher_dimensional_model_shows_each_dimensions_means_against_the_prior():
     at = app("holes.py")
-    at.sidebar.selectbox(key="model_key").set_value("shipped:mnist-32d").run()
+    at.sidebar.selectbox(key=Key.MODEL).set_value("shipped:mnist-32d").run()
     assert not at.exception and any("32 latent dimensions" in i.value for i in at.info)
     figure = chart(at, "holes_histograms")
     histograms = [t for t in figure["data"] if t["type"] == "histogram"]
@@ -157,7 +153,7 @@ def test_holes_of_a_higher_dimensional_model_shows_each_dimensions_means_against
 def test_compare_two_models_on_the_same_digits_seed_and_grid():
     at = app("compare.py")
     assert not at.exception
-    a, b = at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value
+    a, b = at.selectbox(key=Key.COMPARE_A).value, at.selectbox(key=Key.COMPARE_B).value
     assert (a, b) == ("shipped:gaussian-10d", "shipped:beta1-10d")  # the blur pair: only the likelihood differs
     grey = [float(m.value) for m in at.metric if m.label == "mid-grey share of the ink"]
     edges = [float(m.value) for m in at.metric if m.label == "edge strength"]
@@ -167,19 +163,19 @@ def test_compare_two_models_on_the_same_digits_seed_and_grid():
     assert {"test −ELBO (nats)", "KL", "active units (≥ 0.1 nats)"} <= set(table.index)
     assert len(images_of(at)) == 6  # reconstructions, prior samples and the grid, for each model
     samples = images_of(at)[1]
-    at.number_input(key="compare_seed").set_value(5).run()
+    at.number_input(key=Key.COMPARE_SEED).set_value(5).run()
     assert images_of(at)[1] != samples
-    at.segmented_control(key="compare_preset").set_value("β = 1 vs β = 4").run()
+    at.segmented_control(key=Key.COMPARE_PRESET).set_value("β = 1 vs β = 4").run()
     assert not at.exception
     if installed("beta1-10d", "beta4-10d"):
-        assert at.selectbox(key="compare_a").value == "shipped:beta1-10d"
-        assert at.selectbox(key="compare_b").value == "shipped:beta4-10d"
+        assert at.selectbox(key=Key.COMPARE_A).value == "shipped:beta1-10d"
+        assert at.selectbox(key=Key.COMPARE_B).value == "shipped:beta4-10d"
 
 
 def test_compare_computes_the_figures_of_a_model_that_has_none_stored(small_model):
     at = app("compare.py")
     uploaded = upload_checkpoint(at, "tiny.safetensors", small_model)
-    at.selectbox(key="compare_b").set_value(uploaded).run()
+    at.selectbox(key=Key.COMPARE_B).set_value(uploaded).run()
     column = at.dataframe[0].value.iloc[:, 1]
     expected = vc.evaluate(small_model, vc.load_dataset("mnist", False)[0])
     assert float(column["test −ELBO (nats)"]) == pytest.approx(expected.negative_elbo, abs=0.01)
@@ -189,7 +185,7 @@ def test_compare_computes_the_figures_of_a_model_that_has_none_stored(small_mode
 
 def test_the_classic_recipes_two_figures_are_one_click_away():
     at = app("compare.py")
-    at.radio(key="compare_view").set_value("classic").run()
+    at.radio(key=Key.COMPARE_VIEW).set_value("classic").run()
     assert not at.exception
     captions = [c for image in at.get("image") for c in image.captions]
     assert any("7 × 7" in c for c in captions) and any("14 × 14" in c and "1.5" in c for c in captions)
@@ -218,7 +214,7 @@ def test_the_lessons_work_for_a_model_with_a_mixture_prior(small_mixture_model):
     assert not at.exception and uploaded.startswith("upload:")
     assert "mixture prior" in chart(at, "holes_p")["layout"]["title"]["text"]
     assert at.metric[0].value.endswith("%")
-    uploaded = at.sidebar.selectbox(key="model_key").value
+    uploaded = at.sidebar.selectbox(key=Key.MODEL).value
     for page, key in (("traversals.py", "trav_a"), ("compare.py", "compare_a")):
         at.switch_page(page_path(page)).run()
         at.selectbox(key=key).set_value(uploaded).run()

@@ -14,6 +14,7 @@ import vae_core as vc
 from harness.uploads import colourful_photo, digit_png
 from tests.support.apptest import app, images_of
 from tests.support.files import SHIPPED_2D
+from ui.state import Key
 from vae_core import nearest
 
 
@@ -29,7 +30,7 @@ def photo_of_digit(index: int) -> bytes:
 def reconstruct_figures(data: bytes) -> tuple[str, str, list[str]]:
     """(-ELBO, percentile, warnings) the Reconstruct page shows for one upload."""
     at = app("reconstruct.py")
-    at.file_uploader(key="recon_files").set_value([("photo.jpg", data, "image/jpeg")]).run()
+    at.file_uploader(key=Key.RECON_FILES).set_value([("photo.jpg", data, "image/jpeg")]).run()
     assert not at.exception, [e.value for e in at.exception]
     metrics = {m.label: m.value for m in at.metric}
     return metrics["-ELBO (nats)"], metrics["Less typical than"], [w.value for w in at.warning]
@@ -39,9 +40,9 @@ def test_the_same_photo_scores_the_same_on_reconstruct_and_anomaly():
     data = photo_of_digit(3)
     negative_elbo, percentile, _ = reconstruct_figures(data)
     at = app("anomaly.py")
-    at.file_uploader(key="anomaly_files").set_value([("other.png", digit_png(7), "image/png")]).run()
+    at.file_uploader(key=Key.ANOMALY_FILES).set_value([("other.png", digit_png(7), "image/png")]).run()
     # Uploaded second, beside another image: its score must not depend on what else is uploaded.
-    at.file_uploader(key="anomaly_files").set_value(
+    at.file_uploader(key=Key.ANOMALY_FILES).set_value(
         [("other.png", digit_png(7), "image/png"), ("photo.jpg", data, "image/jpeg")]
     ).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -74,9 +75,9 @@ def test_nearest_images_agree_with_a_plain_distance_search(mnist_test):
 
 def test_the_samples_page_shows_each_samples_nearest_training_image_on_demand():
     at = app("samples.py")
-    at.slider(key="samples_n").set_value(3).run()
+    at.slider(key=Key.SAMPLES_N).set_value(3).run()
     shown = len(images_of(at))
-    at.toggle(key="samples_nearest").set_value(True).run()
+    at.toggle(key=Key.SAMPLES_NEAREST).set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     pairs = at.get("image")[-1]
     assert len(images_of(at)) == shown + 9 and len(pairs.captions) == 9
