@@ -148,14 +148,15 @@ NEW_IMAGE_JS = (
 
 
 # The page position and test index of the rank-th point farthest from the origin on the scatter
-# (outer points have nothing drawn over them, so a click there hits that point), as plotly computes it.
+# (outer points have nothing drawn over them, so a click there hits that point), as plotly computes it,
+# among the digits of the classes shown (one trace per class, meta "test digits"; ui.charts.scatter_figure).
 OUTER_POINT_JS = """(rank) => {
     const gd = document.querySelector('.js-plotly-plot');
-    const t = gd._fullData[0], L = gd._fullLayout, box = gd.getBoundingClientRect();
-    const r2 = (i) => t.x[i] ** 2 + t.y[i] ** 2;
-    const i = [...t.x.keys()].sort((a, b) => r2(b) - r2(a))[rank];
-    const x = box.left + L._size.l + L.xaxis.d2p(t.x[i]), y = box.top + L._size.t + L.yaxis.d2p(t.y[i]);
-    return [x, y, t.customdata[i][0]];
+    const L = gd._fullLayout, box = gd.getBoundingClientRect();
+    const points = gd._fullData.filter((t) => t.meta === 'test digits' && t.visible === true)
+        .flatMap((t) => [...t.x.keys()].map((i) => [t.x[i], t.y[i], t.customdata[i][0]]));
+    const [x, y, index] = points.sort((a, b) => b[0] ** 2 + b[1] ** 2 - a[0] ** 2 - a[1] ** 2)[rank];
+    return [box.left + L._size.l + L.xaxis.d2p(x), box.top + L._size.t + L.yaxis.d2p(y), index];
 }"""
 
 

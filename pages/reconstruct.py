@@ -9,7 +9,7 @@ import torch
 
 import vae_core as vc
 from ui import derived, links, models, widgets
-from ui.charts import LEGEND, ellipse, scatter_figure
+from ui.charts import DIGITS, LEGEND, ellipse, scatter_figure
 from ui.images import heatmap, png_uri, square, to_uint8
 from ui.notes import explain
 from ui.state import Key
@@ -144,7 +144,7 @@ def placement(name: str, result: Result, number: int) -> None:
         if zoomed:
             fig.update_xaxes(range=[mu[0] - spread, mu[0] + spread])
             fig.update_yaxes(range=[mu[1] - spread, mu[1] + spread])
-            fig.update_traces(marker=dict(size=9), selector=dict(name="test digits"))
+            fig.update_traces(marker=dict(size=9), selector=DIGITS)
         column.plotly_chart(fig, key=f"{Key.RECON_SCATTER}_{number}_{int(zoomed)}")
 
 

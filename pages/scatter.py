@@ -7,7 +7,7 @@ from PIL import Image
 
 import vae_core as vc
 from ui import derived, links, models, widgets
-from ui.charts import scatter_figure
+from ui.charts import scatter_figure, select_digits
 from ui.images import enlarge, png_uri, to_uint8
 from ui.notes import explain
 from ui.selection import Selection
@@ -46,7 +46,7 @@ def remember() -> None:
     """Keep what was selected as a region (or the points clicked): a link can carry it, and opening
     that link finds the very same digits (ui.selection)."""
     event = st.session_state[Key.SCATTER_CHART]
-    st.session_state[Key.SCATTER_SELECTION] = Selection.from_event(event.selection, coords, indices)
+    st.session_state[Key.SCATTER_SELECTION] = Selection.from_event(event.selection, coords, indices, labels[indices])
 
 
 def digit_pairs(shown: list[int]) -> None:
@@ -79,6 +79,7 @@ def scatter() -> None:
         help="The number the chart shows when you hover over a point; the digit's point is marked with a star.",
         width=320,
     )
+    selection: Selection | None = st.session_state.get(Key.SCATTER_SELECTION)
     fig = scatter_figure(
         coords,
         labels[indices],
@@ -86,6 +87,7 @@ def scatter() -> None:
         active.class_names,
         title=f"{len(indices):,} test digits: encoder means" + ("" if model.latent_dim == 2 else f" ({method})"),
         axis_titles=axes,
+        hidden=selection.hidden if selection else (),  # as they were when the region was drawn
     )
     if show_grid:
         extent = float(np.ceil(np.abs(coords).max()))
@@ -108,10 +110,9 @@ def scatter() -> None:
     position = {int(index): i for i, index in enumerate(indices)}
     if found is not None and found in position:
         fig.add_trace(found_marker(coords[position[found]], found))
-    selection: Selection | None = st.session_state.get(Key.SCATTER_SELECTION)
-    chosen = selection.chosen(coords, indices) if selection else []
+    chosen = selection.chosen(coords, indices, labels[indices]) if selection else []
     if chosen:  # show the selection (a link's too) as plotly shows its own: the rest dimmed
-        fig.update_traces(selectedpoints=[position[i] for i in chosen], selector=dict(name="test digits"))
+        select_digits(fig, chosen)
     st.plotly_chart(fig, on_select=remember, selection_mode=("points", "box", "lasso"), key=Key.SCATTER_CHART)
     links.publish()
     if found is not None:
@@ -121,9 +122,11 @@ def scatter() -> None:
     if not chosen:
         widgets.instructions(
             "Click a point to see its digit and reconstruction; "
-            "pick the box or lasso tool above the chart to select several.",
+            "pick the box or lasso tool above the chart to select several. "
+            "Click a label in the key to hide its class, double-click it to show that class alone.",
             touch="Tap a point to see its digit and reconstruction; to select several, tap the chart, "
-            "pick the box or lasso tool in the bar that appears above it, and drag.",
+            "pick the box or lasso tool in the bar that appears above it, and drag. "
+            "Tap a label in the key to hide its class, double-tap it to show that class alone.",
         )
         return
     shown = chosen[:24]

@@ -317,8 +317,10 @@ def test_the_interpolation_path_is_drawn_over_the_points_with_its_ends_marked():
 
     at = app("interpolation.py")
     traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
-    assert traces[0]["name"] == "test digits"
-    above = {t["name"]: t["type"] for t in traces[1:]}  # later WebGL traces are drawn on top
+    digits = [t for t in traces if t.get("meta") == "test digits"]
+    assert [t["name"] for t in digits] == [str(c) for c in range(10)], "one trace per class, for its key"
+    assert traces[: len(digits)] == digits
+    above = {t["name"]: t["type"] for t in traces[len(digits) :]}  # later WebGL traces are drawn on top
     assert above == {"linear": "scattergl", "spherical": "scattergl", "the two digits": "scattergl"}
     assert traces[-1]["text"] == ["from", "to"]
 

@@ -89,13 +89,22 @@ DATA_TO_PAGE_JS = """([chart, x, y]) => {
 }"""
 
 
-def test_a_box_selection_counts_every_point_it_holds(page):
-    """The count was taken after the list was cut to the 24 shown (982 selected read as 24)."""
-    open_page(page, "scatter")
-    page.wait_for_selector(".js-plotly-plot")
+# How many digits of each class shown lie in the box [xa, xb] x [ya, yb], as the chart has them.
+CLASSES_IN_BOX_JS = """([xa, xb, ya, yb]) => Object.fromEntries(document.querySelector('.js-plotly-plot')._fullData
+    .filter((t) => t.meta === 'test digits' && t.visible === true)
+    .map((t) => [t.name, [...t.x.keys()]
+        .filter((i) => t.x[i] >= xa && t.x[i] <= xb && t.y[i] >= ya && t.y[i] <= yb).length]))"""
+
+# Each class's trace on the scatter and whether it is shown (true) or hidden by its key ('legendonly').
+CLASSES_SHOWN_JS = """() => Object.fromEntries(document.querySelector('.js-plotly-plot')._fullData
+    .filter((t) => t.meta === 'test digits').map((t) => [t.name, t.visible]))"""
+
+
+def box_select(page: Page, corner: tuple[float, float], other: tuple[float, float]) -> None:
+    """Drag plotly's box tool from one data point to another on the scatter, as a mouse would."""
     page.locator(".js-plotly-plot").hover()
     page.locator('.modebar-btn[data-title="Box Select"]').click()
-    (x0, y0), (x1, y1) = (page.evaluate(DATA_TO_PAGE_JS, [0, *corner]) for corner in ((-0.6, -0.6), (1.4, 1.4)))
+    (x0, y0), (x1, y1) = (page.evaluate(DATA_TO_PAGE_JS, [0, *c]) for c in (corner, other))
     page.mouse.move(x0, y0)
     page.mouse.down()
     page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
@@ -103,15 +112,56 @@ def test_a_box_selection_counts_every_point_it_holds(page):
     page.mouse.up()
     page.wait_for_selector("text=selected", timeout=20_000)
     wait_ready(page)
+
+
+def class_key(page: Page, name: str):
+    """The clickable part of a class's entry in the scatter's key (plotly's second legend, legend2)."""
+    entry = page.locator(".js-plotly-plot g.traces").filter(
+        has=page.locator("text.legend2text", has_text=re.compile(f"^{name}$"))
+    )
+    return entry.locator("rect.legend2toggle")
+
+
+def test_a_class_hidden_from_the_key_is_left_out_of_a_box_and_a_double_click_isolates_one(page):
+    """Click a class in the key: its points go; a box drawn then selects none of its digits, and the
+    class stays hidden when the page draws the selection. A double-click shows one class alone."""
+    open_page(page, "scatter")
+    page.wait_for_selector(".js-plotly-plot")
+    box = [-0.6, 1.4, -0.6, 1.4]
+    everything = page.evaluate(CLASSES_IN_BOX_JS, box)
+    assert everything["6"] > 0 and sum(everything.values()) > everything["6"], everything
+    class_key(page, "6").click()
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullData[6].visible === 'legendonly'")
+    shown = page.evaluate(CLASSES_SHOWN_JS)
+    assert shown == {str(c): "legendonly" if c == 6 else True for c in range(10)}, shown
+    assert "6" not in page.evaluate(CLASSES_IN_BOX_JS, box)
+
+    box_select(page, (box[0], box[2]), (box[1], box[3]))
+    selection = parse_qs(urlparse(page.url).query)["sel"][0]
+    assert selection.startswith("box:") and selection.endswith(";hidden:6"), selection
+    assert page.evaluate(CLASSES_SHOWN_JS)["6"] == "legendonly", "the class stays hidden after the rerun"
+    x0, x1, y0, y1 = map(float, selection.removeprefix("box:").removesuffix(";hidden:6").split(","))
+    visible = page.evaluate(CLASSES_IN_BOX_JS, [min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)])
+    text = main(page).inner_text()
+    assert f"{sum(visible.values()):,} selected" in text
+    classes = re.findall(r"#\d+ \((\w+)\)", text)
+    assert len(classes) == 24 and "6" not in classes, classes
+
+    class_key(page, "3").dblclick()
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullData[0].visible === 'legendonly'")
+    assert page.evaluate(CLASSES_SHOWN_JS) == {str(c): True if c == 3 else "legendonly" for c in range(10)}
+
+
+def test_a_box_selection_counts_every_point_it_holds(page):
+    """The count was taken after the list was cut to the 24 shown (982 selected read as 24)."""
+    open_page(page, "scatter")
+    page.wait_for_selector(".js-plotly-plot")
+    box_select(page, (-0.6, -0.6), (1.4, 1.4))
     # The box as the page keeps it (in its link, in data units): count the points inside it here.
     box = parse_qs(urlparse(page.url).query)["sel"][0]
     assert box.startswith("box:")
     x0, x1, y0, y1 = map(float, box.removeprefix("box:").split(","))
-    inside = page.evaluate(
-        """([xa, xb, ya, yb]) => { const t = document.querySelector('.js-plotly-plot')._fullData[0];
-        return [...t.x.keys()].filter((i) => t.x[i] >= xa && t.x[i] <= xb && t.y[i] >= ya && t.y[i] <= yb).length; }""",
-        [min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)],
-    )
+    inside = sum(page.evaluate(CLASSES_IN_BOX_JS, [min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)]).values())
     assert inside > 24
     shown = re.search(r"[\d,]+ selected.*shown\)", main(page).inner_text())
     assert shown and shown.group(0) == f"{inside:,} selected (first 24 shown)", shown

@@ -161,14 +161,15 @@ def test_a_link_reopens_exactly_the_selection_it_was_made_from():
     rng = np.random.default_rng(21)
     coords = rng.normal(size=(10_000, 2)).astype(np.float32)
     indices = np.arange(10_000)
+    sel = next(param for param in links.PARAMS["scatter.py"] if param.name == "sel")
     for _ in range(300):
         raw = random_region(rng)
         made = Selection.from_event({raw.kind: [region_event(raw)]}, coords, indices)
-        text = links.PARAMS["scatter.py"][-1].show(made)
-        (opened_again,) = links.PARAMS["scatter.py"][-1].parse(text, None)
+        text = sel.show(made)
+        (opened_again,) = sel.parse(text, None)
         assert opened_again == made, text
         assert opened_again.chosen(coords, indices) == raw.chosen(coords, indices), text
-        assert len(text) <= links.PARAMS["scatter.py"][-1].longest
+        assert len(text) <= sel.longest
 
 
 def region_event(selection: Selection) -> dict[str, list[float]]:
@@ -201,3 +202,24 @@ def test_a_clicked_point_is_the_digit_its_customdata_names_whichever_trace_it_is
     assert Selection.from_event(event, np.zeros((4, 2)), indices) == Selection("points", (8, 7))
     stray = {"points": [{"curve_number": 2, "point_index": 1}]}  # a path or an ellipse: no digit
     assert Selection.from_event(stray, np.zeros((4, 2)), indices) is None
+
+
+def test_a_box_drawn_while_a_class_is_hidden_leaves_that_class_out_and_its_link_hides_it_again():
+    """Plotly reports only the points of classes shown: a class with digits inside the box and none
+    reported was hidden by a click on the key, and neither the selection nor its link brings it back."""
+    coords = np.array([[0.1, 0.1], [0.2, 0.2], [0.3, 0.3], [5.0, 5.0]])
+    indices, labels = np.array([10, 11, 12, 13]), np.array([0, 1, 0, 1])
+    event = {
+        "box": [{"x": [0, 1], "y": [0, 1]}],
+        "points": [{"curve_number": 0, "point_index": i, "customdata": [int(indices[i]), 0]} for i in (0, 2)],
+    }
+    made = Selection.from_event(event, coords, indices, labels)
+    assert made is not None and made.hidden == (1,)
+    assert made.chosen(coords, indices, labels) == [10, 12]
+    assert made.to_text() == "box:0.0,1.0,0.0,1.0;hidden:1"
+    assert Selection.from_text(made.to_text()) == made
+    shown = {**event, "points": [*event["points"], {"customdata": [11, 1]}]}  # nothing hidden: all three
+    assert Selection.from_event(shown, coords, indices, labels).chosen(coords, indices, labels) == [10, 11, 12]
+    for wrong in ("box:0,1,0,1;hidden:x", "box:0,1,0,1;shown:1", "points:3;hidden:1", "box:0,1,0,1;hidden:-1"):
+        with pytest.raises(ValueError, match=r"hidden|not a number"):
+            Selection.from_text(wrong)

@@ -18,6 +18,15 @@ LEGEND = dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor=
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
+# The scatter's points are one trace per class, each marked with this ``meta``: a selector for them
+# all (``fig.update_traces(..., selector=DIGITS)``), whatever their names.
+DIGITS = dict(meta="test digits")
+# The classes' key, on the right beside the plot: plotly's own legend, so a click on a class hides it
+# and a double-click shows it alone. A legend of its own (legend2): pages that add a path, an ellipse
+# or a star keep those in the main legend, below the plot (LEGEND).
+CLASS_LEGEND = dict(title=dict(text="label"), x=1.02, xanchor="left", y=1, yanchor="top", itemsizing="constant")
+
+
 def scatter_figure(
     coords: np.ndarray,
     labels: np.ndarray,
@@ -26,37 +35,35 @@ def scatter_figure(
     title: str = "",
     height: int = 560,
     axis_titles: tuple[str, str] = ("z1", "z2"),
+    hidden: Sequence[int] = (),
 ) -> go.Figure:
-    """Encoder means as one WebGL trace coloured by label, with a discrete colour bar as the legend.
+    """Encoder means as one WebGL trace per class, keyed by a legend: clicking a class in it hides that
+    class, double-clicking shows it alone (``hidden``: classes that start hidden, as a link reopens them).
 
-    One trace keeps point numbers equal to positions in ``indices``, so a click maps straight back
-    to a test image.
+    Each point's test index is the first number of its ``customdata`` (its label the second), so a
+    click maps back to a test image whichever trace it lands in (ui.selection.test_index).
     """
     import plotly.graph_objects as go
 
-    classes = len(class_names)
-    colours = [PALETTE[i % len(PALETTE)] for i in range(classes)]
-    colorscale = [[edge, colour] for i, colour in enumerate(colours) for edge in (i / classes, (i + 1) / classes)]
-    fig = go.Figure(
-        go.Scattergl(
-            x=coords[:, 0],
-            y=coords[:, 1],
-            mode="markers",
-            marker=dict(
-                size=4,
-                color=labels,
-                cmin=-0.5,
-                cmax=classes - 0.5,
-                colorscale=colorscale,
-                opacity=0.75,
-                colorbar=dict(title="label", tickvals=list(range(classes)), ticktext=list(class_names), len=0.9),
-            ),
-            customdata=np.stack([indices, labels], axis=1),
-            hovertemplate="label %{customdata[1]}<br>test index %{customdata[0]}<extra></extra>",
-            name="test digits",
-            showlegend=False,
+    fig = go.Figure()
+    for c, name in enumerate(class_names):
+        members = np.flatnonzero(labels == c)
+        fig.add_trace(
+            go.Scattergl(
+                x=coords[members, 0],
+                y=coords[members, 1],
+                mode="markers",
+                marker=dict(size=4, color=PALETTE[c % len(PALETTE)], opacity=0.75),
+                # a list, not an array: plotly.py sends an array packed (bdata), and then a click's
+                # customdata did not come back as a list in st.plotly_chart's event: it selected nothing
+                customdata=np.stack([indices[members], labels[members]], axis=1).tolist(),
+                hovertemplate="label %{customdata[1]}<br>test index %{customdata[0]}<extra></extra>",
+                name=name,
+                meta=DIGITS["meta"],
+                legend="legend2",
+                visible="legendonly" if c in hidden else True,
+            )
         )
-    )
     fig.update_layout(
         height=height,
         # The title sits just above the plot and the strip above it is left to plotly's toolbar: its
@@ -66,9 +73,26 @@ def scatter_figure(
         dragmode="zoom",  # in plotly's select/lasso modes a plain click selects nothing
         xaxis_title=axis_titles[0],
         yaxis_title=axis_titles[1],
+        showlegend=True,
+        legend2=CLASS_LEGEND,
+        # Classes hidden by a click stay hidden when the page draws the figure again (a selection,
+        # a digit looked up): plotly keeps what the user changed while uirevision stays the same.
+        uirevision="scatter",
     )
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
     return fig
+
+
+def select_digits(fig: go.Figure, chosen: Sequence[int]) -> None:
+    """Show the test digits ``chosen`` (test indices) as plotly shows its own selection: the others
+    dimmed, in every class's trace (a class with none chosen is dimmed whole)."""
+    wanted = set(chosen)
+    fig.for_each_trace(
+        lambda trace: trace.update(
+            selectedpoints=[i for i, row in enumerate(trace.customdata) if int(row[0]) in wanted]
+        ),
+        selector=DIGITS,
+    )
 
 
 def ellipse(mean: np.ndarray, cov: np.ndarray, n: int = 60) -> np.ndarray:
