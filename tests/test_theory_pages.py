@@ -212,7 +212,7 @@ def test_the_lessons_work_for_a_model_with_a_mixture_prior(small_mixture_model):
     at = app("holes.py")
     uploaded = upload_checkpoint(at, "mixture.safetensors", small_mixture_model)
     assert not at.exception and uploaded.startswith("upload:")
-    assert "mixture prior" in chart(at, "holes_p")["layout"]["title"]["text"]
+    assert "Gaussian mixture, K = 3" in chart(at, "holes_p")["layout"]["title"]["text"]
     assert at.metric[0].value.endswith("%")
     uploaded = at.sidebar.selectbox(key=Key.MODEL).value
     for page, key in (("traversals.py", "trav_a"), ("compare.py", "compare_a")):
