@@ -188,6 +188,7 @@ def test_reconstruct_upload_and_bad_file(page):
         const t = gd._fullData.find((d) => d.name === 'two.png'); return [t.type, t.x[0], t.y[0]]; }"""
     )
     assert star[0] == "scattergl"
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()  # the chart may start below the fold
     x, y = page.evaluate(DATA_TO_PAGE_JS, [0, star[1], star[2]])
     shot = Image.open(io.BytesIO(page.screenshot(clip={"x": x - 6, "y": y - 6, "width": 12, "height": 12})))
     pixels = np.asarray(shot.convert("RGB")).reshape(-1, 3).astype(int)
