@@ -82,7 +82,8 @@ for notice in st.session_state.get(Key.LESSON_NOTICES, []):
 (st.title if presenting else st.subheader)(current.title)  # on a projector the step is the page's title
 st.markdown(current.text)
 if not presenting and (current.notes or current.claims):  # for the presenter: never on the projector
-    with st.expander("Speaker notes and what this step claims"):
+    with st.container(border=True):  # not an expander: those are the maths panels
+        st.caption("Speaker notes, and what this step claims (not shown in presentation mode)")
         st.markdown(current.notes)
         if current.claims:
             st.caption(
