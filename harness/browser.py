@@ -231,3 +231,25 @@ def shadowed(selector: str) -> str:
     """A JavaScript expression for the first element matching ``selector`` inside any component's
     shadow root (null if there is none): for page.evaluate and wait_for_function."""
     return f"({SHADOWED_JS})({selector!r})"
+
+
+# The page position of a data point on the index-th plotly chart, as plotly itself maps it.
+DATA_TO_PAGE_JS = """([chart, x, y]) => {
+    const gd = document.querySelectorAll('.js-plotly-plot')[chart];
+    const L = gd._fullLayout, box = gd.getBoundingClientRect();
+    return [box.left + L._size.l + L.xaxis.d2p(x), box.top + L._size.t + L.yaxis.d2p(y)];
+}"""
+
+
+def box_select(page: Page, corner: tuple[float, float], other: tuple[float, float]) -> None:
+    """Drag plotly's box tool from one data point to another on the scatter, as a mouse would."""
+    page.locator(".js-plotly-plot").hover()
+    page.locator('.modebar-btn[data-title="Box Select"]').click()
+    (x0, y0), (x1, y1) = (page.evaluate(DATA_TO_PAGE_JS, [0, *c]) for c in (corner, other))
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    page.wait_for_selector("text=selected", timeout=20_000)
+    wait_ready(page)

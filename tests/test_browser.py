@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harness.browser import OUTER_POINT_JS, require_chromium, wait_ready
+from harness.browser import DATA_TO_PAGE_JS, OUTER_POINT_JS, box_select, require_chromium, wait_ready
 from harness.uploads import digit_png
 
 pytestmark = pytest.mark.browser
@@ -81,14 +81,6 @@ def test_scatter_click_shows_the_digit(page):
     assert len(image_sources(page)) == 2  # the digit and its reconstruction
 
 
-# The page position of a data point on the index-th plotly chart, as plotly itself maps it.
-DATA_TO_PAGE_JS = """([chart, x, y]) => {
-    const gd = document.querySelectorAll('.js-plotly-plot')[chart];
-    const L = gd._fullLayout, box = gd.getBoundingClientRect();
-    return [box.left + L._size.l + L.xaxis.d2p(x), box.top + L._size.t + L.yaxis.d2p(y)];
-}"""
-
-
 # How many digits of each class shown lie in the box [xa, xb] x [ya, yb], as the chart has them.
 CLASSES_IN_BOX_JS = """([xa, xb, ya, yb]) => Object.fromEntries(document.querySelector('.js-plotly-plot')._fullData
     .filter((t) => t.meta === 'test digits' && t.visible === true)
@@ -98,20 +90,6 @@ CLASSES_IN_BOX_JS = """([xa, xb, ya, yb]) => Object.fromEntries(document.querySe
 # Each class's trace on the scatter and whether it is shown (true) or hidden by its key ('legendonly').
 CLASSES_SHOWN_JS = """() => Object.fromEntries(document.querySelector('.js-plotly-plot')._fullData
     .filter((t) => t.meta === 'test digits').map((t) => [t.name, t.visible]))"""
-
-
-def box_select(page: Page, corner: tuple[float, float], other: tuple[float, float]) -> None:
-    """Drag plotly's box tool from one data point to another on the scatter, as a mouse would."""
-    page.locator(".js-plotly-plot").hover()
-    page.locator('.modebar-btn[data-title="Box Select"]').click()
-    (x0, y0), (x1, y1) = (page.evaluate(DATA_TO_PAGE_JS, [0, *c]) for c in (corner, other))
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
-    page.mouse.move(x1, y1, steps=5)
-    page.mouse.up()
-    page.wait_for_selector("text=selected", timeout=20_000)
-    wait_ready(page)
 
 
 def class_key(page: Page, name: str):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from harness.browser import require_chromium, wait_ready
+from harness.browser import box_select, require_chromium, wait_ready
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -15,11 +15,7 @@ require_chromium()
 from playwright.sync_api import Page  # noqa: E402
 
 # The page position of a data point on the first plotly chart, as plotly itself maps it.
-DATA_TO_PAGE_JS = """([x, y]) => {
-    const gd = document.querySelector('.js-plotly-plot');
-    const L = gd._fullLayout, box = gd.getBoundingClientRect();
-    return [box.left + L._size.l + L.xaxis.d2p(x), box.top + L._size.t + L.yaxis.d2p(y)];
-}"""
+
 
 # Each selected digit's two images (digit, reconstruction): their rendered sizes, column by column.
 PAIR_SIZES_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stColumn"]')]
@@ -44,17 +40,8 @@ def test_a_box_reopened_from_its_link_selects_the_same_digits(page):
     page.goto(f"{page.app_url}/scatter")
     wait_ready(page, title="Latent scatter")
     page.wait_for_selector(".js-plotly-plot")
-    page.locator(".js-plotly-plot").hover()
-    page.locator('.modebar-btn[data-title="Box Select"]').click()
     # Corners off any round number: 4 significant figures used to move one of them past a digit.
-    (x0, y0), (x1, y1) = (page.evaluate(DATA_TO_PAGE_JS, corner) for corner in ((-0.8137, -0.6291), (0.4373, 0.9519)))
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
-    page.mouse.move(x1, y1, steps=5)
-    page.mouse.up()
-    page.wait_for_selector("text=selected", timeout=20_000)
-    wait_ready(page)
+    box_select(page, (-0.8137, -0.6291), (0.4373, 0.9519))
     made = selected(page)
     link = page.url
     assert "sel=box" in link
