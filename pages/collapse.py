@@ -11,6 +11,7 @@ import vae_core as vc
 from server.training import TrainingJob
 from ui import derived, links, models, widgets
 from ui.charts import dimension_bars, dimension_lines, line
+from ui.fragments import fragment
 from ui.models import ActiveModel
 from ui.notes import explain
 from ui.state import Key
@@ -148,10 +149,7 @@ def pair_progress() -> None:
         st.rerun(scope="app")
 
 
-with st.container():  # a slot of the page's own, as on pages/explorer.py
-    if busy or (jobs is not None and not all(job.kept for job in jobs)):
-        st.fragment(run_every=1.0)(pair_progress)()
-    else:
-        pair_progress()
+following = busy or (jobs is not None and not all(job.kept for job in jobs))  # until the pair joins the list
+fragment(pair_progress, run_every=1.0 if following else None)()
 
 explain("collapse", "kl", "beta")

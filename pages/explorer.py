@@ -7,7 +7,8 @@ import torch
 
 import vae_core as vc
 from ui import derived, links, models, widgets
-from ui.images import mark_cell, nearest_cell, png_uri, to_uint8
+from ui.fragments import fragment
+from ui.images import mark_cell, nearest_cell, png_uri
 from ui.notes import explain
 from ui.state import Key
 
@@ -94,7 +95,7 @@ def released(x: float, y: float) -> None:
     st.session_state[Key.Z_X], st.session_state[Key.Z_Y] = x, y
 
 
-@st.fragment
+@fragment
 def explorer() -> None:
     left, right = st.columns([3, 2])
     with left:
@@ -118,7 +119,7 @@ def explorer() -> None:
                 f"No test digit encodes near here (nearest mean {nearest:.2f} away): an empty region of the data."
             )
     with right:
-        image = to_uint8(vc.decode(model, z[None])[0])
+        image = vc.to_uint8(vc.decode(model, z[None])[0])
         # 28 x 28 sent, 168 x 168 shown: the browser enlarges it with crisp pixels (ui/style.css).
         st.image(png_uri(image), caption=f"decoded at z = ({z1:.2f}, {z2:.2f}) by the server (PyTorch)", width=168)
         row, col, inside = nearest_cell(axis, z1, z2)
@@ -131,8 +132,5 @@ def explorer() -> None:
     links.publish()
 
 
-# In a slot of the page's own: should a fragment rerun drop this run's unsent fragment messages (a
-# slider moved just after a page switch), what comes after cannot shift into the fragment's place.
-with st.container():
-    explorer()
+explorer()
 explain("elbo", "reparam", "grid", intro="Each image is the decoder's mean $\\mathbb E[x\\mid z]$ for the chosen $z$.")

@@ -7,7 +7,8 @@ import streamlit as st
 import vae_core as vc
 from ui import derived, links, models, widgets
 from ui.charts import LEGEND, scatter_figure
-from ui.images import EXPORT_SIDES, enlarge, for_export, gif_bytes, png_bytes, png_uri, to_uint8
+from ui.fragments import fragment
+from ui.images import EXPORT_SIDES, enlarge, for_export, gif_bytes, png_bytes, png_uri
 from ui.notes import explain
 from ui.state import Key
 
@@ -57,7 +58,7 @@ def remember_t(t: float) -> None:
     st.session_state[Key.INTERP_T] = t
 
 
-@st.fragment
+@fragment
 def scrubber() -> None:
     """The scrubber in a fragment of its own: letting it go reruns only this, to write t into the link."""
     codes = found["linear"].codes[0].tolist(), found["linear"].codes[-1].tolist()
@@ -74,7 +75,7 @@ def scrubber() -> None:
 scrubber()
 
 for name, images in strips.items():
-    strip = to_uint8(vc.tile(images, steps, pad=2))
+    strip = vc.to_uint8(vc.tile(images, steps, pad=2))
     st.image(png_uri(enlarge(strip, 2)), caption=f"{name} interpolation", width="stretch")
     c1, c2, _ = st.columns([1, 1, 4])
     # Made when clicked, not on every rerun: a 512-px strip of 20 steps is 6 megapixels.
@@ -86,7 +87,7 @@ for name, images in strips.items():
     )
     c2.download_button(
         f"{name} walk (GIF)",
-        lambda images=images: gif_bytes([for_export(to_uint8(i), side) for i in images]),
+        lambda images=images: gif_bytes([for_export(vc.to_uint8(i), side) for i in images]),
         f"interpolation-{name}.gif",
         "image/gif",
     )

@@ -6,7 +6,8 @@ import torch
 
 import vae_core as vc
 from ui import derived, links, models
-from ui.images import EXPORT_SIDES, enlarge, for_export, png_bytes, png_uri, to_uint8
+from ui.fragments import fragment
+from ui.images import EXPORT_SIDES, enlarge, for_export, png_bytes, png_uri
 from ui.notes import explain
 from ui.state import Key
 
@@ -14,7 +15,7 @@ active = models.active()
 model = active.model
 
 
-@st.fragment
+@fragment
 def samples() -> None:
     c1, c2, c3 = st.columns(3)
     n = c1.slider("Grid side", 3, 12, 7, key=Key.SAMPLES_N, persist_state="session")
@@ -34,7 +35,7 @@ def samples() -> None:
     images = vc.sample_prior(model, n * n, int(seed), temperature)
     if sampled_pixels:
         images = vc.sample_pixels(model, images, torch.Generator().manual_seed(int(seed)))
-    grid = to_uint8(vc.tile(images, n, pad=2))
+    grid = vc.to_uint8(vc.tile(images, n, pad=2))
     st.image(
         png_uri(enlarge(grid, 2)),
         caption=f"{n * n} samples, z from the prior ({model.prior.describe()}) with its spread × {temperature:.2f}, "
@@ -77,7 +78,7 @@ def nearest_training(images: torch.Tensor, drawn: bool) -> None:
     )
     line = np.full((1, 28), 110, np.uint8)  # a grey rule between the sample and its match
     pairs = [
-        np.concatenate([to_uint8(sample), line, match]) for sample, match in zip(images.numpy(), matches, strict=True)
+        np.concatenate([vc.to_uint8(sample), line, match]) for sample, match in zip(images.numpy(), matches, strict=True)
     ]
     st.image(
         [png_uri(enlarge(pair, 3)) for pair in pairs],
@@ -98,8 +99,7 @@ def nearest_training(images: torch.Tensor, drawn: bool) -> None:
     )
 
 
-with st.container():  # a slot of the page's own, as on pages/explorer.py
-    samples()
+samples()
 explain(
     "elbo",
     "pixels",

@@ -8,7 +8,8 @@ from PIL import Image
 import vae_core as vc
 from ui import derived, links, models, widgets
 from ui.charts import scatter_figure, select_digits
-from ui.images import enlarge, png_uri, to_uint8
+from ui.fragments import fragment
+from ui.images import enlarge, png_uri
 from ui.notes import explain
 from ui.selection import Selection
 from ui.state import Key
@@ -62,11 +63,11 @@ def digit_pairs(shown: list[int]) -> None:
             caption = f"#{index} ({active.class_names[labels[index]]}) · −ELBO {scores[index]:.0f}"
             if model.latent_dim == 2:
                 caption += f" · z = ({means[index, 0]:.2f}, {means[index, 1]:.2f})"
-            st.image(png_uri(enlarge(to_uint8(x[i, 0]), DIGIT_ZOOM)), width=DIGIT_PX)
-            st.image(png_uri(enlarge(to_uint8(recon[i]), DIGIT_ZOOM)), width=DIGIT_PX, caption=caption)
+            st.image(png_uri(enlarge(vc.to_uint8(x[i, 0]), DIGIT_ZOOM)), width=DIGIT_PX)
+            st.image(png_uri(enlarge(vc.to_uint8(recon[i]), DIGIT_ZOOM)), width=DIGIT_PX, caption=caption)
 
 
-@st.fragment
+@fragment
 def scatter() -> None:
     found = st.number_input(
         "Find a test digit by its number",
@@ -149,8 +150,7 @@ def found_marker(point: np.ndarray, index: int) -> go.Scattergl:
     )
 
 
-with st.container():  # a slot of the page's own, as on pages/explorer.py
-    scatter()
+scatter()
 explain(
     "elbo",
     "kl",

@@ -11,6 +11,7 @@ from server.sharing import SaveRefused, save_shared, shared_limits, sharing_enab
 from server.training import TrainingJob
 from ui import derived, links, models
 from ui.charts import dimension_lines, loss_curves, scatter_figure
+from ui.fragments import fragment
 from ui.images import png_uri
 from ui.notes import explain
 from ui.state import Key
@@ -124,7 +125,7 @@ def ordinal(n: int) -> str:
 polling = job is not None and job.running
 
 
-@st.fragment(run_every=1.0 if polling else None)
+@fragment(run_every=1.0 if polling else None)
 def progress() -> None:
     job: TrainingJob | None = st.session_state.get(Key.TRAINING_JOB)
     if job is None:
@@ -232,6 +233,5 @@ def save_for_everyone(model: vc.VAE) -> None:
     )
 
 
-with st.container():  # a slot of the page's own, as on pages/explorer.py
-    progress()
+progress()
 explain("beta", "elbo", "kl")
