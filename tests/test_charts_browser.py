@@ -34,7 +34,6 @@ def figures():
         ),
         "histogram": charts.score_histogram(groups, 80.0, title="complexity-corrected: AUROC 1.000, a long title"),
         "marginals": charts.marginal_histograms(means, None, tuple(range(8)), [f"z{d + 1}" for d in range(8)]),
-        "ranked": charts.ranked_bars({"β = 1": rng.random(16), "β = 4": rng.random(16)}, "KL per dimension, ranked"),
         "loss": charts.loss_curves(
             np.linspace(0, 3, 40), 200 - 30 * np.log1p(np.arange(40)), 0.44 + 8.79 * (1 - np.exp(-np.arange(40) / 5))
         ),
@@ -54,7 +53,7 @@ def tab():
 
 
 @pytest.mark.parametrize("width", [700, 360])
-@pytest.mark.parametrize("name", ["roc", "histogram", "marginals", "ranked", "loss"])
+@pytest.mark.parametrize("name", ["roc", "histogram", "marginals", "loss"])
 def test_no_legend_covers_a_title(tab, tmp_path, name, width):
     page = tmp_path / "figure.html"
     page.write_text(figures()[name].to_html(include_plotlyjs=True, config={"responsive": True}))

@@ -344,29 +344,6 @@ def loss_curves(epochs: Sequence[float], reconstruction: Sequence[float], kl: Se
     return fig
 
 
-def ranked_bars(series: dict[str, np.ndarray], title: str, height: int = 320) -> go.Figure:
-    """Grouped bars of each series sorted largest first (say, each run's KL per dimension): how many
-    dimensions carry how much, whichever dimension it is."""
-    import plotly.graph_objects as go
-
-    fig = go.Figure(
-        [
-            go.Bar(x=np.arange(1, len(values) + 1), y=np.sort(values)[::-1], name=name, marker_color=PALETTE[i])
-            for i, (name, values) in enumerate(series.items())
-        ]
-    )
-    fig.update_layout(
-        title=title,
-        height=height,
-        margin=dict(l=10, r=10, t=40, b=10),
-        xaxis_title="dimensions, by rank",
-        yaxis_title="nats",
-        barmode="group",
-        legend=LEGEND,
-    )
-    return fig
-
-
 def density_heatmap(
     axis: np.ndarray, values: np.ndarray, title: str, zrange: tuple[float, float], colour_title: str = "log density"
 ) -> go.Figure:
