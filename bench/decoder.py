@@ -47,7 +47,7 @@ from playwright.async_api import Page, Playwright, async_playwright
 import vae_core as vc
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, IDLE_JS, ROOT, decode_all_js, running_app, shadowed
 from ui import models
-from ui.images import to_uint8
+from vae_core.images import to_uint8
 
 PAD = shadowed(".latent-pad")
 RESULTS = ROOT / "bench" / "results" / "decoder.json"

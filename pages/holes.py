@@ -11,7 +11,7 @@ import torch
 import vae_core as vc
 from ui import derived, models
 from ui.charts import MARGINAL_GRID, density_heatmap, hole_map_figure, marginal_histograms
-from ui.images import enlarge, png_uri, to_uint8
+from ui.images import enlarge, png_uri
 from ui.models import ActiveModel
 from ui.notes import explain
 from ui.state import Key
@@ -63,7 +63,7 @@ def hole_fractions(shown: ActiveModel) -> None:
 
 
 def decoded(z: torch.Tensor) -> str:
-    return png_uri(enlarge(to_uint8(vc.tile(vc.decode(model, z), SHOWN, pad=2)), 2))
+    return png_uri(enlarge(vc.to_uint8(vc.tile(vc.decode(model, z), SHOWN, pad=2)), 2))
 
 
 if model.latent_dim != 2:

@@ -10,7 +10,7 @@ import torch
 import vae_core as vc
 from ui import derived, links, models, widgets
 from ui.charts import DIGITS, LEGEND, ellipse, scatter_figure
-from ui.images import heatmap, png_uri, square, to_uint8
+from ui.images import heatmap, png_uri, square
 from ui.notes import explain
 from ui.state import Key
 from vae_core import anomaly, preprocess
@@ -100,7 +100,7 @@ def show(name: str, result: Result, k: int, number: int) -> None:
     ]
     cols = st.columns(7)
     for col, (caption, image) in zip(cols[:6], stages, strict=True):
-        col.image(png_uri(square(to_uint8(image))), caption=caption, width="stretch")
+        col.image(png_uri(square(vc.to_uint8(image))), caption=caption, width="stretch")
     cols[6].image(png_uri(heatmap(np.abs(steps.centred - result.recon))), caption="|error|", width="stretch")
 
     iwae = -float(vc.iwae_log_likelihood(model, result.x, k, generator=torch.Generator().manual_seed(0))[0])
@@ -179,8 +179,8 @@ for number, (name, data) in enumerate(inputs[:12]):
     if name == "your drawing":  # the newest result, beside the pad that made it
         with beside:
             c1, c2 = st.columns(2)
-            c1.image(png_uri(to_uint8(result.steps.centred)), caption="as the model sees it", width=168)
-            c2.image(png_uri(to_uint8(result.recon)), caption="reconstruction", width=168)
+            c1.image(png_uri(vc.to_uint8(result.steps.centred)), caption="as the model sees it", width=168)
+            c2.image(png_uri(vc.to_uint8(result.recon)), caption="reconstruction", width=168)
             st.metric("-ELBO (nats)", f"{float(result.terms.negative_elbo):.1f}")
             typicality(result)
             widgets.explore_from_here(active, name, result.mean.tolist(), f"{Key.RECON_EXPLORE}_pad")

@@ -78,7 +78,8 @@ def nearest_training(images: torch.Tensor, drawn: bool) -> None:
     )
     line = np.full((1, 28), 110, np.uint8)  # a grey rule between the sample and its match
     pairs = [
-        np.concatenate([vc.to_uint8(sample), line, match]) for sample, match in zip(images.numpy(), matches, strict=True)
+        np.concatenate([vc.to_uint8(sample), line, match])
+        for sample, match in zip(images.numpy(), matches, strict=True)
     ]
     st.image(
         [png_uri(enlarge(pair, 3)) for pair in pairs],

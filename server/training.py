@@ -132,7 +132,7 @@ class TrainingJob:
         else:
             images = vc.tile(vc.sample_prior(model, 64, seed=0), 8)
         model.train(was_training)
-        return (images.clamp(0, 1).numpy() * 255).round().astype(np.uint8)
+        return vc.to_uint8(images)
 
     @property
     def name(self) -> str:

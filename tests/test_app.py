@@ -19,8 +19,8 @@ from harness.uploads import digit_png
 from tests.support.apptest import app, array, chart, images_of, page_path, wait_for
 from tests.support.files import SHIPPED_2D, SHIPPED_32D, hostile_pickle
 from ui import registry
-from ui.images import to_uint8
 from ui.state import Key
+from vae_core.images import to_uint8
 
 
 @pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)

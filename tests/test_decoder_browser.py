@@ -19,7 +19,7 @@ from PIL import Image
 import vae_core as vc
 from harness.browser import decode_all_js, require_chromium, shadowed, wait_ready
 from tests.support.files import SHIPPED_2D, SHIPPED_32D
-from ui.images import to_uint8
+from vae_core.images import to_uint8
 
 pytestmark = pytest.mark.browser
 require_chromium()

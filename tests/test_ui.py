@@ -10,7 +10,8 @@ from PIL import Image
 from tests.support.files import ROOT
 from ui import registry
 from ui.charts import ellipse
-from ui.images import enlarge, for_export, gif_bytes, heatmap, mark_cell, nearest_cell, square, to_uint8
+from ui.images import enlarge, for_export, gif_bytes, heatmap, mark_cell, nearest_cell, square
+from vae_core.images import to_uint8
 
 
 def test_square_pads_a_thin_crop_without_stretching_it():

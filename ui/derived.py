@@ -17,7 +17,6 @@ from sklearn.neighbors import NearestNeighbors
 
 import vae_core as vc
 from server import served
-from ui.images import to_uint8
 from ui.models import ActiveModel
 from vae_core import anomaly, latent, nearest, ood, sharpness
 
@@ -63,7 +62,7 @@ def manifold(
 ) -> np.ndarray:
     """The decoded n x n grid as a uint8 image; decoding 400 images costs ~30-200 ms, so it is cached."""
     base_tensor = None if base is None else torch.tensor(base)
-    return to_uint8(vc.decode_grid(_active.model, n, extent, spacing, dims, base_tensor))
+    return vc.to_uint8(vc.decode_grid(_active.model, n, extent, spacing, dims, base_tensor))
 
 
 @st.cache_data(show_spinner="Projecting to 2-D ...", max_entries=8)
@@ -106,7 +105,7 @@ def traversal_rows(
 ) -> np.ndarray:
     """Decoded traversals as uint8, len(dims) x steps x 28 x 28 (vae_core.latent.traversals)."""
     base_tensor = None if base is None else torch.tensor(base)
-    return to_uint8(latent.traversals(_active.model, list(dims), steps, base_tensor))
+    return vc.to_uint8(latent.traversals(_active.model, list(dims), steps, base_tensor))
 
 
 def holes(key: str, _active: ActiveModel) -> latent.Holes:
@@ -145,7 +144,7 @@ def test_figures(key: str, _active: ActiveModel) -> dict[str, Any]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def prior_samples(key: str, _active: ActiveModel, n: int, seed: int) -> np.ndarray:
     """n x n images decoded from z ~ p(z) with generator ``seed``, tiled with 2-pixel gaps, as uint8."""
-    return to_uint8(vc.tile(vc.sample_prior(_active.model, n * n, seed), n, pad=2))
+    return vc.to_uint8(vc.tile(vc.sample_prior(_active.model, n * n, seed), n, pad=2))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -153,7 +152,7 @@ def reconstructions(key: str, _active: ActiveModel, indices: tuple[int, ...]) ->
     """(inputs, reconstructions through the posterior mean) of the given test images, each uint8 N x 28 x 28.
     Inputs are as the model sees them (binarised with a fixed seed for binarised models)."""
     x = vc.prepare_inputs(_active.model, test_set(_active)[0][list(indices)])
-    return to_uint8(x[:, 0]), to_uint8(vc.reconstruct(_active.model, x))
+    return vc.to_uint8(x[:, 0]), vc.to_uint8(vc.reconstruct(_active.model, x))
 
 
 # Anomaly detection: the CLI's sets, images and seeds (so the cheap columns match its table exactly),
@@ -223,7 +222,7 @@ def least_typical(key: str, _active: ActiveModel, score: str, n: int) -> tuple[l
     worst = np.argsort(-anomaly_scores(_active, IN_DISTRIBUTION, score), kind="stable")[:n]
     x = vc.prepare_inputs(_active.model, torch.from_numpy(images))[worst]  # as scored: binarised with the set
     recon = vc.reconstruct(_active.model, x).numpy()
-    return [np.concatenate([images[i], to_uint8(r)]) for i, r in zip(worst, recon, strict=True)], worst.tolist()
+    return [np.concatenate([images[i], vc.to_uint8(r)]) for i, r in zip(worst, recon, strict=True)], worst.tolist()
 
 
 def decoder_url(active: ActiveModel) -> str:

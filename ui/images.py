@@ -9,16 +9,11 @@ import base64
 import io
 
 import numpy as np
-import torch
 from PIL import Image
 
+from vae_core.images import to_uint8
+
 RED = (230, 30, 30)
-
-
-def to_uint8(image: torch.Tensor | np.ndarray) -> np.ndarray:
-    """Pixel values in [0, 1] as 8-bit grey levels (rounded, clipped)."""
-    array = image.numpy() if isinstance(image, torch.Tensor) else np.asarray(image)
-    return (np.clip(array, 0, 1) * 255).round().astype(np.uint8)
 
 
 def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
@@ -64,7 +59,7 @@ def heatmap(error: np.ndarray) -> np.ndarray:
     """|x - x_hat| in [0, 1] as an RGB image: black for no error, through red to yellow."""
     e = np.clip(error, 0, 1)
     rgb = np.stack([np.clip(2 * e, 0, 1), np.clip(2 * e - 1, 0, 1), np.zeros_like(e)], axis=-1)
-    return (rgb * 255).astype(np.uint8)
+    return to_uint8(rgb)
 
 
 def mark_cell(grid: np.ndarray, row: int, col: int, cell: int = 28, width: int = 2) -> np.ndarray:

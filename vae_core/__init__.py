@@ -2,7 +2,8 @@
 
 Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
 One module per concern: config, losses, priors and likelihoods (packages: one module each, with a
-registry keyed by name), model, data, train, evaluate, checkpoint, inference,
+registry keyed by name), model, data, images (pixels in [0, 1] as 8-bit grey levels: the one
+conversion), train, evaluate, checkpoint, inference,
 preprocess, anomaly (scores and how well they detect the unfamiliar), ood (an offline out-of-distribution
 suite), usage (which latent dimensions are active: one definition), latent (traversals, dimension usage
 over a data set, the aggregate posterior against the prior), export (the decoder for the browser), and
@@ -15,6 +16,7 @@ from .config import TrainConfig, VAEConfig, options
 from .data import CLASS_NAMES, DATASETS, DatasetUnavailable, data_root, load_dataset, to_float
 from .evaluate import Evaluation, elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
 from .export import decoder_bytes, decoder_from_bytes
+from .images import to_uint8
 from .inference import (
     decode,
     decode_grid,
@@ -97,5 +99,6 @@ __all__ = [
     "slerp",
     "tile",
     "to_float",
+    "to_uint8",
     "train",
 ]

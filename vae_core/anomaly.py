@@ -47,6 +47,7 @@ from torch import Tensor
 
 from .config import options
 from .evaluate import elbo_per_image, iwae_log_likelihood, prepare_inputs
+from .images import to_uint8
 from .losses import ELBOTerms
 from .model import VAE
 from .ood import DEFAULT_IMAGES, SEED, in_distribution, ood_set
@@ -65,11 +66,8 @@ def compressed_length(images: Tensor, binary: bool = False) -> Tensor:
     ``images``: uint8 N x 28 x 28 grey levels, or float in [0, 1] (N x 28 x 28 or N x 1 x 28 x 28),
     rounded to 8 bits. ``binary``: save as a 1-bit PNG (pixels above mid-grey are white), the format
     for binary images."""
-    pixels = images.reshape(images.shape[0], *images.shape[-2:])
-    if pixels.dtype != torch.uint8:
-        pixels = (pixels.float().clamp(0, 1) * 255).round().to(torch.uint8)
     lengths = []
-    for image in pixels.cpu().numpy():
+    for image in to_uint8(images.reshape(images.shape[0], *images.shape[-2:])):
         buffer = io.BytesIO()
         picture = Image.fromarray(image > 127) if binary else Image.fromarray(image)
         picture.save(buffer, "PNG", compress_level=9)
@@ -150,9 +148,7 @@ def upload_pixels(images: Tensor) -> Tensor:
     """Preprocessed images (float in [0, 1], N x 28 x 28 or N x 1 x 28 x 28) as uint8 N x 28 x 28: the
     form the reference test digits are stored in."""
     pixels = images.reshape(images.shape[0], *images.shape[-2:])
-    if pixels.dtype == torch.uint8:
-        return pixels
-    return (pixels.float().clamp(0, 1) * 255).round().to(torch.uint8)
+    return pixels if pixels.dtype == torch.uint8 else torch.from_numpy(to_uint8(pixels))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, get_origin, get_type_hints
 
-import numpy as np
 import torch
 from PIL import Image
 from tqdm import tqdm
@@ -20,6 +19,7 @@ from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig, VAEConfig, field_choices
 from .data import DatasetUnavailable, load_dataset
 from .evaluate import Evaluation, evaluate
+from .images import to_uint8
 from .inference import decode_grid, sample_prior, tile
 from .likelihoods import LIKELIHOODS
 from .model import VAE
@@ -314,7 +314,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _save_png(image: torch.Tensor, path: str) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray((image.clamp(0, 1).numpy() * 255).round().astype(np.uint8), mode="L").save(path)
+    Image.fromarray(to_uint8(image), mode="L").save(path)
 
 
 def _sample(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from .data import DATASETS, DatasetUnavailable, data_root, load_dataset
+from .images import to_uint8
 from .preprocess import preprocess_image
 
 SEED = 0
@@ -142,7 +143,7 @@ def _transformed(name: str, digits: np.ndarray, rng: np.random.Generator) -> np.
         return 255 - digits
     if name == "noisy":
         noisy = digits / 255.0 + rng.normal(0.0, NOISE_SIGMA, digits.shape)
-        return (np.clip(noisy, 0.0, 1.0) * 255).round().astype(np.uint8)
+        return to_uint8(noisy)
     if name == "shifted":
         out = np.zeros_like(digits)
         for i, (dy, dx) in enumerate(rng.choice([-SHIFT, SHIFT], size=(len(digits), 2))):
@@ -179,7 +180,7 @@ def _uci_digits(n: int, rng: np.random.Generator) -> Tensor:
     images = load_digits().images / 16.0
     chosen = rng.permutation(len(images))[:n]
     made = [preprocess_image(images[i].astype(np.float32))[0] for i in chosen]
-    return (torch.stack(made).clamp(0, 1) * 255).round().to(torch.uint8)
+    return torch.from_numpy(to_uint8(torch.stack(made)))
 
 
 def describe(name: str) -> str:
