@@ -61,7 +61,11 @@ IWAE_SAMPLES_PER_CALL = 256
 def _log_weights(
     model: VAE, images: Tensor, mean: Tensor, logvar: Tensor, n: int, generator: torch.Generator | None
 ) -> Tensor:
-    """log p(x|z) + log p(z) - log q(z|x) for n samples z ~ q(z|x) of each image: B x n."""
+    """IWAE's log importance weights log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) for n samples
+    z_i ~ q(z|x) of each image: B x n (Burda, Grosse & Salakhutdinov 2015; their bound is the
+    expectation of log (1/k) sum_i w_i). The one place they are computed: ``iwae_log_likelihood``
+    combines them, and every IWAE figure (``evaluate``, the anomaly scores, the Reconstruct page)
+    comes through it; tests/test_anomaly.py checks it against torch.distributions."""
     b = images.shape[0]
     z = model.reparameterize(mean[:, None].expand(b, n, -1), logvar[:, None].expand(b, n, -1), generator)
     flat = z.reshape(b * n, -1)
