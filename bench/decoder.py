@@ -290,7 +290,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 row = await parity_and_speed(page, decoder, model, args.codes, args.rounds)
                 for driver in ("playwright", "page"):
                     row[f"drag ({driver})"] = await drag(page, sent, args.drag_seconds, driver)
-                row["weights_bytes"] = len(vc.decoder_bytes(model, 16))
+                row["weights_bytes"] = len(vc.decoder_bytes(model, bits=16))
                 await context.close()
                 other = next((m for m in shipped if m != name), None)
                 if other is not None:

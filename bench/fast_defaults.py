@@ -40,7 +40,7 @@ CHECKS_PER_EPOCH = {"page": 4, "cli": 1}  # a check costs 8-20 s here (10,000 te
 
 def run(config: TrainConfig, images: torch.Tensor, test_images: torch.Tensor, checks: int) -> dict[str, Any]:
     """Train, testing ``checks`` times an epoch (untimed); the curve is (epoch, training seconds, test -ELBO)."""
-    model = initial_model(MODEL, images, config.seed)
+    model = initial_model(MODEL, images, random_state=config.seed)
     curve: list[tuple[float, float, float]] = []
     untimed = [0.0]
     start = time.perf_counter()

@@ -85,7 +85,7 @@ if misled:
     compared["complexity"] = derived.anomaly_detection(active, chosen, "complexity", fpr)
 # Each image scored alone, as the Reconstruct page scores it: the same image, the same figures there.
 mine = (
-    {s: v.numpy() for s, v in anomaly.score_each(model, pixels, tuple(compared), derived.ANOMALY_K).items()}
+    {s: v.numpy() for s, v in anomaly.score_each(model, pixels, scores=tuple(compared), k=derived.ANOMALY_K).items()}
     if inputs
     else {}
 )

@@ -86,7 +86,7 @@ if st.session_state.pop(Key.EXPLORE_FROM, False) and Key.HOLD_CODE in st.session
     if len(code) == model.latent_dim:
         st.session_state[Key.Z_X], st.session_state[Key.Z_Y] = (round(code[d], 2) for d in dims)
 grid = derived.manifold(active.key, active, n, extent, spacing, dims, base)
-axis = vc.grid_axis(n, extent, spacing).numpy()
+axis = vc.grid_axis(n, extent=extent, spacing=spacing).numpy()
 limit = max(4.0, abs(float(axis[0])) + 1.0)
 
 

@@ -103,7 +103,7 @@ def show(name: str, result: Result, k: int, number: int) -> None:
         col.image(png_uri(square(vc.to_uint8(image))), caption=caption, width="stretch")
     cols[6].image(png_uri(heatmap(np.abs(steps.centred - result.recon))), caption="|error|", width="stretch")
 
-    iwae = -float(vc.iwae_log_likelihood(model, result.x, k, generator=torch.Generator().manual_seed(0))[0])
+    iwae = -float(vc.iwae_log_likelihood(model, result.x, k, random_state=0)[0])
     terms = result.terms
     c1, c2, c3 = st.columns(3)
     parts = f"reconstruction {float(terms.reconstruction):.1f} + KL {float(terms.kl):.1f}"

@@ -48,7 +48,7 @@ class TrainingJob:
         after: TrainingJob | None = None,
     ) -> None:
         self.model_config, self.train_config = model_config, train_config
-        self.model = vc.initial_model(model_config, images, train_config.seed)
+        self.model = vc.initial_model(model_config, images, random_state=train_config.seed)
         self.serial = uuid.uuid4().hex  # names this model in caches, also those kept on disk
         self.progress: vc.Progress | None = None
         self.curve: list[tuple[float, float, float]] = []  # (epoch, reconstruction, kl), appended only
@@ -128,9 +128,9 @@ class TrainingJob:
         was_training = model.training
         model.eval()
         if model.latent_dim == 2:
-            images = vc.decode_grid(model, 8, 2.0)
+            images = vc.decode_grid(model, n=8, extent=2.0)
         else:
-            images = vc.tile(vc.sample_prior(model, 64, seed=0), 8)
+            images = vc.tile(vc.sample_prior(model, 64, random_state=0), 8)
         model.train(was_training)
         return vc.to_uint8(images)
 

@@ -60,9 +60,9 @@ def png_nats(image: np.ndarray, mode: str) -> float:
 @pytest.mark.parametrize("which", ["grey", "binarised"])
 def test_scores_match_direct_computation(which, small_model, binarised_model, digits):
     model = small_model if which == "grey" else binarised_model
-    x = prepare_inputs(model, digits, seed=4)  # binarised with the seed the scores use
+    x = prepare_inputs(model, digits, random_state=4)  # binarised with the seed the scores use
     elbo, reconstruction = direct_negative_elbo(model, x, seed=4)
-    scores = anomaly.score_many(model, digits, k=8, seed=4)
+    scores = anomaly.score_many(model, digits, k=8, random_state=4)
     torch.testing.assert_close(scores["elbo"], elbo, rtol=1e-5, atol=1e-3)
     torch.testing.assert_close(scores["reconstruction"], reconstruction, rtol=1e-5, atol=1e-3)
     torch.testing.assert_close(scores["iwae"], -direct_iwae(model, x, 8, seed=4), rtol=1e-5, atol=1e-3)
@@ -80,19 +80,21 @@ def test_scores_match_direct_computation(which, small_model, binarised_model, di
 def test_each_score_is_the_same_alone_or_with_others(small_model, digits):
     together = anomaly.score_many(small_model, digits, k=5)
     for name in anomaly.SCORES:
-        torch.testing.assert_close(anomaly.anomaly_scores(small_model, digits, name, k=5), together[name])
+        torch.testing.assert_close(anomaly.anomaly_scores(small_model, digits, score=name, k=5), together[name])
     # Float inputs are taken as prepared: the same figures as their uint8 originals for a grey-level model.
-    torch.testing.assert_close(anomaly.anomaly_scores(small_model, digits.float() / 255, "iwae", k=5), together["iwae"])
-    # A generator of the caller's own supplies the draws instead.
-    mine = anomaly.anomaly_scores(small_model, digits, "elbo", generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(
+        anomaly.anomaly_scores(small_model, digits.float() / 255, score="iwae", k=5), together["iwae"]
+    )
+    # A generator of the caller's own supplies the draws instead: seeded as the default int, the same.
+    mine = anomaly.anomaly_scores(small_model, digits, score="elbo", random_state=torch.Generator().manual_seed(0))
     torch.testing.assert_close(mine, together["elbo"])
 
 
 def test_bad_arguments_are_refused(small_model, digits):
     with pytest.raises(ValueError, match="unknown score 'likelihood'"):
-        anomaly.anomaly_scores(small_model, digits, "likelihood")
+        anomaly.anomaly_scores(small_model, digits, score="likelihood")
     with pytest.raises(ValueError, match="k must be"):
-        anomaly.anomaly_scores(small_model, digits, "iwae", k=0)
+        anomaly.anomaly_scores(small_model, digits, score="iwae", k=0)
     with pytest.raises(ValueError, match="false-positive rate"):
         anomaly.threshold_at_fpr(np.arange(10), 0.0)
 
@@ -100,9 +102,9 @@ def test_bad_arguments_are_refused(small_model, digits):
 def test_a_trained_model_finds_noise_and_flipped_contrast_anomalous(small_model, digits):
     noise = torch.from_numpy(np.random.default_rng(0).integers(0, 256, (6, 28, 28), dtype=np.uint8))
     for name in ("elbo", "iwae", "reconstruction"):
-        typical = anomaly.anomaly_scores(small_model, digits, name, k=5)
-        assert anomaly.anomaly_scores(small_model, noise, name, k=5).min() > typical.max()
-        assert anomaly.anomaly_scores(small_model, 255 - digits, name, k=5).min() > typical.max()
+        typical = anomaly.anomaly_scores(small_model, digits, score=name, k=5)
+        assert anomaly.anomaly_scores(small_model, noise, score=name, k=5).min() > typical.max()
+        assert anomaly.anomaly_scores(small_model, 255 - digits, score=name, k=5).min() > typical.max()
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -117,8 +119,10 @@ def test_scores_on_the_gpu_match_the_cpu(small_model, digits):
     torch.testing.assert_close(on_gpu, on_cpu, rtol=1e-4, atol=1e-3)
     scores = anomaly.score_many(gpu, digits, k=50)
     assert all(s.device.type == "cpu" and s.shape == (6,) and torch.isfinite(s).all() for s in scores.values())
-    reference = anomaly.score_many(small_model, digits, ("iwae",), k=2000)["iwae"]
-    torch.testing.assert_close(anomaly.score_many(gpu, digits, ("iwae",), k=2000)["iwae"], reference, atol=1.0, rtol=0)
+    reference = anomaly.score_many(small_model, digits, scores=("iwae",), k=2000)["iwae"]
+    torch.testing.assert_close(
+        anomaly.score_many(gpu, digits, scores=("iwae",), k=2000)["iwae"], reference, atol=1.0, rtol=0
+    )
 
 
 # ------------------------------------------------------------------------------------ the metrics
@@ -165,8 +169,8 @@ def test_an_upload_has_one_score_alone_beside_others_and_with_its_parts(small_mo
     """The Reconstruct and Anomaly pages score an upload with these: the same image, the same figure,
     whatever else is uploaded with it, whether it comes as floats or as 8-bit grey levels."""
     images = digits[:5].float() / 255 + 0.001  # off the 8-bit levels, as a preprocessed photo is
-    each = anomaly.score_each(small_model, images, ("elbo", "iwae"), k=5)
-    reversed_order = anomaly.score_each(small_model, images.flip(0), ("elbo",), k=5)
+    each = anomaly.score_each(small_model, images, scores=("elbo", "iwae"), k=5)
+    reversed_order = anomaly.score_each(small_model, images.flip(0), scores=("elbo",), k=5)
     torch.testing.assert_close(reversed_order["elbo"].flip(0), each["elbo"])
     for i, image in enumerate(images):
         alone = anomaly.upload_elbo(small_model, image[None])
@@ -177,7 +181,7 @@ def test_an_upload_has_one_score_alone_beside_others_and_with_its_parts(small_mo
             alone.negative_elbo
         )
     # In a batch, the draws follow the batch: the second image's batch score is not its score alone.
-    batch = anomaly.score_many(small_model, anomaly.upload_pixels(images), ("elbo",))["elbo"]
+    batch = anomaly.score_many(small_model, anomaly.upload_pixels(images), scores=("elbo",))["elbo"]
     assert not torch.allclose(batch[1:], each["elbo"][1:])
 
 

@@ -71,7 +71,7 @@ def test_the_browser_decodes_as_pytorch_does_within_one_level(browser, checkpoin
     files = {
         "/": ("text/html", b"<!doctype html><title>decoder</title>"),
         "/decoder.js": ("text/javascript", DECODER_JS.read_bytes()),
-        "/model.vaed": ("application/octet-stream", vc.decoder_bytes(model, 16)),
+        "/model.vaed": ("application/octet-stream", vc.decoder_bytes(model, bits=16)),
     }
     page = browser.new_page()
 
@@ -206,7 +206,7 @@ def test_the_decoder_file_is_cached_by_the_browser_for_good(page):
     url = page.evaluate(f"() => {PAD}.dataset.decoder")
     response = page.request.get(f"{page.app_url}{url}")  # type: ignore[attr-defined]
     assert response.ok and "immutable" in response.headers["cache-control"]
-    assert len(response.body()) == vc.decoder_bytes(vc.load_checkpoint(SHIPPED_2D), 16).__len__()
+    assert len(response.body()) == vc.decoder_bytes(vc.load_checkpoint(SHIPPED_2D), bits=16).__len__()
     assert page.request.get(f"{page.app_url}/api/files/{'0' * 32}.vaed").status == 404  # type: ignore[attr-defined]
 
 

@@ -22,7 +22,7 @@ SMALL = VAEConfig(latent_dim=2, hidden=64, conv_channels=(8, 16))
 @pytest.mark.parametrize("config", [SMALL, VAEConfig(latent_dim=10)], ids=["small-2d", "classic-10d"])
 def test_float32_round_trip_is_exact(config):
     model = VAE(config, torch.Generator().manual_seed(0)).eval()
-    data = decoder_bytes(model, 32)
+    data = decoder_bytes(model, bits=32)
     assert len(data) == HEADER.size + 4 * decoder_parameters(model)
     magic, version, bits, d, h, c2, c1, _ = HEADER.unpack_from(data)
     assert (magic, version, bits) == (b"VAED", 1, 32)
@@ -35,7 +35,7 @@ def test_float32_round_trip_is_exact(config):
 def test_float16_keeps_the_shipped_models_images_within_one_level():
     """Half the bytes on the wire; the pixels (as the app shows them, 8-bit) move by at most one level."""
     model = load_checkpoint(SHIPPED_2D).eval()
-    data = decoder_bytes(model, 16)
+    data = decoder_bytes(model, bits=16)
     assert len(data) == HEADER.size + 2 * decoder_parameters(model)
     z = 2 * torch.randn(200, 2, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
@@ -49,8 +49,8 @@ def test_a_weight_too_large_for_float16_is_refused():
     with torch.no_grad():
         model.decoder[0].weight[0, 0] = 1e6
     with pytest.raises(ValueError, match="float16"):
-        decoder_bytes(model, 16)
-    decoder_bytes(model, 32)  # float32 holds it
+        decoder_bytes(model, bits=16)
+    decoder_bytes(model, bits=32)  # float32 holds it
 
 
 @pytest.mark.parametrize(
@@ -64,11 +64,11 @@ def test_a_weight_too_large_for_float16_is_refused():
     ],
 )
 def test_a_damaged_file_is_refused(damage, message):
-    data = decoder_bytes(VAE(VAEConfig(latent_dim=2, hidden=16, conv_channels=(4, 8))), 16)
+    data = decoder_bytes(VAE(VAEConfig(latent_dim=2, hidden=16, conv_channels=(4, 8))), bits=16)
     with pytest.raises(ValueError, match=message):
         decoder_from_bytes(damage(data))
 
 
 def test_bits_must_be_16_or_32():
     with pytest.raises(ValueError, match="16 or 32"):
-        decoder_bytes(VAE(VAEConfig(latent_dim=2, hidden=16, conv_channels=(4, 8))), 8)
+        decoder_bytes(VAE(VAEConfig(latent_dim=2, hidden=16, conv_channels=(4, 8))), bits=8)

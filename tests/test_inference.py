@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from vae_core import decode_grid, encode_dataset, grid_axis, grid_points, lerp, sample_prior, slerp, tile
@@ -37,10 +38,21 @@ def test_grid_points_put_high_y_on_the_top_row_and_hold_other_dims():
 def test_decoded_grid_and_samples(small_model):
     grid = decode_grid(small_model, n=4)
     assert grid.shape == (112, 112) and grid.min() >= 0 and grid.max() <= 1
-    a, b = sample_prior(small_model, 6, seed=1), sample_prior(small_model, 6, seed=1)
+    a, b = sample_prior(small_model, 6, random_state=1), sample_prior(small_model, 6, random_state=1)
     assert torch.equal(a, b) and a.shape == (6, 28, 28)
-    assert not torch.equal(a, sample_prior(small_model, 6, seed=2))
+    assert not torch.equal(a, sample_prior(small_model, 6, random_state=2))
     assert tile(a, 3, pad=2).shape == (58, 88)
+
+
+def test_random_state_is_an_int_a_generator_or_none_as_in_scikit_learn(small_model):
+    """vae_core.randomness: an int seeds a fresh generator, a generator continues its own stream."""
+    by_int = sample_prior(small_model, 4, random_state=7)
+    stream = torch.Generator().manual_seed(7)
+    assert torch.equal(sample_prior(small_model, 4, random_state=stream), by_int)
+    assert not torch.equal(sample_prior(small_model, 4, random_state=stream), by_int), "the stream goes on"
+    assert sample_prior(small_model, 4, random_state=None).shape == by_int.shape
+    with pytest.raises(TypeError, match="random_state must be"):
+        sample_prior(small_model, 4, random_state="7")
 
 
 def test_encode_dataset_matches_encoding_one_by_one(small_model, mnist_test):

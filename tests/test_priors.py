@@ -43,7 +43,7 @@ def test_one_component_mixture_is_the_standard_normal(small_model, mnist_test):
     z = torch.randn(500, 2) * 3
     torch.testing.assert_close(mixture.prior.log_prob(z), small_model.prior.log_prob(z), rtol=0, atol=1e-5)
     x = to_float(mnist_test[0][:10])
-    iwae = [iwae_log_likelihood(m, x, 50, generator=torch.Generator().manual_seed(3)) for m in (small_model, mixture)]
+    iwae = [iwae_log_likelihood(m, x, 50, random_state=3) for m in (small_model, mixture)]
     torch.testing.assert_close(iwae[0], iwae[1], rtol=0, atol=1e-4)
     # The ELBO: the mixture's KL is the one-sample estimate log q(z|x) - log p(z), which for the same
     # sample is the standard normal's own estimate; averaged over many samples it is the closed form.
@@ -57,7 +57,7 @@ def test_one_component_mixture_is_the_standard_normal(small_model, mnist_test):
     per_image = estimate.reshape(1000, 10)
     error = per_image.std(0) / math.sqrt(1000)
     assert ((per_image.mean(0) - small_model.prior.kl(mean, logvar)[:10]).abs() < 4 * error).all()
-    elbos = [elbo_per_image(m, many, torch.Generator().manual_seed(5)) for m in (small_model, mixture)]
+    elbos = [elbo_per_image(m, many, random_state=5) for m in (small_model, mixture)]
     torch.testing.assert_close(elbos[0].reconstruction, elbos[1].reconstruction)  # the same samples
 
 
@@ -103,9 +103,9 @@ def test_a_flexible_prior_trains_and_round_trips_through_a_checkpoint(prior):
         assert torch.equal(a, b), name
     z = torch.randn(50, 2)
     torch.testing.assert_close(loaded.prior.log_prob(z), model.prior.log_prob(z))
-    assert torch.equal(sample_prior(loaded, 9, seed=4), sample_prior(model, 9, seed=4))
+    assert torch.equal(sample_prior(loaded, 9, random_state=4), sample_prior(model, 9, random_state=4))
     with pytest.raises(ValueError, match="inverse-CDF spacing needs a prior whose marginals are known"):
-        decode_grid(loaded, 5, spacing="normal")
+        decode_grid(loaded, n=5, spacing="normal")
 
 
 def test_vamp_pseudo_inputs_start_at_training_images():

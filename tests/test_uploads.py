@@ -83,7 +83,9 @@ def test_the_samples_page_shows_each_samples_nearest_training_image_on_demand():
     assert len(images_of(at)) == shown + 9 and len(pairs.captions) == 9
     # The page's figures are those of the search itself.
     model = vc.load_checkpoint(SHIPPED_2D)
-    found = nearest.nearest_images(vc.sample_prior(model, 9, 0, 1.0), vc.load_dataset("mnist", train=True)[0])
+    found = nearest.nearest_images(
+        vc.sample_prior(model, 9, random_state=0, temperature=1.0), vc.load_dataset("mnist", train=True)[0]
+    )
     assert pairs.captions == [f"#{i} · {d:.2f}" for i, d in zip(found.indices, found.distances, strict=True)]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Median distance: these samples"] == f"{float(found.distances.median()):.2f}"

@@ -101,7 +101,7 @@ def _edge(active: models.ActiveModel, options: Options) -> float:
 )
 def _sample_novelty(active: models.ActiveModel, options: Options) -> float:
     """As the Samples page's two medians show it: near 1, the samples are as new as digits nobody trained on."""
-    images = vc.sample_prior(active.model, int(options["n"]) ** 2, int(options["seed"])).numpy()
+    images = vc.sample_prior(active.model, int(options["n"]) ** 2, random_state=int(options["seed"])).numpy()
     distances = derived.nearest_training(active.key, active, images)[1]
     return float(np.median(distances) / np.median(derived.training_set_distances(active.model.config.dataset)))
 

@@ -47,7 +47,7 @@ def encoded_test(key: str, _active: ActiveModel) -> tuple[np.ndarray, np.ndarray
 def test_negative_elbos(key: str, _active: ActiveModel) -> np.ndarray:
     """-ELBO of every test image (one posterior sample, seed 0): the reference for percentiles."""
     x = vc.prepare_inputs(_active.model, test_set(_active)[0])
-    return vc.elbo_per_image(_active.model, x, torch.Generator().manual_seed(0)).negative_elbo.numpy()
+    return vc.elbo_per_image(_active.model, x, random_state=0).negative_elbo.numpy()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -62,7 +62,7 @@ def manifold(
 ) -> np.ndarray:
     """The decoded n x n grid as a uint8 image; decoding 400 images costs ~30-200 ms, so it is cached."""
     base_tensor = None if base is None else torch.tensor(base)
-    return vc.to_uint8(vc.decode_grid(_active.model, n, extent, spacing, dims, base_tensor))
+    return vc.to_uint8(vc.decode_grid(_active.model, n=n, extent=extent, spacing=spacing, dims=dims, base=base_tensor))
 
 
 @st.cache_data(show_spinner="Projecting to 2-D ...", max_entries=8)
@@ -144,7 +144,7 @@ def test_figures(key: str, _active: ActiveModel) -> dict[str, Any]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def prior_samples(key: str, _active: ActiveModel, n: int, seed: int) -> np.ndarray:
     """n x n images decoded from z ~ p(z) with generator ``seed``, tiled with 2-pixel gaps, as uint8."""
-    return vc.to_uint8(vc.tile(vc.sample_prior(_active.model, n * n, seed), n, pad=2))
+    return vc.to_uint8(vc.tile(vc.sample_prior(_active.model, n * n, random_state=seed), n, pad=2))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -188,7 +188,7 @@ def _anomaly_scores(key: str, _active: ActiveModel, name: str, iwae: bool) -> di
     a single encoder and decoder pass)."""
     family = anomaly.IWAE_SCORES if iwae else tuple(s for s in anomaly.SCORES if s not in anomaly.IWAE_SCORES)
     images = torch.from_numpy(anomaly_images(_active.model.config.dataset, name)[0])
-    scores = anomaly.score_many(_active.model, images, family, k=ANOMALY_K)
+    scores = anomaly.score_many(_active.model, images, scores=family, k=ANOMALY_K)
     return {s: v.numpy() for s, v in scores.items()}
 
 
@@ -229,7 +229,7 @@ def decoder_url(active: ActiveModel) -> str:
     """The URL of the model's decoder as the browser runs it (vae_core.export, float16 weights: half the
     bytes, and still within one 8-bit level of PyTorch). Made the first time any session asks, for any
     model; the URL names the content, so the browser fetches it once."""
-    return served.url(f"decoder:{active.key}", "vaed", lambda: vc.decoder_bytes(active.model, 16))
+    return served.url(f"decoder:{active.key}", "vaed", lambda: vc.decoder_bytes(active.model, bits=16))
 
 
 def decoder_size(active: ActiveModel) -> int:
@@ -255,7 +255,7 @@ def points_url(active: ActiveModel, dims: tuple[int, int]) -> str:
 def sample_sharpness(key: str, _active: ActiveModel, n: int, seed: int) -> sharpness.Sharpness:
     """How sharp the n x n prior samples of ``prior_samples(key, _active, n, seed)`` are: the same codes,
     so two models of one latent size are compared on the same draws of z."""
-    return sharpness.sharpness(vc.sample_prior(_active.model, n * n, seed))
+    return sharpness.sharpness(vc.sample_prior(_active.model, n * n, random_state=seed))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -291,7 +291,7 @@ def interpolation(model: vc.VAE, ends: list[torch.Tensor], steps: int) -> dict[s
         x = images[:, None]
         if model.config.binarize == "dynamic":
             x = vc.prepare_inputs(model, x)
-        terms = vc.elbo_per_image(model, x, torch.Generator().manual_seed(0))
+        terms = vc.elbo_per_image(model, x, random_state=0)
         found[name] = Path(z, images, terms.negative_elbo.numpy())
     return found
 

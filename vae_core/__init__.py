@@ -8,6 +8,21 @@ preprocess, anomaly (scores and how well they detect the unfamiliar), ood (an of
 suite), usage (which latent dimensions are active: one definition), latent (traversals, dimension usage
 over a data set, the aggregate posterior against the prior), export (the decoder for the browser), and
 the command line in cli.
+
+One argument order across the public API: the data first (the model, then the images, codes or
+whatever it acts on, then what is required of it, such as the number of samples n, the IWAE k or the
+steps of a path), then every option keyword-only, so a call names what it sets and a new option
+cannot shift another's place: ``sample_prior(model, 49, random_state=3, temperature=0.8)``,
+``evaluate(model, images, k=1000)``, ``decode_grid(model, n=15, extent=2.0)``.
+
+One way to give randomness: ``random_state`` (vae_core.randomness), with scikit-learn's meaning. An
+int seeds a fresh generator on the device the draws happen on; a ``torch.Generator`` is used as it is,
+to continue one stream over several calls; None is torch's global generator. Chosen over an explicit
+generator because an int is what every caller holds (a page's seed, a link, a CLI flag, a lesson, a
+checkpoint's stored figures, a Streamlit cache key) and only the function knows the model's device;
+chosen over a bare seed because a seed cannot continue a stream (``evaluate`` draws the ELBO and IWAE
+samples from one). Below the public API, the model's and priors' torch methods (``reparameterize``,
+``Prior.sample``, ``Likelihood.sample``) take a ``generator`` as torch's own functions do.
 """
 
 from .anomaly import anomaly_scores
@@ -35,6 +50,7 @@ from .losses import ELBOTerms
 from .model import VAE
 from .preprocess import ImageError, PreprocessSteps, preprocess_image, preprocess_steps
 from .priors import PRIORS, MixturePrior, Prior, StandardNormal, VampPrior, register_prior
+from .randomness import RandomState
 from .train import Progress, TrainingDiverged, TrainResult, init_distributed, initial_model, pick_device, train
 from .usage import ACTIVE_UNIT_NATS, DimensionUsage, active_units, dimension_usage, latent_activity
 
@@ -56,6 +72,7 @@ __all__ = [
     "PreprocessSteps",
     "Prior",
     "Progress",
+    "RandomState",
     "StandardNormal",
     "TrainConfig",
     "TrainResult",

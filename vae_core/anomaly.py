@@ -28,8 +28,9 @@ images, the binarised sample the model sees, as a 1-bit PNG, so that both terms 
 object. For grey-level Bernoulli models -log p(x) is the cross-entropy (not a normalised density over
 8-bit images), so S(x) is then a heuristic ratio rather than an exact one.
 
-Random numbers come from generators of the caller's own: ``seed`` makes fresh ones (one for the
-ELBO sample, one for the IWAE draws, so a score is the same whichever others are computed with it).
+Random numbers come from ``random_state`` (vae_core.randomness): an int makes fresh generators (one
+for the binarisation, one for the ELBO sample, one for the IWAE draws, so a score is the same
+whichever others are computed with it); a generator of the caller's own supplies every draw in turn.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from .images import to_uint8
 from .losses import ELBOTerms
 from .model import VAE
 from .ood import DEFAULT_IMAGES, SEED, in_distribution, ood_set
+from .randomness import RandomState, generator_for
 
 Score = Literal["elbo", "iwae", "reconstruction", "complexity"]
 SCORES: tuple[str, ...] = options(Score)
@@ -75,11 +77,12 @@ def compressed_length(images: Tensor, binary: bool = False) -> Tensor:
     return torch.tensor(lengths)
 
 
-def model_inputs(model: VAE, images: Tensor, seed: int = SEED) -> Tensor:
-    """What the model scores: uint8 images prepared as it was trained (binarised once with ``seed``
-    for binarised models: ``prepare_inputs``); float N x 1 x 28 x 28 images are taken as prepared."""
+def model_inputs(model: VAE, images: Tensor, *, random_state: RandomState = SEED) -> Tensor:
+    """What the model scores: uint8 images prepared as it was trained (binarised once with
+    ``random_state`` for binarised models: ``prepare_inputs``); float N x 1 x 28 x 28 images are taken
+    as prepared."""
     if images.dtype == torch.uint8:
-        return prepare_inputs(model, images, seed)
+        return prepare_inputs(model, images, random_state=random_state)
     x = images.float()
     return x if x.dim() == 4 else x.unsqueeze(1)
 
@@ -87,18 +90,18 @@ def model_inputs(model: VAE, images: Tensor, seed: int = SEED) -> Tensor:
 def score_many(
     model: VAE,
     images: Tensor,
+    *,
     scores: Sequence[str] = SCORES,
     k: int = DEFAULT_K,
-    seed: int = SEED,
-    generator: torch.Generator | None = None,
+    random_state: RandomState = SEED,
 ) -> dict[str, Tensor]:
     """Several scores of the same images (higher = more anomalous), each N values on the CPU, with
     the shared work done once: ``elbo`` and ``reconstruction`` come from the same posterior sample,
     ``complexity`` reuses the ``iwae`` estimate.
 
     ``images``: uint8 N x 28 x 28 (prepared as the model was trained) or float N x 1 x 28 x 28 taken
-    as prepared. Runs on the model's device. ``generator`` (on that device), if given, supplies every
-    draw in turn; otherwise each part draws from a fresh generator seeded with ``seed``.
+    as prepared. Runs on the model's device. ``random_state``: an int seeds a fresh generator for each
+    part; a generator (on that device) supplies every draw in turn.
     """
     unknown = set(scores) - set(SCORES)
     if unknown:
@@ -106,17 +109,17 @@ def score_many(
     if k < 1:
         raise ValueError("k must be at least 1")
     model.eval()
-    x = model_inputs(model, images, seed)
+    x = model_inputs(model, images, random_state=random_state)
 
-    def draws() -> torch.Generator:
-        return generator if generator is not None else torch.Generator(device=model.device).manual_seed(seed)
+    def draws() -> torch.Generator | None:
+        return generator_for(random_state, model.device)
 
     out: dict[str, Tensor] = {}
     if {"elbo", "reconstruction"} & set(scores):
-        terms = elbo_per_image(model, x, draws())
+        terms = elbo_per_image(model, x, random_state=draws())
         out["elbo"], out["reconstruction"] = terms.negative_elbo, terms.reconstruction
     if set(IWAE_SCORES) & set(scores):
-        out["iwae"] = -iwae_log_likelihood(model, x, k, generator=draws())
+        out["iwae"] = -iwae_log_likelihood(model, x, k, random_state=draws())
         if "complexity" in scores:
             out["complexity"] = out["iwae"] - compressed_length(x, binary=model.config.binarize == "dynamic")
     return {name: out[name] for name in scores}
@@ -125,15 +128,15 @@ def score_many(
 def anomaly_scores(
     model: VAE,
     images: Tensor,
+    *,
     score: str = "elbo",
-    generator: torch.Generator | None = None,
     k: int = DEFAULT_K,
-    seed: int = SEED,
+    random_state: RandomState = SEED,
 ) -> Tensor:
     """One score per image, higher = more anomalous, in nats: ``elbo`` (-ELBO), ``iwae`` (-log p(x)
     by IWAE with k samples), ``reconstruction`` (-log p(x|z), one sample) or ``complexity`` (the IWAE
     score minus the PNG length, Serrà et al. 2020). See ``score_many`` for the inputs and the draws."""
-    return score_many(model, images, (score,), k, seed, generator)[score]
+    return score_many(model, images, scores=(score,), k=k, random_state=random_state)[score]
 
 
 # ----------------------------------------------------------------------------------------- uploads
@@ -141,7 +144,7 @@ def anomaly_scores(
 # percentile compares like with like and every page shows the same figure for the same image:
 # the preprocessed image rounded to 8 bits (the test digits are stored as uint8; the rounding alone
 # moved a photo's -ELBO by up to a few nats), prepared with ``model_inputs``, and scored alone with a
-# generator seeded ``seed`` (in a batch, an image's posterior draw depends on its place in the batch).
+# generator seeded ``random_state`` (in a batch, an image's posterior draw depends on its place in the batch).
 
 
 def upload_pixels(images: Tensor) -> Tensor:
@@ -164,22 +167,24 @@ class UploadELBO:
         return float(self.terms.negative_elbo[0])
 
 
-def upload_elbo(model: VAE, image: Tensor, seed: int = SEED) -> UploadELBO:
+def upload_elbo(model: VAE, image: Tensor, *, random_state: int = SEED) -> UploadELBO:
     """The ``elbo`` score of one preprocessed image (float 1 x 28 x 28 or 28 x 28 in [0, 1]), with its
     parts: the same figure ``score_each`` gives it, whatever else is scored beside it."""
     model.eval()
-    x = model_inputs(model, upload_pixels(image.reshape(1, *image.shape[-2:])), seed)
-    terms = elbo_per_image(model, x, torch.Generator(device=model.device).manual_seed(seed))
+    x = model_inputs(model, upload_pixels(image.reshape(1, *image.shape[-2:])), random_state=random_state)
+    terms = elbo_per_image(model, x, random_state=random_state)
     return UploadELBO(x, terms)
 
 
 def score_each(
-    model: VAE, images: Tensor, scores: Sequence[str] = SCORES, k: int = DEFAULT_K, seed: int = SEED
+    model: VAE, images: Tensor, *, scores: Sequence[str] = SCORES, k: int = DEFAULT_K, random_state: int = SEED
 ) -> dict[str, Tensor]:
     """``score_many`` of each image alone (uploads, drawings): an image's score does not depend on
     which images are scored with it. Float images are rounded to 8 bits first (``upload_pixels``)."""
     pixels = upload_pixels(images)
-    each = [score_many(model, pixels[i : i + 1], scores, k, seed) for i in range(len(pixels))]
+    each = [
+        score_many(model, pixels[i : i + 1], scores=scores, k=k, random_state=random_state) for i in range(len(pixels))
+    ]
     return {s: torch.cat([e[s] for e in each]) if each else torch.empty(0) for s in scores}
 
 
@@ -295,12 +300,12 @@ def benchmark(
     reference = in_distribution(images, dataset, seed, root)
     scored: dict[str, dict[str, np.ndarray]] = {}
     for name, data in (("in-distribution", reference.images), ("held-out", reference.held_out)):
-        scored[name] = {s: v.numpy() for s, v in score_many(model, data, scores, k, seed).items()}
+        scored[name] = {s: v.numpy() for s, v in score_many(model, data, scores=scores, k=k, random_state=seed).items()}
         if on_set is not None:
             on_set(name)
     for name in sets:
         data = ood_set(name, images, dataset, seed, root)
-        scored[name] = {s: v.numpy() for s, v in score_many(model, data, scores, k, seed).items()}
+        scored[name] = {s: v.numpy() for s, v in score_many(model, data, scores=scores, k=k, random_state=seed).items()}
         if on_set is not None:
             on_set(name)
     results = {

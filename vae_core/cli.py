@@ -319,14 +319,17 @@ def _save_png(image: torch.Tensor, path: str) -> None:
 
 def _sample(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.checkpoint)
-    _save_png(tile(sample_prior(model, args.n * args.n, args.seed, args.temperature), args.n, pad=2), args.out)
+    _save_png(
+        tile(sample_prior(model, args.n * args.n, random_state=args.seed, temperature=args.temperature), args.n, pad=2),
+        args.out,
+    )
     print(f"wrote {args.out}")
     return 0
 
 
 def _manifold(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.checkpoint)
-    _save_png(decode_grid(model, args.n, args.extent, args.spacing), args.out)
+    _save_png(decode_grid(model, n=args.n, extent=args.extent, spacing=args.spacing), args.out)
     print(f"wrote {args.out}")
     return 0
 

@@ -68,7 +68,7 @@ def read_idx(path: Path) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def load_dataset(name: str, train: bool, root: str | None = None) -> tuple[Tensor, Tensor]:
+def load_dataset(name: str, train: bool, *, root: str | None = None) -> tuple[Tensor, Tensor]:
     """(uint8 images N x 28 x 28, int64 labels N) for a split of ``mnist``, ``fashion-mnist`` or ``kmnist``.
 
     ``mnist`` without a root is the copy embedded in this package. Results are cached per process

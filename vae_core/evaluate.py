@@ -15,21 +15,23 @@ from torch import Tensor
 from .data import binarize, to_float
 from .losses import ELBOTerms, normal_log_prob
 from .model import VAE
+from .randomness import RandomState, generator_for
 from .usage import dimension_usage
 
 
-def prepare_inputs(model: VAE, images: Tensor, seed: int = 0) -> Tensor:
+def prepare_inputs(model: VAE, images: Tensor, *, random_state: RandomState = 0) -> Tensor:
     """uint8 N x 28 x 28 -> the float inputs the model was trained on. Binarised models see a
-    Bernoulli sample drawn once with a fixed seed, so figures are reproducible."""
+    Bernoulli sample drawn once on the CPU with ``random_state`` (vae_core.randomness; the default 0
+    gives the same sample every time, so figures are reproducible)."""
     x = to_float(images) if images.dtype == torch.uint8 else images.float()
     if model.config.binarize == "dynamic":
-        x = binarize(x, torch.Generator().manual_seed(seed))
+        x = binarize(x, generator_for(random_state))
     return x
 
 
 @torch.inference_mode()
 def iwae_log_likelihood(
-    model: VAE, x: Tensor, k: int, chunk: int = 1000, generator: torch.Generator | None = None
+    model: VAE, x: Tensor, k: int, *, chunk: int = 1000, random_state: RandomState = None
 ) -> Tensor:
     """log p(x) >= log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x), z_i ~ q(z|x): the IWAE bound, per image.
 
@@ -38,9 +40,11 @@ def iwae_log_likelihood(
     with k. With small k, several images share one decoder call of about ``IWAE_SAMPLES_PER_CALL``
     samples: on a CPU, 10 samples per call run at less than half the speed of 250 (measured on the
     shipped models, one thread), and an anomaly benchmark scores thousands of images with k = 10-100.
-    ``generator`` (on the model's device) makes the draws the caller's own.
+    ``random_state`` (vae_core.randomness: an int seeds a generator on the model's device) makes the
+    draws the caller's own.
     """
     device = model.device
+    generator = generator_for(random_state, device)
     x = x.to(device)
     out = torch.empty(x.shape[0])
     per_call = max(1, IWAE_SAMPLES_PER_CALL // k)
@@ -74,10 +78,10 @@ def _log_weights(
 
 
 @torch.inference_mode()
-def elbo_per_image(
-    model: VAE, x: Tensor, generator: torch.Generator | None = None, batch_size: int = 1000
-) -> ELBOTerms:
-    """The model's own ``elbo_terms`` over x in batches, on the CPU: one posterior sample per image."""
+def elbo_per_image(model: VAE, x: Tensor, *, random_state: RandomState = None, batch_size: int = 1000) -> ELBOTerms:
+    """The model's own ``elbo_terms`` over x in batches, on the CPU: one posterior sample per image,
+    drawn with ``random_state`` (vae_core.randomness)."""
+    generator = generator_for(random_state, model.device)
     parts = [model.elbo_terms(batch.to(model.device), generator) for batch in x.split(batch_size)]
     return ELBOTerms(*(torch.cat([getattr(p, f).cpu() for p in parts]) for f in ELBOTerms.__dataclass_fields__))
 
@@ -112,28 +116,30 @@ class Evaluation:
 def evaluate(
     model: VAE,
     images: Tensor,
+    *,
     k: int = 0,
-    seed: int = 0,
+    random_state: RandomState = 0,
     iwae_images: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
     """Figures for a test set (uint8 N x 28 x 28 or float N x 1 x 28 x 28), in nats per image.
 
-    Seeded through a generator of its own (``seed``), so the figures are reproducible and no other
-    user of torch's global generator is disturbed. With k >= 1, -log p(x) is estimated by the IWAE
-    bound with k samples on the first ``iwae_images`` images (all by default).
+    Seeded through a generator of its own (``random_state``, vae_core.randomness: 0 by default), so
+    the figures are reproducible and no other user of torch's global generator is disturbed. With
+    k >= 1, -log p(x) is estimated by the IWAE bound with k samples
+    on the first ``iwae_images`` images (all by default).
     """
     model.eval()
-    generator = torch.Generator(device=model.device).manual_seed(seed)
-    x = prepare_inputs(model, images, seed)
-    terms = elbo_per_image(model, x, generator)
+    generator = generator_for(random_state, model.device)
+    x = prepare_inputs(model, images, random_state=random_state)
+    terms = elbo_per_image(model, x, random_state=generator)
     usage = dimension_usage(terms.mean, terms.logvar, model.prior)
     iwae: dict[str, Any] = {}
     if k >= 1:
         subset = x[: iwae_images or x.shape[0]]
         nll = []
         for start in range(0, subset.shape[0], 100):
-            nll.append(-iwae_log_likelihood(model, subset[start : start + 100], k, generator=generator))
+            nll.append(-iwae_log_likelihood(model, subset[start : start + 100], k, random_state=generator))
             if on_progress is not None:
                 on_progress(min(start + 100, subset.shape[0]), subset.shape[0])
         iwae = {"iwae_k": k, "iwae_images": subset.shape[0], "iwae_nll": torch.cat(nll).mean().item()}

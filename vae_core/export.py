@@ -49,7 +49,7 @@ def _layers(decoder: nn.Sequential) -> list[nn.Linear | nn.ConvTranspose2d]:
     return [m for m in decoder if isinstance(m, nn.Linear | nn.ConvTranspose2d)]
 
 
-def decoder_bytes(model: VAE, bits: int = 16) -> bytes:
+def decoder_bytes(model: VAE, *, bits: int = 16) -> bytes:
     """The decoder of ``model`` in the format above, its weights as float16 (bits=16) or float32 (bits=32).
     Raises ValueError for a decoder of another shape, a likelihood whose mean is not the logits'
     sigmoid (the one output function decoder.js applies), or a weight too large for float16."""

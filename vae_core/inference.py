@@ -7,6 +7,7 @@ from torch import Tensor
 
 from .data import to_float
 from .model import VAE
+from .randomness import RandomState, generator_for
 
 
 @torch.inference_mode()
@@ -15,19 +16,21 @@ def decode(model: VAE, z: Tensor) -> Tensor:
     return model.decode(z.to(model.device, torch.float32))[:, 0].cpu()
 
 
-def sample_prior(model: VAE, n: int, seed: int = 0, temperature: float = 1.0) -> Tensor:
+def sample_prior(model: VAE, n: int, *, random_state: RandomState = 0, temperature: float = 1.0) -> Tensor:
     """n images decoded from z ~ p(z), the model's prior, its Gaussians' standard deviations scaled by
-    ``temperature`` (for N(0, I): z ~ N(0, T^2 I)); T < 1 trades variety for typicality."""
+    ``temperature`` (for N(0, I): z ~ N(0, T^2 I)); T < 1 trades variety for typicality. The codes are
+    drawn on the CPU with ``random_state`` (vae_core.randomness)."""
     with torch.inference_mode():
-        z = model.prior.sample(n, torch.Generator().manual_seed(seed), temperature)
+        z = model.prior.sample(n, generator_for(random_state), temperature)
     return decode(model, z)
 
 
-def sample_pixels(model: VAE, means: Tensor, generator: torch.Generator | None = None) -> Tensor:
+def sample_pixels(model: VAE, means: Tensor, *, random_state: RandomState = None) -> Tensor:
     """x ~ p(x|z) given the decoder's pixel means E[x|z], as the model's likelihood draws it (Bernoulli:
     each pixel 1 with probability its mean; Gaussian: mean + sigma * eps, clipped to [0, 1] to be
-    shown). Figures show means because these draws are mostly the likelihood's own noise."""
-    return model.likelihood.sample(means, generator)
+    shown), drawn with ``random_state`` (vae_core.randomness). Figures show means because these draws
+    are mostly the likelihood's own noise."""
+    return model.likelihood.sample(means, generator_for(random_state, means.device))
 
 
 def equal_mass_probabilities(n: int) -> Tensor:
@@ -35,7 +38,7 @@ def equal_mass_probabilities(n: int) -> Tensor:
     return (torch.arange(n, dtype=torch.float64) + 0.5) / n
 
 
-def grid_axis(n: int, extent: float = 3.0, spacing: str = "linear") -> Tensor:
+def grid_axis(n: int, *, extent: float = 3.0, spacing: str = "linear") -> Tensor:
     """n coordinates along one latent axis.
 
     "linear": evenly spaced in [-extent, extent]. "normal": the inverse normal CDF of evenly spaced
@@ -50,7 +53,12 @@ def grid_axis(n: int, extent: float = 3.0, spacing: str = "linear") -> Tensor:
 
 
 def grid_points(
-    axis_x: Tensor, axis_y: Tensor, dims: tuple[int, int] = (0, 1), base: Tensor | None = None, latent_dim: int = 2
+    axis_x: Tensor,
+    axis_y: Tensor,
+    *,
+    dims: tuple[int, int] = (0, 1),
+    base: Tensor | None = None,
+    latent_dim: int = 2,
 ) -> Tensor:
     """Latent points for a grid, row-major with y falling down the rows (as an image is read).
 
@@ -66,6 +74,7 @@ def grid_points(
 
 def decode_grid(
     model: VAE,
+    *,
     n: int = 20,
     extent: float = 3.0,
     spacing: str = "linear",
@@ -85,12 +94,12 @@ def decode_grid(
             )
         axis_x, axis_y = quantiles[:, dims[0]], quantiles[:, dims[1]]
     else:
-        axis_x = axis_y = grid_axis(n, extent, spacing)
-    images = decode(model, grid_points(axis_x, axis_y, dims, base, model.latent_dim))
+        axis_x = axis_y = grid_axis(n, extent=extent, spacing=spacing)
+    images = decode(model, grid_points(axis_x, axis_y, dims=dims, base=base, latent_dim=model.latent_dim))
     return tile(images, n)
 
 
-def tile(images: Tensor, columns: int, pad: int = 0) -> Tensor:
+def tile(images: Tensor, columns: int, *, pad: int = 0) -> Tensor:
     """N x H x W images laid out row by row into one image (the last row padded with black)."""
     n, h, w = images.shape
     rows = -(-n // columns)
@@ -125,7 +134,7 @@ def slerp(a: Tensor, b: Tensor, steps: int) -> Tensor:
 
 
 @torch.inference_mode()
-def encode_dataset(model: VAE, images: Tensor, batch_size: int = 2000) -> tuple[Tensor, Tensor]:
+def encode_dataset(model: VAE, images: Tensor, *, batch_size: int = 2000) -> tuple[Tensor, Tensor]:
     """Posterior means and log-variances for a whole split (uint8 N x 28 x 28 or float N x 1 x 28 x 28)."""
     means, logvars = [], []
     for batch in images.split(batch_size):

@@ -34,6 +34,7 @@ from .config import TrainConfig, VAEConfig
 from .data import binarize, to_float
 from .losses import ELBOTerms
 from .model import VAE
+from .randomness import RandomState, generator_for
 from .usage import dimension_usage
 
 PROBE_IMAGES = 2000  # training images re-encoded at each epoch's end for the per-dimension history
@@ -141,11 +142,12 @@ def init_distributed() -> tuple[int, int]:
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
 
 
-def initial_model(config: VAEConfig, images: Tensor, seed: int) -> VAE:
-    """A fresh model as a run with this seed starts it: PyTorch's default initialisation drawn from
-    the seed's own generator, and the prior started from the training images where it needs them."""
-    model = VAE(config, generator=torch.Generator().manual_seed(seed))
-    model.prior.initialise_from(images, torch.Generator().manual_seed(seed))
+def initial_model(config: VAEConfig, images: Tensor, *, random_state: RandomState) -> VAE:
+    """A fresh model as a run seeded ``random_state`` (vae_core.randomness) starts it: PyTorch's
+    default initialisation drawn from the seed's own generator, and the prior started from the
+    training images where it needs them (from a second generator with the same seed)."""
+    model = VAE(config, generator=generator_for(random_state))
+    model.prior.initialise_from(images, generator_for(random_state))
     return model
 
 
@@ -184,7 +186,7 @@ def train(
     data_generator = torch.Generator().manual_seed(seed + 1)
     noise_generator = torch.Generator(device=device).manual_seed(seed + 2)
     if model is None:
-        model = initial_model(model_config, images, seed)
+        model = initial_model(model_config, images, random_state=seed)
     # channels_last lets oneDNN run the convolutions without reordering memory at every layer.
     model = model.to(device, memory_format=torch.channels_last).train()
     objective: nn.Module = _Objective(model)

@@ -62,7 +62,7 @@ def active_mask(nats: Tensor, threshold: float = ACTIVE_UNIT_NATS) -> Tensor:
     return torch.as_tensor(nats) >= threshold
 
 
-def active_units(nats: Tensor | Sequence[float], threshold: float = ACTIVE_UNIT_NATS) -> int:
+def active_units(nats: Tensor | Sequence[float], *, threshold: float = ACTIVE_UNIT_NATS) -> int:
     """How many dimensions are active, from their nats (``DimensionUsage.nats``, a checkpoint's
     ``kl_per_dim`` or ``information_per_dim``)."""
     return int(active_mask(torch.as_tensor(nats, dtype=torch.float64), threshold).sum())
@@ -121,7 +121,7 @@ class DimensionUsage:
 
 
 def dimension_usage(
-    means: Tensor, logvars: Tensor, prior: Prior, threshold: float = ACTIVE_UNIT_NATS
+    means: Tensor, logvars: Tensor, prior: Prior, *, threshold: float = ACTIVE_UNIT_NATS
 ) -> DimensionUsage:
     """``DimensionUsage`` from the posterior means and log-variances (N x D) of a data set, with the
     KL per dimension where ``prior`` has it in closed form."""
