@@ -3,20 +3,25 @@
 The README is what a newcomer reads first, so it keeps to what the project is, the two commands, a
 tour and where to go next (at most 15,000 bytes); measurements live in docs/, one file per topic. A
 moved section or a renamed heading silently breaks the links that pointed at it: these tests find them.
+The shipped models' figures are made from the checkpoint files (`python -m vae_core models --write
+docs/models.md`), so a retrained model cannot leave the docs behind.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from ui.registry import SCREENS
+from vae_core import catalogue, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
+MODELS_DOC = ROOT / "docs" / "models.md"
 README_MAX_BYTES = 15_000
 
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")  # [text](target) and ![alt](target)
@@ -88,3 +93,85 @@ def test_readme_points_to_every_docs_file() -> None:
     readme = README.read_text(encoding="utf-8")
     where_next = readme.split("## Where to go next", 1)[1]
     assert [p.name for p in DOCS if f"(docs/{p.name})" not in where_next] == []
+
+
+def shipped_checkpoints() -> list[Path]:
+    """The checkpoints the repository ships: git's tracked files directly in checkpoints/ (a model a
+    reader trained into that folder is not one of them); without git, every file there."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--", "checkpoints/*.safetensors"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return catalogue.checkpoints_in(ROOT / "checkpoints")
+    paths = [ROOT / name for name in listed.split("\0") if name]
+    return sorted(p for p in paths if p.parent == ROOT / "checkpoints")
+
+
+@pytest.fixture(scope="module")
+def shipped_rows() -> list[catalogue.Row]:
+    return catalogue.rows(shipped_checkpoints())
+
+
+def test_models_doc_is_made_from_the_checkpoints(shipped_rows: list[catalogue.Row]) -> None:
+    """docs/models.md's table is exactly what the shipped files say about themselves."""
+    text = MODELS_DOC.read_text(encoding="utf-8")
+    made = catalogue.with_table(text, catalogue.markdown(shipped_rows))
+    assert text == made, "run: python -m vae_core models --write docs/models.md"
+
+
+def test_the_made_part_replaces_only_itself() -> None:
+    """The prose around the markers is kept; a file without them is refused, not overwritten."""
+    text = f"before\n{catalogue.BEGIN}\nold table\n{catalogue.END}\nafter\n"
+    assert (
+        catalogue.with_table(text, "new table\n") == f"before\n{catalogue.BEGIN}\nnew table\n{catalogue.END}\nafter\n"
+    )
+    with pytest.raises(ValueError, match="to hold the table"):
+        catalogue.with_table("no markers here\n", "new table\n")
+
+
+README_FIGURE = re.compile(r"(−ELBO|KL|−log p\(x\)) (\d+\.\d+)")
+README_FIGURE_FIELD = {"−ELBO": "negative_elbo", "KL": "kl", "−log p(x)": "iwae_nll"}
+
+
+def test_readme_models_table_quotes_the_checkpoints(shipped_rows: list[catalogue.Row]) -> None:
+    """Each −ELBO, KL and −log p(x) in the README's table of shipped models is the file's stored figure,
+    and the table names every shipped model (its other figures, hole fractions and greys, come from
+    docs/theory.md's commands)."""
+    section = README.read_text(encoding="utf-8").split("## The shipped models", 1)[1].split("\n## ", 1)[0]
+    table = dict(re.findall(r"^\| `([\w.-]+)` \|.*\| ([^|]+) \|$", section, re.MULTILINE))
+    tests = {r.name: r.record.test for r in shipped_rows}
+    assert sorted(table) == sorted(tests)
+    quoted = [(name, what, figure) for name, cell in table.items() for what, figure in README_FIGURE.findall(cell)]
+    assert quoted, "no stored figure quoted: the check would check nothing"
+    wrong = [
+        (name, what, figure, tests[name].get(README_FIGURE_FIELD[what]))
+        for name, what, figure in quoted
+        if f"{tests[name].get(README_FIGURE_FIELD[what], float('nan')):.2f}" != figure
+    ]
+    assert wrong == []
+
+
+def test_the_cli_writes_the_table_between_the_markers_and_refuses_a_file_without_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m vae_core models FOLDER --write FILE` fills FILE's made part and keeps its prose; a file
+    without the markers gets a message and is left as it was."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / "only-one.safetensors").write_bytes((ROOT / "checkpoints" / "standard-2d.safetensors").read_bytes())
+    page = tmp_path / "page.md"
+    page.write_text(f"# Ours\n\nprose\n\n{catalogue.BEGIN}\n{catalogue.END}\n\nmore prose\n", encoding="utf-8")
+    assert cli.main(["models", str(folder), "--write", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("# Ours\n\nprose\n\n") and text.endswith(f"{catalogue.END}\n\nmore prose\n")
+    assert "| `only-one` | 2 |" in text and "--out checkpoints/standard-2d.safetensors" in text
+    plain = tmp_path / "plain.md"
+    plain.write_text("no markers\n", encoding="utf-8")
+    assert cli.main(["models", str(folder), "--write", str(plain)]) == 2
+    assert plain.read_text(encoding="utf-8") == "no markers\n"
+    assert "to hold the table" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""python -m vae_core: train, evaluate, sample, draw the manifold and benchmark anomaly detection."""
+"""python -m vae_core: train, evaluate, sample, draw the manifold, benchmark anomaly detection, list checkpoints."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from . import anomaly, ood
+from . import anomaly, catalogue, ood
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig, VAEConfig, field_choices
 from .data import DatasetUnavailable, load_dataset
@@ -182,7 +182,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--data-root", default=None, help="folder for downloaded datasets")
     a.set_defaults(run=_anomaly)
+
+    c = sub.add_parser(
+        "models",
+        help="a folder's checkpoints as a Markdown table of their stored figures (docs/models.md's table)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    c.add_argument("folder", nargs="?", default="checkpoints")
+    c.add_argument("--write", default=None, metavar="FILE", help="replace the table between FILE's markers")
+    c.set_defaults(run=_models)
     return p
+
+
+def _models(args: argparse.Namespace) -> int:
+    table = catalogue.markdown(catalogue.rows(catalogue.checkpoints_in(args.folder)))
+    if args.write is None:
+        print(table, end="")
+        return 0
+    path = Path(args.write)
+    if not path.is_file():
+        raise ValueError(f"no file at {path} to write the table into")
+    path.write_text(catalogue.with_table(path.read_text(encoding="utf-8"), table), encoding="utf-8")
+    print(f"wrote the table of {args.folder} into {path}")
+    return 0
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -319,17 +341,14 @@ def _save_png(image: torch.Tensor, path: str) -> None:
 
 def _sample(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.checkpoint)
-    _save_png(
-        tile(sample_prior(model, args.n * args.n, random_state=args.seed, temperature=args.temperature), args.n, pad=2),
-        args.out,
-    )
+    _save_png(tile(sample_prior(model, args.n * args.n, args.seed, args.temperature), args.n, pad=2), args.out)
     print(f"wrote {args.out}")
     return 0
 
 
 def _manifold(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.checkpoint)
-    _save_png(decode_grid(model, n=args.n, extent=args.extent, spacing=args.spacing), args.out)
+    _save_png(decode_grid(model, args.n, args.extent, args.spacing), args.out)
     print(f"wrote {args.out}")
     return 0
 

@@ -1,0 +1,168 @@
+"""A folder of checkpoints as one Markdown table, made from what each file stores about itself.
+
+Every checkpoint written by ``python -m vae_core train`` carries its command, its training time and
+its test figures (−ELBO with its reconstruction and KL parts, the IWAE estimate of −log p(x), the
+nats per latent dimension: vae_core/checkpoint.py, ``info``). docs/models.md's table is this module's
+output (``python -m vae_core models --write docs/models.md``) and a test compares the two, so the
+documented figures are the shipped files' own and cannot drift from them.
+
+Active units use vae_core.usage's one definition (at least ACTIVE_UNIT_NATS nats per dimension),
+counted from the stored nats per dimension. Files written before those were stored (a mixture or
+VampPrior model's older record holds only Burda et al.'s activity, which lacks the posterior
+variances) are measured on their test split with ``latent.usage_on``, and the table says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .checkpoint import load_checkpoint
+from .data import load_dataset
+from .latent import usage_on
+from .model import VAE
+from .usage import ACTIVE_UNIT_NATS, active_units
+
+BEGIN = "<!-- models:begin: made by `python -m vae_core models --write FILE`; do not edit by hand -->"
+END = "<!-- models:end -->"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a checkpoint says about how it was made and what it scored (``info``), as plain values."""
+
+    command: str | None
+    train_seconds: float | None
+    world_size: int
+    earlier_stages: int
+    test: dict[str, Any]
+
+
+def stored(model: VAE) -> Stored:
+    """The one place this module reads a checkpoint's record of itself (``model.info``), through the
+    JSON record the file stores: a ``Provenance``'s ``as_dict()``, or that dict itself."""
+    info = model.info if isinstance(model.info, dict) else model.info.as_dict()
+    test = info.get("test")
+    return Stored(
+        command=info.get("command"),
+        train_seconds=info.get("train_seconds"),
+        world_size=int(info.get("world_size") or 1),
+        earlier_stages=len(info.get("resumed_from") or []),
+        test=test if isinstance(test, dict) else {},
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One checkpoint's line of the table: its make-up from its config, its figures from its record."""
+
+    name: str
+    model: VAE
+    record: Stored
+    active: int | None
+    active_measured: bool
+
+
+def row(name: str, model: VAE) -> Row:
+    """``model``'s row; its active units from the stored nats per dimension, else measured."""
+    record = stored(model)
+    nats = next((record.test[k] for k in ("kl_per_dim", "information_per_dim") if record.test.get(k)), None)
+    if nats is not None:  # the KL where the prior gives it, else the information, as usage.record_nats reads them
+        return Row(name, model, record, active_units(nats), False)
+    if not record.test:
+        return Row(name, model, record, None, False)
+    images = load_dataset(model.config.dataset, train=False)[0]
+    return Row(name, model, record, usage_on(model, images).active_units, True)
+
+
+def checkpoints_in(folder: str | os.PathLike[str]) -> list[Path]:
+    """Every ``*.safetensors`` directly in ``folder``, by file name."""
+    if not Path(folder).is_dir():
+        raise ValueError(f"no folder at {folder}")
+    return sorted(Path(folder).glob("*.safetensors"))
+
+
+def rows(paths: Iterable[str | os.PathLike[str]]) -> list[Row]:
+    """One row per checkpoint file, named by its file name without ``.safetensors``."""
+    return [row(Path(path).stem, load_checkpoint(path)) for path in paths]
+
+
+def _nats(value: Any) -> str:
+    return f"{value:.2f}" if isinstance(value, (int, float)) else "–"
+
+
+def _cells(r: Row) -> list[str]:
+    config, train_config, test = r.model.config, r.model.train_config, r.record.test
+    data = f"{config.dataset}, " + ("dynamically binarised" if config.binarize == "dynamic" else "grey levels")
+    network = f"conv {config.conv_channels[0]}/{config.conv_channels[1]}, fc {config.hidden}"
+    parts = f"{_nats(test.get('reconstruction'))} + {_nats(test.get('kl'))}" if "reconstruction" in test else "–"
+    iwae = (
+        f"{_nats(test['iwae_nll'])} (k = {test.get('iwae_k')}, {test.get('iwae_images'):,} images)"
+        if isinstance(test.get("iwae_nll"), (int, float))
+        else "–"
+    )
+    active = "–" if r.active is None else f"{r.active} of {r.model.latent_dim}" + ("*" if r.active_measured else "")
+    seconds = r.record.train_seconds
+    training = f"{train_config.epochs} epochs" + (f": {seconds:.0f} s" if seconds is not None else "")
+    if r.record.world_size > 1:
+        training += f" on {r.record.world_size} processes"
+    if r.record.earlier_stages:
+        training += f", after {r.record.earlier_stages} earlier stage(s)"
+    return [
+        f"`{r.name}`",
+        str(r.model.latent_dim),
+        data,
+        r.model.likelihood.label,
+        r.model.prior.describe(),
+        f"{train_config.beta:g}",
+        network,
+        _nats(test.get("negative_elbo")),
+        parts,
+        iwae,
+        active,
+        training,
+    ]
+
+
+HEADER = [
+    "checkpoint",
+    "latent",
+    "data",
+    "likelihood",
+    "prior",
+    "β",
+    "network",
+    "test −ELBO",
+    "reconstruction + KL",
+    "test −log p(x) (IWAE)",
+    "active units",
+    "training (wall clock)",
+]
+
+
+def markdown(table_rows: list[Row]) -> str:
+    """The table, a note on measured active units where any are, and each checkpoint's stored command."""
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(_cells(r)) + " |" for r in table_rows]
+    if any(r.active_measured for r in table_rows):
+        lines += [
+            "",
+            f"\\* measured on the test split (`vae_core.latent.usage_on`, at least {ACTIVE_UNIT_NATS:g} nats per "
+            "dimension): the file stores no nats per dimension.",
+        ]
+    lines += ["", "The command each checkpoint stores as the one that made it:", "", "```bash"]
+    lines += [r.record.command or f"# {r.name}: no command stored" for r in table_rows]
+    lines += ["```"]
+    return "\n".join(lines) + "\n"
+
+
+def with_table(text: str, table: str) -> str:
+    """``text`` with the part between ``BEGIN`` and ``END`` replaced by ``table``; the prose around it
+    is kept. A text without both markers is refused with a message (nothing is written)."""
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise ValueError(f"the file needs the two lines {BEGIN!r} and {END!r}, in that order, to hold the table")
+    return text[: start + len(BEGIN)] + "\n" + table + text[end:]
