@@ -1,10 +1,10 @@
 """The documentation holds together: the README stays a front door, and no link in it or in docs/ is dead.
 
 The README is what a newcomer reads first, so it keeps to what the project is, the two commands, a
-tour and where to go next (at most 15,000 bytes); measurements live in docs/, one file per topic. A
-moved section or a renamed heading silently breaks the links that pointed at it: these tests find them.
-The shipped models' figures are made from the checkpoint files (`python -m vae_core models --write
-docs/models.md`), so a retrained model cannot leave the docs behind.
+tour and where to go next (at most 15,000 bytes); measurements live in docs/, one file per topic, and
+docs/README.md indexes them. A moved section or a renamed heading silently breaks the links that
+pointed at it: these tests find them. The shipped models' figures are made from the checkpoint files
+(`python -m vae_core models --write docs/models.md`), so a retrained model cannot leave the docs behind.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from vae_core import catalogue, cli
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
+DOCS_INDEX = ROOT / "docs" / "README.md"
 MODELS_DOC = ROOT / "docs" / "models.md"
 README_MAX_BYTES = 15_000
 
@@ -93,6 +94,22 @@ def test_readme_points_to_every_docs_file() -> None:
     readme = README.read_text(encoding="utf-8")
     where_next = readme.split("## Where to go next", 1)[1]
     assert [p.name for p in DOCS if f"(docs/{p.name})" not in where_next] == []
+
+
+def test_docs_index_points_to_every_docs_file() -> None:
+    """docs/README.md, the index by topic, lists every other file in docs/."""
+    index = DOCS_INDEX.read_text(encoding="utf-8")
+    assert [p.name for p in DOCS if p != DOCS_INDEX and f"({p.name})" not in index] == []
+
+
+ISSUE_HEADING = re.compile(r"\bissues?\s*#?\d", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("markdown_file", [README, *DOCS], ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_heading_names_an_issue(markdown_file: Path) -> None:
+    """Docs are organised by topic, never by issue number: a heading says what, not which ticket."""
+    headings = HEADING.findall(FENCE.sub("", markdown_file.read_text(encoding="utf-8")))
+    assert [h for h in headings if ISSUE_HEADING.search(h)] == []
 
 
 def shipped_checkpoints() -> list[Path]:
