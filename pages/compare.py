@@ -105,7 +105,7 @@ def side(active: ActiveModel, suffix: str, digits: tuple[int, ...], seed: int) -
         caption=f"{GRID} × {GRID} decoded grid over z{dims[0] + 1}, z{dims[1] + 1} in [−{extent:g}, {extent:g}]",
     )
     means, _, labels = derived.encoded_test(active.key, active)
-    coords, indices, _ = derived.projection(active.key, active, "PCA", len(means))
+    coords, indices, _ = derived.projection(active.key, active, "pca", len(means))
     title = "test digits: encoder means" + ("" if model.latent_dim == 2 else " (PCA)")
     axes = ("z1", "z2") if model.latent_dim == 2 else ("principal component 1", "principal component 2")
     fig = scatter_figure(coords, labels[indices], indices, active.class_names, title, 420, axes)

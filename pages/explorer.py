@@ -71,11 +71,18 @@ with st.sidebar, widgets.control_group("grid"):  # the heading goes where a less
         holds = links.options(Key.HOLD) + ([widgets.EXPLORE_MINE] if sent else [])
         if st.session_state.get(Key.HOLD) not in holds:
             st.session_state[Key.HOLD] = holds[0]
-        hold = st.radio("Other dimensions held at", holds, key=Key.HOLD, persist_state="session")
+        named = links.label(Key.HOLD)
+        hold = st.radio(
+            "Other dimensions held at",
+            holds,
+            format_func=lambda hold: widgets.EXPLORE_MINE_LABEL if hold == widgets.EXPLORE_MINE else named(hold),
+            key=Key.HOLD,
+            persist_state="session",
+        )
         if hold == widgets.EXPLORE_MINE:
             base = sent[1]
             st.caption(f"held at the posterior mean of {sent[0]}, sent from Reconstruct")
-        elif hold != "0":
+        elif hold == "digit":
             index = widgets.pick_test_digit(active, "Digit", Key.HOLD_DIGIT)
             base = tuple(float(v) for v in means[index])
 

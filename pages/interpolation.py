@@ -94,7 +94,7 @@ for name, images in strips.items():
 
 left, right = st.columns(2)
 with left:
-    coords, indices, pca = derived.projection(active.key, active, "PCA", len(means))
+    coords, indices, pca = derived.projection(active.key, active, "pca", len(means))
     fig = scatter_figure(
         coords, labels[indices], indices, active.class_names, title="Path over the latent scatter", height=480
     )

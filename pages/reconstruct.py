@@ -167,7 +167,7 @@ if not inputs:
     st.stop()
 
 means, logvars, labels = derived.encoded_test(active.key, active)
-coords, indices, pca = derived.projection(active.key, active, "PCA", len(means))
+coords, indices, pca = derived.projection(active.key, active, "pca", len(means))
 k = st.select_slider("IWAE samples k", links.options(Key.RECON_K), 1000, key=Key.RECON_K, persist_state="session")
 
 for number, (name, data) in enumerate(inputs[:12]):

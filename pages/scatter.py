@@ -21,13 +21,18 @@ active = models.active()
 model = active.model
 means, _, labels = derived.encoded_test(active.key, active)
 
-method, points = "PCA", len(means)
+method, points = "pca", len(means)
 if model.latent_dim > 2:
     c1, c2 = st.columns(2)
     method = c1.radio(
-        "Projection to 2-D", links.options(Key.PROJECTION), horizontal=True, key=Key.PROJECTION, persist_state="session"
+        "Projection to 2-D",
+        links.options(Key.PROJECTION),
+        format_func=links.label(Key.PROJECTION),
+        horizontal=True,
+        key=Key.PROJECTION,
+        persist_state="session",
     )
-    if method == "t-SNE":
+    if method == "tsne":
         points = c2.select_slider(
             "Points (t-SNE takes about a second per 200)",
             links.options(Key.TSNE_POINTS),
@@ -36,8 +41,9 @@ if model.latent_dim > 2:
             persist_state="session",
         )
 coords, indices, _ = derived.projection(active.key, active, method, points)
-axis_titles = {"PCA": ("principal component 1", "principal component 2"), "t-SNE": ("t-SNE 1", "t-SNE 2")}
+axis_titles = {"pca": ("principal component 1", "principal component 2"), "tsne": ("t-SNE 1", "t-SNE 2")}
 axes = ("z1", "z2") if model.latent_dim == 2 else axis_titles[method]
+projected = links.label(Key.PROJECTION)(method)
 show_grid = model.latent_dim == 2 and st.toggle(
     "Lay the decoded grid under the points", key=Key.GRID_UNDER, persist_state="session"
 )
@@ -86,7 +92,7 @@ def scatter() -> None:
         labels[indices],
         indices,
         active.class_names,
-        title=f"{len(indices):,} test digits: encoder means" + ("" if model.latent_dim == 2 else f" ({method})"),
+        title=f"{len(indices):,} test digits: encoder means" + ("" if model.latent_dim == 2 else f" ({projected})"),
         axis_titles=axes,
         hidden=selection.hidden if selection else (),  # as they were when the region was drawn
     )

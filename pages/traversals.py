@@ -12,7 +12,6 @@ from ui.notes import explain
 from ui.state import Key
 
 PRESETS = {"β = 1 vs β = 4": ("beta1-10d", "beta4-10d")}
-ZERO, DIGIT = links.options(Key.TRAV_HOLD)
 
 st.caption(
     "Each row sweeps one latent dimension from −3 to +3 prior standard deviations with the others held "
@@ -22,8 +21,14 @@ pair = widgets.pick_two_models(PRESETS, (Key.TRAV_PRESET, Key.TRAV_A, Key.TRAV_B
 c1, c2, c3 = st.columns(3)
 steps = c1.slider("Steps per row", 5, 15, 9, 2, key=Key.TRAV_STEPS, persist_state="session")
 rows = c2.slider("Rows shown (at most)", 1, 32, 10, key=Key.TRAV_ROWS, persist_state="session")
-hold = c3.radio("Other dimensions held at", [ZERO, DIGIT], key=Key.TRAV_HOLD, persist_state="session")
-index = widgets.pick_test_digit(pair[0], "Digit", Key.TRAV_DIGIT) if hold == DIGIT else None
+hold = c3.radio(
+    "Other dimensions held at",
+    links.options(Key.TRAV_HOLD),
+    format_func=links.label(Key.TRAV_HOLD),
+    key=Key.TRAV_HOLD,
+    persist_state="session",
+)
+index = widgets.pick_test_digit(pair[0], "Digit", Key.TRAV_DIGIT) if hold == "digit" else None
 
 
 def show(active: ActiveModel, suffix: str) -> None:

@@ -64,10 +64,10 @@ def test_higher_dimensional_model_lets_you_pick_dimensions_and_projection():
     assert not at.exception
     at.selectbox(key=Key.DIM_X).set_value(5).run()
     assert at.slider(key=Key.Z_X).label == "z6"
-    at.radio(key=Key.HOLD).set_value("an encoded test digit").run()
+    at.radio(key=Key.HOLD).set_value("digit").run()
     assert not at.exception
     at.switch_page(page_path("scatter.py")).run()
-    assert not at.exception and at.radio(key=Key.PROJECTION).value == "PCA"
+    assert not at.exception and at.radio(key=Key.PROJECTION).value == "pca"
 
 
 def test_interpolation_steps_random_pair_and_uploads():

@@ -34,4 +34,4 @@ def test_a_code_of_another_model_is_not_offered_as_a_hold():
     at.session_state[Key.HOLD_CODE] = ("mine.png", (0.5, -0.5))  # sent from a 2-D model
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert widgets.EXPLORE_MINE not in at.sidebar.radio(key=Key.HOLD).options
+    assert widgets.EXPLORE_MINE_LABEL not in at.sidebar.radio(key=Key.HOLD).options

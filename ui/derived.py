@@ -67,7 +67,8 @@ def manifold(
 
 @st.cache_data(show_spinner="Projecting to 2-D ...", max_entries=8)
 def projection(key: str, _active: ActiveModel, method: str, points: int) -> tuple[np.ndarray, np.ndarray, Any]:
-    """(2-D coordinates, indices of the test images shown, PCA used for projecting new points or None)."""
+    """(2-D coordinates, indices of the test images shown, PCA used for projecting new points or None);
+    ``method``: "pca" or "tsne" (of the first ``points`` test images)."""
     means = encoded_test(key, _active)[0]
     if means.shape[1] == 2:
         return means, np.arange(len(means)), None
@@ -76,7 +77,7 @@ def projection(key: str, _active: ActiveModel, method: str, points: int) -> tupl
     from sklearn.manifold import TSNE
 
     idx = np.arange(min(points, len(means)))
-    if method == "PCA":
+    if method == "pca":
         pca = PCA(n_components=2, random_state=0).fit(means)
         return pca.transform(means[idx]), idx, pca
     coords = TSNE(n_components=2, init="pca", random_state=0, perplexity=30).fit_transform(means[idx])

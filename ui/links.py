@@ -222,7 +222,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         number("range", Key.GRID_EXTENT, 1, 6),
         dimension("dx", Key.DIM_X),
         dimension("dy", Key.DIM_Y),
-        choice("hold", Key.HOLD, {"zero": "0", "digit": "an encoded test digit"}),
+        named("hold", Key.HOLD, {"zero": "0", "digit": "an encoded test digit"}),
         test_digit("digit", Key.HOLD_DIGIT),
         flag("fine", Key.FINE_STEPS),
     ),
@@ -239,7 +239,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         number("t", Key.INTERP_T, 0, 1, meaning="where the scrubber stands, 0 at the first digit, 1 at the second"),
     ),
     "scatter.py": (
-        choice("projection", Key.PROJECTION, {"pca": "PCA", "tsne": "t-SNE"}),
+        named("projection", Key.PROJECTION, {"pca": "PCA", "tsne": "t-SNE"}),
         choice("points", Key.TSNE_POINTS, {str(n): n for n in (1000, 2000, 3000, 5000, 10000)}),
         flag("grid", Key.GRID_UNDER),
         selection("sel", Key.SCATTER_SELECTION),
@@ -262,7 +262,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         shipped_model("b", Key.TRAV_B),
         number("steps", Key.TRAV_STEPS, 5, 15, integer=True),
         number("rows", Key.TRAV_ROWS, 1, 32, integer=True),
-        choice(
+        named(
             "hold", Key.TRAV_HOLD, {"centre": "the prior's centre (0 for N(0, I))", "digit": "an encoded test digit"}
         ),
         test_digit("digit", Key.TRAV_DIGIT),

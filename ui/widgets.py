@@ -298,7 +298,8 @@ def latent_scrub(
     _latent_scrub(key=key, data=data, on_release_change=released)
 
 
-EXPLORE_MINE = "the digit sent from Reconstruct"  # the explorer's third way to hold the other dimensions
+EXPLORE_MINE = "sent"  # the explorer's third way to hold the other dimensions (a link cannot carry the code)
+EXPLORE_MINE_LABEL = "the digit sent from Reconstruct"
 
 
 def explore_from_here(active: ActiveModel, name: str, code: Sequence[float], key: str) -> None:
