@@ -63,3 +63,20 @@ def test_data_root_order(monkeypatch, tmp_path):
 def test_unknown_dataset_is_a_clear_error():
     with pytest.raises(ValueError, match="choose one of"):
         load_dataset("cifar", train=True)
+
+
+def test_a_registered_dataset_is_offered_and_loaded_by_name(monkeypatch):
+    """The registry is the one list: a dataset registered later (here, a test's) is accepted by the
+    config and offered to the CLI with no other change; a name already taken is refused."""
+    from vae_core.config import VAEConfig, field_choices
+    from vae_core.data import DATASET_SOURCES, DatasetSource, register_dataset
+
+    def blank(train: bool, root: str | None) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.zeros(3 if train else 2, 28, 28, dtype=torch.uint8), torch.zeros(3 if train else 2)
+
+    monkeypatch.setitem(DATASET_SOURCES, "blank-test", DatasetSource("blank-test", ("blank",), blank, "for a test"))
+    assert "blank-test" in field_choices(VAEConfig, "dataset")
+    assert VAEConfig(dataset="blank-test").dataset == "blank-test"
+    assert load_dataset("blank-test", train=False)[0].shape == (2, 28, 28)
+    with pytest.raises(ValueError, match="registered already"):
+        register_dataset(DatasetSource("mnist", ("x",), blank, "an impostor"))

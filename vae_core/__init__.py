@@ -4,7 +4,8 @@ Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional
 One module per concern: config, losses, priors and likelihoods (packages: one module each, with a
 registry keyed by name), model, data, images (pixels in [0, 1] as 8-bit grey levels: the one
 conversion), train, evaluate, checkpoint, inference,
-preprocess, anomaly (scores and how well they detect the unfamiliar), ood (an offline out-of-distribution
+preprocess, sprites (images made from known factors), anomaly (scores and how well they detect the
+unfamiliar), ood (an offline out-of-distribution
 suite), usage (which latent dimensions are active: one definition), latent (traversals, dimension usage
 over a data set, the aggregate posterior against the prior), export (the decoder for the browser), and
 the command line in cli.
@@ -28,7 +29,16 @@ samples from one). Below the public API, the model's and priors' torch methods (
 from .anomaly import anomaly_scores
 from .checkpoint import CheckpointError, checkpoint_bytes, describe, load_checkpoint, save_checkpoint
 from .config import TrainConfig, VAEConfig, options
-from .data import CLASS_NAMES, DATASETS, DatasetUnavailable, data_root, load_dataset, to_float
+from .data import (
+    CLASS_NAMES,
+    DATASETS,
+    DatasetUnavailable,
+    data_root,
+    dataset_names,
+    load_dataset,
+    load_dataset_with_factors,
+    to_float,
+)
 from .evaluate import Evaluation, elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
 from .export import decoder_bytes, decoder_from_bytes
 from .images import to_uint8
@@ -83,6 +93,7 @@ __all__ = [
     "anomaly_scores",
     "checkpoint_bytes",
     "data_root",
+    "dataset_names",
     "decode",
     "decode_grid",
     "decoder_bytes",
@@ -101,6 +112,7 @@ __all__ = [
     "lerp",
     "load_checkpoint",
     "load_dataset",
+    "load_dataset_with_factors",
     "make_likelihood",
     "options",
     "pick_device",

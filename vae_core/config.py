@@ -2,9 +2,10 @@
 
 Both are plain dataclasses that round-trip through JSON, so a checkpoint can say what it holds
 without running any code (the Pythae idea, without the class hierarchy). Every closed set of
-choices is one ``Literal`` type below, and the two open ones (the prior, the likelihood) are the
-registries of vae_core/priors and vae_core/likelihoods: validation, the CLI's ``choices`` and the
-app's option lists all read them through ``field_choices``, so a choice is written down once.
+choices is one ``Literal`` type below, and the three open ones (the prior, the likelihood, the
+dataset) are the registries of vae_core/priors, vae_core/likelihoods and vae_core/data: validation,
+the CLI's ``choices`` and the app's option lists all read them through ``field_choices``, so a
+choice is written down once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, Literal, Self, get_args, get_origin, get_type_hints
 
 Binarize = Literal["none", "dynamic"]
-Dataset = Literal["mnist", "fashion-mnist", "kmnist"]
 LRSchedule = Literal["constant", "cosine"]
 Optimizer = Literal["adam", "adamw"]
 Precision = Literal["auto", "float32", "bfloat16"]
@@ -29,7 +29,7 @@ def options(choice: Any) -> tuple[str, ...]:
 def field_choices(cls: type, name: str) -> tuple[str, ...] | None:
     """The values field ``name`` of a config class allows, or None for an open one (a number).
 
-    ``prior`` and ``likelihood`` read their registries now, not at import: a prior registered later
+    ``prior``, ``likelihood`` and ``dataset`` read their registries now, not at import: a prior registered later
     (a new module, or a test's) is offered by the CLI and accepted by the config with no other change.
     The registries are imported here, not at the top: they import this module's neighbours."""
     if cls is VAEConfig and name == "prior":
@@ -40,6 +40,10 @@ def field_choices(cls: type, name: str) -> tuple[str, ...] | None:
         from .likelihoods import likelihood_names
 
         return likelihood_names()
+    if cls is VAEConfig and name == "dataset":
+        from .data import dataset_names
+
+        return dataset_names()
     hint = get_type_hints(cls)[name]
     return get_args(hint) if get_origin(hint) is Literal else None
 
@@ -85,7 +89,8 @@ class VAEConfig(_JSON):
     gaussian_sigma: float = math.sqrt(0.5)
     conv_channels: tuple[int, int] = (32, 64)
     hidden: int = 400
-    dataset: Dataset = "mnist"
+    # The training data: a name in vae_core/data's registry ("mnist", "fashion-mnist", "kmnist", "sprites").
+    dataset: str = "mnist"
     # "dynamic": train on a fresh Bernoulli sample of each grey-level image every time it is seen
     # (Burda et al. 2015); "none": use the grey levels themselves as targets.
     binarize: Binarize = "none"
@@ -100,7 +105,7 @@ class VAEConfig(_JSON):
         _check("likelihood", self.likelihood, field_choices(VAEConfig, "likelihood") or ())
         _check("binarize", self.binarize, options(Binarize))
         _check("prior", self.prior, field_choices(VAEConfig, "prior") or ())
-        _check("dataset", self.dataset, options(Dataset))
+        _check("dataset", self.dataset, field_choices(VAEConfig, "dataset") or ())
         if not self.gaussian_sigma > 0:
             raise ValueError("gaussian_sigma must be positive")
         if len(self.conv_channels) != 2 or min(self.conv_channels) < 1 or self.hidden < 1:
