@@ -4,8 +4,8 @@ Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional
 One module per concern: config, losses, priors and likelihoods (packages: one module each, with a
 registry keyed by name), model, data, images (pixels in [0, 1] as 8-bit grey levels: the one
 conversion), train, evaluate, checkpoint, inference,
-preprocess, sprites (images made from known factors), anomaly (scores and how well they detect the
-unfamiliar), ood (an offline out-of-distribution
+preprocess, sprites (images made from known factors), disentanglement (MIG and the FactorVAE metric
+against those factors), anomaly (scores and how well they detect the unfamiliar), ood (an offline out-of-distribution
 suite), usage (which latent dimensions are active: one definition), latent (traversals, dimension usage
 over a data set, the aggregate posterior against the prior), export (the decoder for the browser), and
 the command line in cli.
@@ -39,6 +39,7 @@ from .data import (
     load_dataset_with_factors,
     to_float,
 )
+from .disentanglement import MIG, FactorVAEScore, factor_vae_metric, mutual_information_gap, mutual_information_matrix
 from .evaluate import Evaluation, elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
 from .export import decoder_bytes, decoder_from_bytes
 from .images import to_uint8
@@ -69,6 +70,7 @@ __all__ = [
     "CLASS_NAMES",
     "DATASETS",
     "LIKELIHOODS",
+    "MIG",
     "PRIORS",
     "VAE",
     "CheckpointError",
@@ -76,6 +78,7 @@ __all__ = [
     "DimensionUsage",
     "ELBOTerms",
     "Evaluation",
+    "FactorVAEScore",
     "ImageError",
     "Likelihood",
     "MixturePrior",
@@ -103,6 +106,7 @@ __all__ = [
     "elbo_per_image",
     "encode_dataset",
     "evaluate",
+    "factor_vae_metric",
     "grid_axis",
     "grid_points",
     "init_distributed",
@@ -114,6 +118,8 @@ __all__ = [
     "load_dataset",
     "load_dataset_with_factors",
     "make_likelihood",
+    "mutual_information_gap",
+    "mutual_information_matrix",
     "options",
     "pick_device",
     "prepare_inputs",
