@@ -51,7 +51,7 @@ class Lesson:
 def pages_for_lessons() -> dict[str, registry.Screen]:
     """The pages a step can show, by the name a lesson file uses: the page's address ('explorer' for
     the app's root page)."""
-    return {(s.url_path or "explorer"): s for s in registry.SCREENS if s.file != "lesson.py"}
+    return {(s.url_path or "explorer"): s for s in registry.SCREENS if not s.hosts_views}
 
 
 def load(path: Path) -> Lesson:

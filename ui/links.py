@@ -321,7 +321,7 @@ def parse(page: str, query: Mapping[str, str], model: vc.VAE) -> tuple[dict[str,
     values: dict[str, Any] = {}
     notices: list[str] = []
     for name, text in list(query.items())[:MAX_PARAMETERS]:
-        if name in (MODEL, PRESENT) or (name not in params and page == "lesson.py"):
+        if name in (MODEL, PRESENT):
             continue
         if name not in params:
             notices.append(f"'{_short(name)}' means nothing on this page")

@@ -91,7 +91,7 @@ if not st.session_state.get(Key.LINK_READ):  # a fresh browser session: set up t
     st.session_state[Key.LINK_READ] = True
     housekeeping.track()  # so that its files are freed once it has ended
     st.session_state[Key.PRESENT] = st.query_params.get(links.PRESENT) == "1"
-    if screen.file == "lesson.py":  # the lesson page follows a link to one of its steps itself
+    if screen.hosts_views:  # a page of other pages' views (a lesson) follows its link itself
         st.session_state[Key.OPENED_WITH] = dict(st.query_params)
     else:
         notices = links.apply(screen.file, dict(st.query_params))
@@ -103,10 +103,10 @@ with st.sidebar:
 presenting = bool(st.session_state.get(Key.PRESENT))
 if presenting:
     st.html(f"<style>{(HERE / 'presentation.css').read_text()}</style>")
-    if screen.file != "lesson.py":  # the lesson puts it beside its step controls
+    if not screen.hosts_views:  # a lesson puts it beside its step controls
         widgets.leave_presentation()
 
-if not (presenting and screen.file == "lesson.py"):  # a lesson on a projector: its step title suffices
+if not (presenting and screen.hosts_views):  # a lesson on a projector: its step title suffices
     st.title(screen.heading)
 if notices:
     st.warning("Parts of the link you opened were ignored:\n" + "\n".join(f"- {n}" for n in notices))

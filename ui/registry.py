@@ -19,6 +19,10 @@ class Screen:
     url_path: str  # "" for the default page, served at the app's root URL
     section: str  # the navigation's group
     aliases: tuple[str, ...] = ()  # other addresses that open it (the root page's name, as lessons write it)
+    # It shows other pages' views (the lesson): it follows its link itself (the navigation hands it over
+    # under Key.OPENED_WITH instead of applying it), and on a projector its own step title and controls take
+    # the place of the heading and of the "Leave presentation mode" button the navigation adds elsewhere.
+    hosts_views: bool = False
 
     @property
     def path(self) -> Path:
@@ -122,6 +126,7 @@ SCREENS: tuple[Screen, ...] = (
         icon=":material/school:",
         url_path="lesson",
         section="Teach",
+        hosts_views=True,
     ),
 )
 DEFAULT = SCREENS[0]
