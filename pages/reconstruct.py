@@ -1,24 +1,21 @@
 """Reconstruct your image: upload or draw a digit; see it prepared like MNIST, reconstructed and placed."""
 
-from dataclasses import dataclass
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-import torch
 
 import vae_core as vc
 from ui import derived, links, models, widgets
 from ui.charts import DIGITS, LEGEND, ellipse, scatter_figure
+from ui.derived import UploadScore
 from ui.images import heatmap, png_uri, square
 from ui.notes import explain
 from ui.state import Key
-from vae_core import anomaly, preprocess
+from vae_core import preprocess
 
 ATYPICAL_PERCENTILE = 99  # as atypical as the least typical 1 % of test digits: perhaps not a digit
 
 active = models.active()
-model = active.model
 
 
 def maths_panel() -> None:
@@ -30,39 +27,7 @@ def maths_panel() -> None:
     )
 
 
-@dataclass(frozen=True)
-class Result:
-    """One input as the model sees it."""
-
-    steps: vc.PreprocessSteps
-    x: torch.Tensor  # the model's input, 1 x 1 x 28 x 28
-    recon: np.ndarray
-    mean: np.ndarray
-    logvar: np.ndarray
-    terms: vc.ELBOTerms
-    percentile: float  # share of test digits with a lower -ELBO
-    doubts: list[str]  # the plain checks of whether it looks like a digit at all that fired
-
-
-def analyse(data: bytes) -> Result:
-    """Scored as the Anomaly page scores an upload (vae_core.anomaly.upload_elbo), against the same
-    test digits: the same image gets the same -ELBO and percentile on both pages."""
-    steps = vc.preprocess_steps(data)
-    scored = anomaly.upload_elbo(model, steps.tensor)
-    reference = derived.anomaly_scores(active, derived.IN_DISTRIBUTION, "elbo")
-    return Result(
-        steps=steps,
-        x=scored.x,
-        recon=vc.reconstruct(model, scored.x)[0].numpy(),
-        mean=scored.terms.mean[0].numpy(),
-        logvar=scored.terms.logvar[0].numpy(),
-        terms=scored.terms,
-        percentile=100 * anomaly.share_below(reference, scored.negative_elbo),
-        doubts=preprocess.digit_doubts(preprocess.measure(steps)),
-    )
-
-
-def typicality(result: Result) -> None:
+def typicality(result: UploadScore) -> None:
     """The percentile, a warning when the input is as atypical as the least typical 1 %, and the
     plain second opinion: does it look like a digit at all, whatever the model's score."""
     st.metric(
@@ -86,7 +51,7 @@ def typicality(result: Result) -> None:
         )
 
 
-def show(name: str, result: Result, k: int, number: int) -> None:
+def show(name: str, result: UploadScore, k: int, number: int) -> None:
     """Every preprocessing stage, the reconstruction, the figures, and where the input lands."""
     st.subheader(name)
     steps = result.steps
@@ -103,7 +68,7 @@ def show(name: str, result: Result, k: int, number: int) -> None:
         col.image(png_uri(square(vc.to_uint8(image))), caption=caption, width="stretch")
     cols[6].image(png_uri(heatmap(np.abs(steps.centred - result.recon))), caption="|error|", width="stretch")
 
-    iwae = -float(vc.iwae_log_likelihood(model, result.x, k, random_state=0)[0])
+    iwae = derived.iwae_nats(active, result.x, k)
     terms = result.terms
     c1, c2, c3 = st.columns(3)
     parts = f"reconstruction {float(terms.reconstruction):.1f} + KL {float(terms.kl):.1f}"
@@ -115,7 +80,7 @@ def show(name: str, result: Result, k: int, number: int) -> None:
     widgets.explore_from_here(active, name, result.mean.tolist(), f"{Key.RECON_EXPLORE}_{number}")
 
 
-def placement(name: str, result: Result, number: int) -> None:
+def placement(name: str, result: UploadScore, number: int) -> None:
     """The posterior mean and its 1σ ellipse over the test digits, and zoomed in on the ellipse."""
     mu, cov = result.mean, np.diag(np.exp(result.logvar))
     if pca is not None:
@@ -172,7 +137,7 @@ k = st.select_slider("IWAE samples k", links.options(Key.RECON_K), 1000, key=Key
 
 for number, (name, data) in enumerate(inputs[:12]):
     try:
-        result = analyse(data)
+        result = derived.score_upload(active, data)
     except vc.ImageError as exc:
         st.error(f"{name}: {exc}")
         continue

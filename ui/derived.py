@@ -8,6 +8,7 @@ weights, so a cache entry can never outlive the model it was computed from.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -18,7 +19,7 @@ from sklearn.neighbors import NearestNeighbors
 import vae_core as vc
 from server import served
 from ui.models import ActiveModel
-from vae_core import anomaly, latent, nearest, ood, sharpness
+from vae_core import anomaly, latent, nearest, ood, preprocess, sharpness
 
 # The explorer's grid as a page first opens: what the server warms at start-up.
 GRID_SIZE, GRID_EXTENT = 15, 3.0
@@ -224,6 +225,46 @@ def least_typical(key: str, _active: ActiveModel, score: str, n: int) -> tuple[l
     x = vc.prepare_inputs(_active.model, torch.from_numpy(images))[worst]  # as scored: binarised with the set
     recon = vc.reconstruct(_active.model, x).numpy()
     return [np.concatenate([images[i], vc.to_uint8(r)]) for i, r in zip(worst, recon, strict=True)], worst.tolist()
+
+
+@dataclass(frozen=True)
+class UploadScore:
+    """One drawn or uploaded image as the model sees it, and how typical it is."""
+
+    steps: vc.PreprocessSteps
+    x: torch.Tensor  # the model's input, 1 x 1 x 28 x 28
+    recon: np.ndarray
+    mean: np.ndarray
+    logvar: np.ndarray
+    terms: vc.ELBOTerms
+    percentile: float  # share of the test digits with a lower -ELBO
+    doubts: list[str]  # the plain checks of whether it looks like a digit at all that fired
+
+
+def score_upload(active: ActiveModel, data: bytes) -> UploadScore:
+    """Image bytes prepared the MNIST way and scored as the Anomaly page scores an upload
+    (vae_core.anomaly.upload_elbo: -ELBO = reconstruction + KL with one posterior sample, seed 0),
+    against the same test digits: the same image gets the same -ELBO and percentile on both pages.
+    Raises vae_core.ImageError for bytes that are not a picture."""
+    steps = vc.preprocess_steps(data)
+    scored = anomaly.upload_elbo(active.model, steps.tensor)
+    reference = anomaly_scores(active, IN_DISTRIBUTION, "elbo")
+    return UploadScore(
+        steps=steps,
+        x=scored.x,
+        recon=vc.reconstruct(active.model, scored.x)[0].numpy(),
+        mean=scored.terms.mean[0].numpy(),
+        logvar=scored.terms.logvar[0].numpy(),
+        terms=scored.terms,
+        percentile=100 * anomaly.share_below(reference, scored.negative_elbo),
+        doubts=preprocess.digit_doubts(preprocess.measure(steps)),
+    )
+
+
+def iwae_nats(active: ActiveModel, x: torch.Tensor, k: int) -> float:
+    """-log p(x) of one input by the importance-weighted bound with ``k`` samples (Burda et al. 2016:
+    log (1/k) sum_i p(x, z_i) / q(z_i | x), z_i ~ q(z | x)), seed 0: the same figure on every rerun."""
+    return -float(vc.iwae_log_likelihood(active.model, x, k, random_state=0)[0])
 
 
 def decoder_url(active: ActiveModel) -> str:
