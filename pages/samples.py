@@ -32,9 +32,7 @@ def samples() -> None:
     )
     sampled_pixels = show == "draw"
     side = c2.select_slider("Download size (px)", EXPORT_SIDES, 512, key=Key.SAMPLES_EXPORT, persist_state="session")
-    images = vc.sample_prior(model, n * n, random_state=int(seed), temperature=temperature)
-    if sampled_pixels:
-        images = vc.sample_pixels(model, images, random_state=int(seed))
+    images = vc.sample_prior(model, n * n, random_state=int(seed), temperature=temperature, pixels=sampled_pixels)
     grid = vc.to_uint8(vc.tile(images, n, pad=2))
     st.image(
         png_uri(enlarge(grid, 2)),

@@ -76,21 +76,31 @@ def test_normal_log_probs_match_torch_distributions():
 
 def test_every_registered_likelihood_declares_what_its_decoder_output_means():
     """Each likelihood: a log-likelihood per image that rewards the right image, a mean image in [0, 1],
-    draws x ~ p(x|z) around that mean (shown clipped to [0, 1]: hence a small sigma for a Gaussian),
-    and the output function the browser decoder applies."""
+    draws x ~ p(x|z) around that mean from the decoder's output (shown clipped to [0, 1]: hence a small
+    sigma for a Gaussian) and from the means alone where they determine p(x|z) (else a ValueError
+    saying so), and the output function the browser decoder must apply: where it says sigmoid, the
+    mean is the logits' sigmoid."""
     from vae_core import VAEConfig
+    from vae_core.export import BROWSER_OUTPUT
     from vae_core.likelihoods import LIKELIHOODS
 
     generator = torch.Generator().manual_seed(6)
-    logits = torch.randn(3, 1, 28, 28, generator=generator) * 2
     for name, kind in LIKELIHOODS.items():
+        logits = torch.randn(3, kind.decoder_channels, 28, 28, generator=generator) * 2
         likelihood = kind.from_config(VAEConfig(likelihood=name, gaussian_sigma=0.02))  # a sigma the clip leaves be
         assert likelihood.name == name and likelihood.label and isinstance(likelihood.normalised_8bit_density, bool)
-        assert likelihood.browser_output == "sigmoid"  # the one decoder.js implements (vae_core.export checks it)
         means = likelihood.mean(logits)
-        torch.testing.assert_close(means, torch.sigmoid(logits))
+        assert means.shape == (3, 1, 28, 28) and means.min() >= 0 and means.max() <= 1
+        if likelihood.browser_output == BROWSER_OUTPUT:  # what decoder.js applies (vae_core.export checks it)
+            torch.testing.assert_close(means, torch.sigmoid(logits))
         best, worse = likelihood.log_prob(means, logits), likelihood.log_prob(1 - means, logits)
-        assert best.shape == (3,) and (best > worse).all()
-        draws = torch.stack([likelihood.sample(means, generator) for _ in range(400)])
+        assert best.shape == (3,) and (best > worse).all(), name
+        draws = torch.stack([likelihood.draw(logits, generator) for _ in range(400)])
         assert draws.min() >= 0 and draws.max() <= 1
-        assert (draws.mean(0) - means).abs().mean() < 0.05
+        assert (draws.mean(0) - means).abs().mean() < 0.05, name
+        try:
+            from_means = torch.stack([likelihood.sample(means, generator) for _ in range(400)])
+        except ValueError as refusal:
+            assert "draw(logits)" in str(refusal)
+        else:
+            assert (from_means.mean(0) - means).abs().mean() < 0.05, name

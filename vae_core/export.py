@@ -57,8 +57,10 @@ def decoder_bytes(model: VAE, *, bits: int = 16) -> bytes:
         raise ValueError(f"bits must be 16 or 32, not {bits}")
     if model.likelihood.browser_output != BROWSER_OUTPUT:
         raise ValueError(
-            f"the browser decoder applies {BROWSER_OUTPUT}, not the {model.likelihood.browser_output} "
-            f"the {model.likelihood.label} likelihood needs"
+            f"the browser decoder (decoder.js) applies only the logits' {BROWSER_OUTPUT}; the "
+            f"{model.likelihood.label} likelihood's mean needs {model.likelihood.browser_output} "
+            f"(from {model.likelihood.decoder_channels} decoder output channel(s)), which it does not "
+            "implement yet: this model decodes on the server"
         )
     layers = _layers(model.decoder)
     fc1, fc2, deconv1, deconv2 = layers

@@ -16,21 +16,25 @@ def decode(model: VAE, z: Tensor) -> Tensor:
     return model.decode(z.to(model.device, torch.float32))[:, 0].cpu()
 
 
-def sample_prior(model: VAE, n: int, *, random_state: RandomState = 0, temperature: float = 1.0) -> Tensor:
+def sample_prior(
+    model: VAE, n: int, *, random_state: RandomState = 0, temperature: float = 1.0, pixels: bool = False
+) -> Tensor:
     """n images decoded from z ~ p(z), the model's prior, its Gaussians' standard deviations scaled by
     ``temperature`` (for N(0, I): z ~ N(0, T^2 I)); T < 1 trades variety for typicality. The codes are
-    drawn on the CPU with ``random_state`` (vae_core.randomness)."""
+    drawn on the CPU with ``random_state`` (vae_core.randomness).
+
+    By default each image is the decoder's mean E[x|z]. ``pixels``: x ~ p(x|z) instead, drawn by the
+    model's likelihood from the decoder's whole output (Bernoulli: each pixel 1 with probability its
+    mean; Gaussian: mean + sigma * eps; discretized logistic: a real grey level per pixel), clipped to
+    [0, 1] to be shown, with the same generator after the codes. Figures show means because these
+    draws are mostly the likelihood's own noise."""
+    generator = generator_for(random_state)
     with torch.inference_mode():
-        z = model.prior.sample(n, generator_for(random_state), temperature)
-    return decode(model, z)
-
-
-def sample_pixels(model: VAE, means: Tensor, *, random_state: RandomState = None) -> Tensor:
-    """x ~ p(x|z) given the decoder's pixel means E[x|z], as the model's likelihood draws it (Bernoulli:
-    each pixel 1 with probability its mean; Gaussian: mean + sigma * eps, clipped to [0, 1] to be
-    shown), drawn with ``random_state`` (vae_core.randomness). Figures show means because these draws
-    are mostly the likelihood's own noise."""
-    return model.likelihood.sample(means, generator_for(random_state, means.device))
+        z = model.prior.sample(n, generator, temperature)
+        if not pixels:
+            return decode(model, z)
+        logits = model.decode_logits(z.to(model.device, torch.float32)).cpu().float()
+        return model.likelihood.draw(logits, generator)[:, 0]
 
 
 def equal_mass_probabilities(n: int) -> Tensor:

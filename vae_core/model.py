@@ -1,7 +1,8 @@
 """The convolutional VAE: encoder q(z|x), reparameterised sample, decoder p(x|z), prior p(z).
 
 Shapes follow the classic MNIST recipe: conv(1->32, stride 2) -> conv(32->64, stride 2) -> fc 400 ->
-(mean, log-variance); the decoder mirrors it back to 1 x 28 x 28 logits. Images are float tensors
+(mean, log-variance); the decoder mirrors it back to 28 x 28 logits, as many maps as the likelihood
+reads (``decoder_channels``: one for most). Images are float tensors
 N x 1 x 28 x 28 in [0, 1].
 """
 
@@ -30,6 +31,8 @@ class VAE(nn.Module):
         # training and by checkpoint loading, saved in the checkpoint's header.
         self.train_config = TrainConfig()
         self.info: dict[str, Any] = {}
+        # No weights of its own; it says how many maps per pixel the decoder makes (decoder_channels).
+        self.likelihood: Likelihood = make_likelihood(config)
         c1, c2 = config.conv_channels
         self.encoder = nn.Sequential(
             nn.Conv2d(1, c1, 4, stride=2, padding=1),  # 28 -> 14
@@ -49,12 +52,11 @@ class VAE(nn.Module):
             nn.Unflatten(1, (c2, 7, 7)),
             nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),  # 7 -> 14
             nn.ReLU(),
-            nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # 14 -> 28: logits
+            nn.ConvTranspose2d(c1, self.likelihood.decoder_channels, 4, stride=2, padding=1),  # 14 -> 28: logits
         )
         if generator is not None:
             _initialise(self, generator)
         self.prior: Prior = make_prior(config, self.encode, generator)
-        self.likelihood: Likelihood = make_likelihood(config)  # no weights: the state dict is unchanged
 
     @property
     def latent_dim(self) -> int:
