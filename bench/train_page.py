@@ -83,7 +83,7 @@ def main() -> None:
         at_30 = vc.evaluate(job.snapshot.eval(), test_images).negative_elbo
         epoch = job.snapshot_step / steps * train_config.epochs
         print(f"test -ELBO at {moments[-1]:.0f} s (step {job.snapshot_step}, epoch {epoch:.2f}): {at_30:.2f}")
-    final = job.result.model.info["test"]["negative_elbo"]
+    final = job.result.model.info.test.negative_elbo
     print(
         f"at the end: {job.result.seconds:.0f} s of training, {ended:.0f} s with the test; "
         f"test -ELBO {final:.2f}; {job.result.precision}; load average {os.getloadavg()[0]:.1f}"

@@ -39,14 +39,14 @@ pair = widgets.pick_two_models(PRESETS, (Key.COLLAPSE_PRESET, Key.COLLAPSE_A, Ke
 
 def history(active: ActiveModel, suffix: str) -> None:
     model = active.model
-    records = model.info.get("history") or []
+    records = model.info.history
     st.markdown(
         f"**{active.name}**: latent {model.latent_dim}, β {model.train_config.beta:g}, "
         f"KL warm-up {model.train_config.kl_warmup_epochs:g} epochs · "
         f"{len(records)} epoch{'s' if len(records) != 1 else ''} recorded"
     )
     used = latent.history_usage(records)
-    activity = latent.history_series(records, "activity")
+    activity = latent.history_series(records, lambda record: record.activity)
     if used is not None:
         fig = dimension_lines(
             used.epochs, used.nats.numpy(), f"{used.what} per dimension (nats)", "nats", threshold=used.threshold
@@ -109,16 +109,17 @@ if busy and c3.button("Stop"):
 
 def final_bars(job: TrainingJob, run: str) -> None:
     """A finished run's count and its bars, both from the one record its test-set evaluation stored."""
-    test = job.result.model.info.get("test", {})
-    nats, what = usage.record_nats(test) or (None, "KL")
-    if nats is None:
+    test = job.result.model.info.test
+    found = None if test is None else usage.record_nats(test)
+    if found is None:
         return
+    nats, what = found
     active = usage.active_mask(nats)
     st.metric(f"Active units on the test set, {run}", f"{int(active.sum())} of {LATENT}")
-    st.caption(f"KL {test.get('kl', float('nan')):.2f} nats · −ELBO {test.get('negative_elbo', 0):.1f} nats")
+    st.caption(f"KL {test.kl:.2f} nats · −ELBO {test.negative_elbo:.1f} nats")
     order = tuple(int(d) for d in np.argsort(-nats.numpy(), kind="stable"))
     title = f"{what} per dimension, test set: {int(active.sum())} of {LATENT} active"
-    activity = np.array(test["activity"]) if "activity" in test else None
+    activity = np.array(test.activity) if test.activity else None
     fig = dimension_bars(nats.numpy(), active.numpy(), order, title, ACTIVE_UNIT_NATS, what, activity)
     st.plotly_chart(fig, key=f"{Key.COLLAPSE_FINAL}_{job.serial}")
 

@@ -40,17 +40,17 @@ def figures_table(pair: tuple[ActiveModel, ActiveModel]) -> None:
     columns = {}
     for side, active in zip("AB", pair, strict=True):
         model, figures = active.model, derived.test_figures(active.key, active)
-        iwae = figures.get("iwae_nll")
+        iwae = figures.iwae_nll
         columns[f"{side}: {active.name}"] = {
             "likelihood": model.likelihood.label,
             "pixels": "binarised" if model.config.binarize == "dynamic" else "grey levels",
             "prior": model.prior.describe(),
             "β": f"{model.train_config.beta:g}",
-            "test −ELBO (nats)": f"{figures['negative_elbo']:.2f}",
-            "reconstruction": f"{figures['reconstruction']:.2f}",
-            "KL": f"{figures['kl']:.2f}",
+            "test −ELBO (nats)": f"{figures.negative_elbo:.2f}",
+            "reconstruction": f"{figures.reconstruction:.2f}",
+            "KL": f"{figures.kl:.2f}",
             ACTIVE_ROW: f"{derived.usage(active.key, active).active_units} of {model.latent_dim}",
-            "−log p(x), IWAE": "not measured" if iwae is None else f"{iwae:.2f} (k = {figures['iwae_k']})",
+            "−log p(x), IWAE": "not measured" if iwae is None else f"{iwae:.2f} (k = {figures.iwae_k})",
         }
     st.dataframe(pd.DataFrame(columns))
     a, b = (p.model.config for p in pair)
@@ -142,7 +142,7 @@ def classic() -> None:
     c1.image(png_uri(enlarge(derived.prior_samples(active.key, active, 7, 0), 2)), caption="7 × 7 samples, z ~ p(z)")
     grid = derived.manifold(active.key, active, 14, 1.5, "linear", (0, 1), None)
     c2.image(png_uri(grid), caption="14 × 14 decoded grid over z1, z2 in [−1.5, 1.5]")
-    found = latent.history_series(model.info.get("history") or [], "loss")
+    found = latent.history_series(model.info.history, lambda record: record.loss)
     if found is None or len(found[0]) < 2:
         st.info("This checkpoint does not hold a per-epoch loss history to draw.")
         return

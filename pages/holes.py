@@ -49,11 +49,11 @@ def hole_fractions(shown: ActiveModel) -> None:
     columns = {}  # one per model: a phone shows them without scrolling sideways
     for other in compared:
         figures = derived.test_figures(other.key, other)
-        iwae = figures.get("iwae_nll")
+        iwae = figures.iwae_nll
         columns[other.name] = {
             "prior": other.model.prior.describe(),
             "hole fraction": f"{100 * derived.holes(other.key, other).fraction:.1f} %",
-            "test −ELBO (nats)": f"{figures['negative_elbo']:.2f}",
+            "test −ELBO (nats)": f"{figures.negative_elbo:.2f}",
             "−log p(x), IWAE (nats)": "not measured" if iwae is None else f"{iwae:.2f}",
         }
     st.dataframe(pd.DataFrame(columns))

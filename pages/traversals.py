@@ -38,7 +38,7 @@ def show(active: ActiveModel, suffix: str) -> None:
     beta = model.train_config.beta
     st.markdown(
         f"**{active.name}**: latent {model.latent_dim}, β {beta:g}, prior {model.prior.describe()} · "
-        f"test reconstruction **{figures['reconstruction']:.1f}** + KL **{figures['kl']:.1f}** nats"
+        f"test reconstruction **{figures.reconstruction:.1f}** + KL **{figures.kl:.1f}** nats"
     )
     fig = dimension_bars(
         usage.nats.numpy(),

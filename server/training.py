@@ -102,12 +102,7 @@ class TrainingJob:
             return
         # The test figures the model picker shows, as for the shipped models (a few seconds).
         test = vc.evaluate(self.result.model, self._test_images)
-        self.result.model.info = {
-            "train_seconds": round(self.result.seconds, 1),
-            "source": "trained in the app",
-            "history": self.result.history,
-            "test": test.as_dict(),
-        }
+        self.result.model.info = vc.Provenance.of_run(self.result, test, source="trained in the app")
 
     def _on_progress(self, p: vc.Progress) -> None:
         """Runs in the training thread between steps, so reading the model here is safe."""

@@ -45,14 +45,15 @@ def test_train_evaluate_sample_manifold_end_to_end(tmp_path):
     ).stdout
     assert "test -ELBO" in out and "IWAE, k=5" in out
     model = load_checkpoint(ckpt)
-    assert model.info["command"].startswith("python -m vae_core train")
-    assert model.info["test"]["iwae_images"] == 20 and model.info["world_size"] == 1
-    (epoch,) = model.info["history"]  # one record per epoch, with the per-dimension diagnostics
-    assert epoch["epoch"] == 1.0 and epoch["loss"] > 0 and len(epoch["kl_per_dim"]) == 2
+    assert model.info.command.startswith("python -m vae_core train") and model.info.resumed_from == ()
+    assert model.info.test.iwae_images == 20 and model.info.world_size == 1
+    (epoch,) = model.info.history  # one record per epoch, with the per-dimension diagnostics
+    assert epoch.epoch == 1.0 and epoch.loss > 0 and len(epoch.kl_per_dim) == 2
 
     out = run("evaluate", str(ckpt), "--k", "3", "--images", "10", "--save").stdout
     assert "KL per latent dimension" in out
-    assert load_checkpoint(ckpt).info["test"]["iwae_k"] == 3
+    again = load_checkpoint(ckpt).info
+    assert again.test.iwae_k == 3 and again.history == model.info.history  # only the figures were replaced
 
     run("sample", str(ckpt), "--out", str(tmp_path / "s.png"), "--n", "7")
     assert Image.open(tmp_path / "s.png").size == (7 * 28 + 6 * 2,) * 2

@@ -32,12 +32,12 @@ def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path):
     train(tmp_path / "one.safetensors", 1)
     train(tmp_path / "two.safetensors", 2)
     one, two = load_checkpoint(tmp_path / "one.safetensors"), load_checkpoint(tmp_path / "two.safetensors")
-    assert (one.info["world_size"], two.info["world_size"]) == (1, 2)
+    assert (one.info.world_size, two.info.world_size) == (1, 2)
     # The same batches, binarisations and noise, each process on half of every batch, gradients
     # averaged: the same run up to the order of floating-point additions. Tolerance: 1e-4 relative
     # on the per-epoch loss, 1e-3 on any weight (2 epochs of Adam amplify rounding a little).
-    for a, b in zip(one.info["history"], two.info["history"], strict=True):
-        assert abs(a["loss"] - b["loss"]) <= 1e-4 * a["loss"], (a, b)
+    for a, b in zip(one.info.history, two.info.history, strict=True):
+        assert abs(a.loss - b.loss) <= 1e-4 * a.loss, (a, b)
     for (name, a), b in zip(one.state_dict().items(), two.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-3, msg=name)
     assert not (tmp_path / "two.last-good.safetensors").exists()

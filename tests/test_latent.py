@@ -13,6 +13,7 @@ import vae_core as vc
 from tests.support.files import ROOT
 from vae_core import latent
 from vae_core.priors import MixturePrior, StandardNormal
+from vae_core.train import EpochRecord
 
 SHIPPED_BETA1 = ROOT / "checkpoints" / "beta1-10d.safetensors"
 
@@ -100,18 +101,19 @@ def test_the_threshold_is_inclusive_and_lies_between_the_two_groups():
 
 def test_history_usage_recounts_old_records_from_their_nats():
     """Records written with Burda's count (10 of 10) are recounted from their KL per dimension."""
+    parts = {"loss": 120.0, "reconstruction": 110.0, "kl": 10.0}
     history = [
-        {"epoch": 0.99, "loss": 120.0},  # before per-dimension records existed
-        {"epoch": 1.0, "activity": [1.0, 0.021], "kl_per_dim": [2.1, 0.3], "active_units": 2},
-        {"epoch": 2.0, "activity": [1.0, 0.021], "kl_per_dim": [2.1, 0.011], "active_units": 2},
+        EpochRecord(0.99, **parts),  # before per-dimension records existed
+        EpochRecord(1.0, **parts, activity=(1.0, 0.021), kl_per_dim=(2.1, 0.3), active_units=2),
+        EpochRecord(2.0, **parts, activity=(1.0, 0.021), kl_per_dim=(2.1, 0.011), active_units=2),
     ]
     used = latent.history_usage(history)
     assert used.epochs == [1.0, 2.0] and used.what == "KL" and used.counts == [2, 1]
     # a learnt prior's new records hold the information per dimension
-    mixture = [{"epoch": 1.0, "activity": [4.0, 0.01], "information_per_dim": [1.3, 0.004], "active_units": 1}]
+    mixture = [EpochRecord(1.0, **parts, activity=(4.0, 0.01), information_per_dim=(1.3, 0.004), active_units=1)]
     assert latent.history_usage(mixture).what == "information" and latent.history_usage(mixture).counts == [1]
     # older mixture records hold only the activity: no nats, so no count
-    assert latent.history_usage([{"epoch": 1.0, "activity": [4.0, 0.02], "active_units": 2}]) is None
+    assert latent.history_usage([EpochRecord(1.0, **parts, activity=(4.0, 0.02), active_units=2)]) is None
 
 
 def test_training_records_the_nats_of_every_prior():
@@ -119,9 +121,9 @@ def test_training_records_the_nats_of_every_prior():
     images = vc.load_dataset("mnist", train=True)[0][:200]
     config = vc.VAEConfig(latent_dim=2, hidden=32, conv_channels=(4, 8), prior="mixture", prior_components=2)
     record = vc.train(config, vc.TrainConfig(epochs=1, batch_size=100), images).history[-1]
-    assert "kl_per_dim" not in record and len(record["information_per_dim"]) == 2
-    assert record["active_units"] == vc.active_units(record["information_per_dim"])
-    assert latent.history_usage([record]).counts == [record["active_units"]]
+    assert record.kl_per_dim is None and len(record.information_per_dim) == 2
+    assert record.active_units == vc.active_units(record.information_per_dim)
+    assert latent.history_usage([record]).counts == [record.active_units]
 
 
 def test_the_evaluation_counts_what_the_pages_count(small_model):
@@ -141,7 +143,7 @@ def test_the_evaluation_counts_what_the_pages_count(small_model):
 def test_the_shipped_checkpoints_stored_kl_recounts_with_a_wide_gap_at_the_threshold(name, expected):
     """Recounted from each checkpoint's stored test-set KL per dimension (the files are not rewritten):
     no dimension carries between 0.03 and 0.36 nats, so the count does not hang on the exact threshold."""
-    kl = vc.load_checkpoint(ROOT / "checkpoints" / f"{name}.safetensors").info["test"]["kl_per_dim"]
+    kl = vc.load_checkpoint(ROOT / "checkpoints" / f"{name}.safetensors").info.test.kl_per_dim
     assert vc.active_units(kl) == expected
     assert not [v for v in kl if 0.03 < v < 0.36]
 
@@ -151,8 +153,8 @@ def test_beta1_10d_has_nine_active_units_and_z7_is_not_one_of_them():
     and its traversal row is nine identical 8s. Recounted from the stored KL and measured on the test
     set, both say 9 of 10."""
     model = vc.load_checkpoint(SHIPPED_BETA1)
-    stored = model.info["test"]
-    assert vc.active_units(stored["kl_per_dim"]) == 9
+    stored = model.info.test
+    assert vc.active_units(stored.kl_per_dim) == 9
     used = latent.usage_on(model, vc.load_dataset("mnist", train=False)[0])
     assert used.active_units == 9 and not used.active[6] and used.order[-1] == 6
     assert float(used.kl[6]) == pytest.approx(0.011, abs=0.002) and bool(used.burda_active[6])
@@ -247,11 +249,11 @@ def test_a_mixture_priors_traversal_is_centred_on_its_spread():
 
 def test_history_series_reads_per_dimension_fields_and_tolerates_old_records():
     history = [
-        {"epoch": 0.99, "loss": 120.0},  # written before per-dimension records existed
-        {"epoch": 2.0, "loss": 110.0, "activity": [1.0, 0.001], "active_units": 1},
-        {"epoch": 3.0, "loss": 105.0, "activity": [1.1, 0.002], "active_units": 1},
+        EpochRecord(0.99, loss=120.0, reconstruction=100.0, kl=20.0),  # written before per-dimension records
+        EpochRecord(2.0, loss=110.0, reconstruction=92.0, kl=18.0, activity=(1.0, 0.001), active_units=1),
+        EpochRecord(3.0, loss=105.0, reconstruction=88.0, kl=17.0, activity=(1.1, 0.002), active_units=1),
     ]
-    epochs, activity = latent.history_series(history, "activity")
+    epochs, activity = latent.history_series(history, lambda record: record.activity)
     assert epochs == [2.0, 3.0] and activity.shape == (2, 2)
-    assert latent.history_series(history, "loss")[1].tolist() == [120.0, 110.0, 105.0]
-    assert latent.history_series(history, "kl_per_dim") is None
+    assert latent.history_series(history, lambda record: record.loss)[1].tolist() == [120.0, 110.0, 105.0]
+    assert latent.history_series(history, lambda record: record.kl_per_dim) is None

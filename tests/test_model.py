@@ -38,7 +38,7 @@ def test_loss_falls_when_training_on_real_mnist():
     result = train(
         VAEConfig(latent_dim=2, hidden=64, conv_channels=(8, 16)), TrainConfig(epochs=3, batch_size=50), images[:1500]
     )
-    losses = [row["loss"] for row in result.history]
+    losses = [record.loss for record in result.history]
     assert len(losses) == 3 and losses[-1] < 0.8 * losses[0]
 
 

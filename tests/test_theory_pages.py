@@ -73,18 +73,18 @@ def test_collapse_plots_the_stored_histories_and_says_when_a_history_has_none():
     at.selectbox(key=Key.COLLAPSE_A).set_value("shipped:beta1-10d").run()
     at.selectbox(key=Key.COLLAPSE_B).set_value("shipped:mnist-2d").run()
     assert not at.exception
-    history = vc.load_checkpoint(ROOT / "checkpoints" / "beta1-10d.safetensors").info["history"]
+    history = vc.load_checkpoint(ROOT / "checkpoints" / "beta1-10d.safetensors").info.history
     kl = chart(at, "collapse_kl_a")
-    assert len(kl["data"]) == 10 and kl["data"][0]["x"] == [r["epoch"] for r in history]
-    np.testing.assert_allclose(array(kl["data"][3]["y"]), [r["kl_per_dim"][3] for r in history], rtol=1e-6)
+    assert len(kl["data"]) == 10 and kl["data"][0]["x"] == [r.epoch for r in history]
+    np.testing.assert_allclose(array(kl["data"][3]["y"]), [r.kl_per_dim[3] for r in history], rtol=1e-6)
     units = chart(at, "collapse_units_a")  # recounted from the stored KL per dimension, not the stored count
-    assert array(units["data"][0]["y"]).tolist() == [vc.active_units(r["kl_per_dim"]) for r in history]
+    assert array(units["data"][0]["y"]).tolist() == [vc.active_units(r.kl_per_dim) for r in history]
     assert array(units["data"][0]["y"])[-1] == 9  # z7 carries 0.011 nats: not active
     kl_dashes = [s for s in kl["layout"]["shapes"] if s["line"]["dash"] == "dash"]
     assert [s["y0"] for s in kl_dashes] == [vc.ACTIVE_UNIT_NATS]
     assert any("test images now: **9 of 10**" in c.value for c in at.caption)
     if not latent.history_series(
-        vc.load_checkpoint(ROOT / "checkpoints" / "mnist-2d.safetensors").info["history"], "activity"
+        vc.load_checkpoint(ROOT / "checkpoints" / "mnist-2d.safetensors").info.history, lambda r: r.activity
     ):
         assert any("no per-dimension records" in i.value for i in at.info)
 
@@ -105,16 +105,16 @@ def test_the_one_click_pair_trains_one_run_after_the_other_and_reports_active_un
     assert at.selectbox(key=Key.COLLAPSE_B).value == f"trained:{second.serial}"
     metrics = {m.label: m.value for m in at.metric}
     for job in jobs:
-        test = job.result.model.info["test"]
-        units = test["active_units"]
-        assert units == vc.active_units(test["kl_per_dim"])
+        test = job.result.model.info.test
+        units = test.active_units
+        assert units == vc.active_units(test.kl_per_dim)
         assert any(v == f"{units} of 16" and "test set" in label for label, v in metrics.items())
         bars = chart(at, f"collapse_final_{job.serial}")  # the count matches its own bars
         blue = [c == "#1f77b4" for c in bars["data"][0]["marker"]["color"]]
         assert sum(blue) == units and f"{units} of 16 active" in bars["layout"]["title"]["text"]
         np.testing.assert_allclose(
             np.sort(array(bars["data"][0]["customdata"])[:, 0].astype(float))[::-1],
-            sorted(test["kl_per_dim"], reverse=True),
+            sorted(test.kl_per_dim, reverse=True),
             rtol=1e-6,
         )
     trained = [o for o in at.sidebar.selectbox(key=Key.MODEL).options if "trained here" in o]
@@ -192,7 +192,7 @@ def test_the_classic_recipes_two_figures_are_one_click_away():
     if installed("classic-2d"):
         model = vc.load_checkpoint(ROOT / "checkpoints" / "classic-2d.safetensors")
         curve = array(chart(at, "classic_curve")["data"][0]["y"])
-        np.testing.assert_allclose(curve, [r["loss"] for r in model.info["history"]], rtol=1e-6)
+        np.testing.assert_allclose(curve, [r.loss for r in model.info.history], rtol=1e-6)
         assert model.config.likelihood == "gaussian" and model.train_config.batch_size == 32
     else:
         assert any("classic-2d is not installed" in i.value for i in at.info)

@@ -86,7 +86,7 @@ def test_bfloat16_training_learns_and_hands_back_a_float32_model():
     images, _ = load_dataset("mnist", train=True)
     config = VAEConfig(latent_dim=2, hidden=64, conv_channels=(8, 16))
     result = train(config, TrainConfig(epochs=3, batch_size=50, precision="bfloat16"), images[:1500])
-    losses = [row["loss"] for row in result.history]
+    losses = [record.loss for record in result.history]
     assert len(losses) == 3 and losses[-1] < 0.8 * losses[0]
     assert all(p.dtype == torch.float32 and p.is_contiguous() for p in result.model.parameters())
     with pytest.raises(ValueError, match="precision"):

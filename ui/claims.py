@@ -74,12 +74,12 @@ def _active_units(active: models.ActiveModel, _options: Options) -> float:
 
 @measure("kl", "the KL term on the test set", "nats")
 def _kl(active: models.ActiveModel, _options: Options) -> float:
-    return float(derived.test_figures(active.key, active)["kl"])
+    return float(derived.test_figures(active.key, active).kl)
 
 
 @measure("reconstruction", "the reconstruction term on the test set", "nats")
 def _reconstruction(active: models.ActiveModel, _options: Options) -> float:
-    return float(derived.test_figures(active.key, active)["reconstruction"])
+    return float(derived.test_figures(active.key, active).reconstruction)
 
 
 @measure("mid_grey_share", "the share of the inked pixels of decoded prior samples that are mid-grey", n="7", seed="0")

@@ -134,13 +134,11 @@ def density(key: str, _active: ActiveModel, extent: float, n: int) -> latent.Den
 
 
 @st.cache_data(show_spinner="Evaluating on the test set ...", max_entries=16)
-def test_figures(key: str, _active: ActiveModel) -> dict[str, Any]:
-    """The model's test figures: those stored in its checkpoint (``info["test"]``) when present,
+def test_figures(key: str, _active: ActiveModel) -> vc.Evaluation:
+    """The model's test figures: those stored in its checkpoint (``info.test``) when present,
     else computed now on the whole test split (ELBO and its parts, activity, active units; no IWAE)."""
-    stored = _active.model.info.get("test")
-    if stored:
-        return dict(stored)
-    return vc.evaluate(_active.model, test_set(_active)[0]).as_dict()
+    stored = _active.model.info.test
+    return stored if stored is not None else vc.evaluate(_active.model, test_set(_active)[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -60,8 +60,18 @@ from .losses import ELBOTerms
 from .model import VAE
 from .preprocess import ImageError, PreprocessSteps, preprocess_image, preprocess_steps
 from .priors import PRIORS, MixturePrior, Prior, StandardNormal, VampPrior, register_prior
+from .provenance import Provenance, TrainingStage
 from .randomness import RandomState
-from .train import Progress, TrainingDiverged, TrainResult, init_distributed, initial_model, pick_device, train
+from .train import (
+    EpochRecord,
+    Progress,
+    TrainingDiverged,
+    TrainResult,
+    init_distributed,
+    initial_model,
+    pick_device,
+    train,
+)
 from .usage import ACTIVE_UNIT_NATS, DimensionUsage, active_units, dimension_usage, latent_activity
 
 __all__ = [
@@ -76,6 +86,7 @@ __all__ = [
     "DatasetUnavailable",
     "DimensionUsage",
     "ELBOTerms",
+    "EpochRecord",
     "Evaluation",
     "FactorVAEScore",
     "ImageError",
@@ -84,11 +95,13 @@ __all__ = [
     "PreprocessSteps",
     "Prior",
     "Progress",
+    "Provenance",
     "RandomState",
     "StandardNormal",
     "TrainConfig",
     "TrainResult",
     "TrainingDiverged",
+    "TrainingStage",
     "VAEConfig",
     "VampPrior",
     "active_units",

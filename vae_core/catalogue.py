@@ -2,7 +2,7 @@
 
 Every checkpoint written by ``python -m vae_core train`` carries its command, its training time and
 its test figures (−ELBO with its reconstruction and KL parts, the IWAE estimate of −log p(x), the
-nats per latent dimension: vae_core/checkpoint.py, ``info``). docs/models.md's table is this module's
+nats per latent dimension: its ``Provenance``, vae_core/provenance.py). docs/models.md's table is this module's
 output (``python -m vae_core models --write docs/models.md``) and a test compares the two, so the
 documented figures are the shipped files' own and cannot drift from them.
 
@@ -18,64 +18,43 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .checkpoint import load_checkpoint
 from .data import load_dataset
 from .latent import usage_on
 from .model import VAE
-from .usage import ACTIVE_UNIT_NATS, active_units
+from .provenance import Provenance
+from .usage import ACTIVE_UNIT_NATS, active_units, record_nats
 
 BEGIN = "<!-- models:begin: made by `python -m vae_core models --write FILE`; do not edit by hand -->"
 END = "<!-- models:end -->"
 
 
 @dataclass(frozen=True)
-class Stored:
-    """What a checkpoint says about how it was made and what it scored (``info``), as plain values."""
-
-    command: str | None
-    train_seconds: float | None
-    world_size: int
-    earlier_stages: int
-    test: dict[str, Any]
-
-
-def stored(model: VAE) -> Stored:
-    """The one place this module reads a checkpoint's record of itself (``model.info``), through the
-    JSON record the file stores: a ``Provenance``'s ``as_dict()``, or that dict itself."""
-    info = model.info if isinstance(model.info, dict) else model.info.as_dict()
-    test = info.get("test")
-    return Stored(
-        command=info.get("command"),
-        train_seconds=info.get("train_seconds"),
-        world_size=int(info.get("world_size") or 1),
-        earlier_stages=len(info.get("resumed_from") or []),
-        test=test if isinstance(test, dict) else {},
-    )
-
-
-@dataclass(frozen=True)
 class Row:
-    """One checkpoint's line of the table: its make-up from its config, its figures from its record."""
+    """One checkpoint's line of the table: its make-up from its config, its figures from its record
+    (``model.info``, a ``Provenance``)."""
 
     name: str
     model: VAE
-    record: Stored
     active: int | None
     active_measured: bool
+
+    @property
+    def record(self) -> Provenance:
+        return self.model.info
 
 
 def row(name: str, model: VAE) -> Row:
     """``model``'s row; its active units from the stored nats per dimension, else measured."""
-    record = stored(model)
-    nats = next((record.test[k] for k in ("kl_per_dim", "information_per_dim") if record.test.get(k)), None)
-    if nats is not None:  # the KL where the prior gives it, else the information, as usage.record_nats reads them
-        return Row(name, model, record, active_units(nats), False)
-    if not record.test:
-        return Row(name, model, record, None, False)
+    test = model.info.test
+    if test is None:
+        return Row(name, model, None, False)
+    found = record_nats(test)  # the KL where the prior gives it, else the information
+    if found is not None:
+        return Row(name, model, active_units(found[0]), False)
     images = load_dataset(model.config.dataset, train=False)[0]
-    return Row(name, model, record, usage_on(model, images).active_units, True)
+    return Row(name, model, usage_on(model, images).active_units, True)
 
 
 def checkpoints_in(folder: str | os.PathLike[str]) -> list[Path]:
@@ -90,27 +69,27 @@ def rows(paths: Iterable[str | os.PathLike[str]]) -> list[Row]:
     return [row(Path(path).stem, load_checkpoint(path)) for path in paths]
 
 
-def _nats(value: Any) -> str:
-    return f"{value:.2f}" if isinstance(value, (int, float)) else "–"
+def _nats(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def _cells(r: Row) -> list[str]:
-    config, train_config, test = r.model.config, r.model.train_config, r.record.test
+    config, train_config, record, test = r.model.config, r.model.train_config, r.record, r.record.test
     data = f"{config.dataset}, " + ("dynamically binarised" if config.binarize == "dynamic" else "grey levels")
     network = f"conv {config.conv_channels[0]}/{config.conv_channels[1]}, fc {config.hidden}"
-    parts = f"{_nats(test.get('reconstruction'))} + {_nats(test.get('kl'))}" if "reconstruction" in test else "–"
+    parts = "–" if test is None else f"{_nats(test.reconstruction)} + {_nats(test.kl)}"
     iwae = (
-        f"{_nats(test['iwae_nll'])} (k = {test.get('iwae_k')}, {test.get('iwae_images'):,} images)"
-        if isinstance(test.get("iwae_nll"), (int, float))
-        else "–"
+        "–"
+        if test is None or test.iwae_nll is None
+        else f"{_nats(test.iwae_nll)} (k = {test.iwae_k}, {test.iwae_images or 0:,} images)"
     )
     active = "–" if r.active is None else f"{r.active} of {r.model.latent_dim}" + ("*" if r.active_measured else "")
-    seconds = r.record.train_seconds
+    seconds = record.train_seconds
     training = f"{train_config.epochs} epochs" + (f": {seconds:.0f} s" if seconds is not None else "")
-    if r.record.world_size > 1:
-        training += f" on {r.record.world_size} processes"
-    if r.record.earlier_stages:
-        training += f", after {r.record.earlier_stages} earlier stage(s)"
+    if (record.world_size or 1) > 1:
+        training += f" on {record.world_size} processes"
+    if record.resumed_from:
+        training += f", after {len(record.resumed_from)} earlier stage(s)"
     return [
         f"`{r.name}`",
         str(r.model.latent_dim),
@@ -119,7 +98,7 @@ def _cells(r: Row) -> list[str]:
         r.model.prior.describe(),
         f"{train_config.beta:g}",
         network,
-        _nats(test.get("negative_elbo")),
+        _nats(None if test is None else test.negative_elbo),
         parts,
         iwae,
         active,

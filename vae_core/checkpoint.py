@@ -2,7 +2,7 @@
 
 A safetensors file is a JSON header and raw tensor bytes; reading one cannot run code, so a
 checkpoint someone uploads is safe to open. The header carries the model config, the training
-config and an ``info`` record (training command, time, test figures).
+config and the model's ``Provenance`` (training command, time, history, test figures) as JSON.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from safetensors.torch import save as save_bytes
 
 from .config import TrainConfig, VAEConfig
 from .model import VAE
+from .provenance import Provenance
 
 FORMAT = "vae-latent-explorer/1"
 MAX_CHECKPOINT_BYTES = 200 * 1024 * 1024
@@ -30,13 +31,14 @@ class CheckpointError(ValueError):
     """A checkpoint file that cannot be used; the message says why in plain words."""
 
 
-def checkpoint_bytes(model: VAE, train_config: TrainConfig | None = None, info: dict[str, Any] | None = None) -> bytes:
-    """The checkpoint as bytes (for downloads), with the config and info in the header."""
+def checkpoint_bytes(model: VAE, train_config: TrainConfig | None = None, info: Provenance | None = None) -> bytes:
+    """The checkpoint as bytes (for downloads), with the configs and the provenance (by default the
+    model's own ``train_config`` and ``info``) in the header."""
     metadata = {
         "format": FORMAT,
         "config": model.config.to_json(),
         "train_config": (train_config or model.train_config).to_json(),
-        "info": json.dumps(info if info is not None else model.info, sort_keys=True),
+        "info": (info if info is not None else model.info).to_json(),
     }
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     return save_bytes(tensors, metadata=metadata)
@@ -46,7 +48,7 @@ def save_checkpoint(
     model: VAE,
     path: str | os.PathLike[str],
     train_config: TrainConfig | None = None,
-    info: dict[str, Any] | None = None,
+    info: Provenance | None = None,
 ) -> Path:
     """Write atomically: a temporary file in the same folder, then a rename, so no reader ever
     sees half a checkpoint and a crash leaves the old file intact."""
@@ -109,9 +111,12 @@ def model_from_bytes(data: bytes, map_location: str | torch.device = "cpu") -> V
     try:
         config = VAEConfig.from_json(metadata["config"])
         train_config = TrainConfig.from_json(metadata.get("train_config", "{}"))
-        info = json.loads(metadata.get("info", "{}"))
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"the checkpoint's config is missing or invalid: {exc}") from exc
+    try:
+        info = Provenance.from_json(metadata.get("info", "{}"))
+    except ValueError as exc:  # json's errors are ValueErrors too
+        raise CheckpointError(f"the checkpoint's record of itself (info) is invalid: {exc}") from exc
     model = VAE(config)
     expected = model.state_dict()
     if set(tensors) != set(expected):
@@ -131,7 +136,7 @@ def model_from_bytes(data: bytes, map_location: str | torch.device = "cpu") -> V
             raise CheckpointError(f"weight {name} contains NaN or infinite values: the model is unusable")
     model.load_state_dict(tensors)
     model.train_config = train_config
-    model.info = info if isinstance(info, dict) else {}
+    model.info = info
     return model.to(map_location).eval()
 
 
@@ -149,8 +154,8 @@ def read_metadata(data: bytes) -> dict[str, str]:
 
 def describe(model: VAE) -> dict[str, Any]:
     """The facts a person wants to see about a model, as plain values."""
-    test = model.info.get("test", {})
-    elbo = test.get("negative_elbo") if isinstance(test, dict) else None
+    test = model.info.test
+    elbo = None if test is None else test.negative_elbo
     config = model.config
     return {
         "dataset": config.dataset,
@@ -158,5 +163,5 @@ def describe(model: VAE) -> dict[str, Any]:
         "likelihood": model.likelihood.describe() + (" (binarised data)" if config.binarize == "dynamic" else ""),
         "prior": model.prior.describe(),
         "beta": model.train_config.beta,
-        "test -ELBO (nats)": round(elbo, 2) if isinstance(elbo, (int, float)) and math.isfinite(elbo) else None,
+        "test -ELBO (nats)": round(elbo, 2) if elbo is not None and math.isfinite(elbo) else None,
     }

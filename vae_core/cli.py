@@ -24,6 +24,7 @@ from .inference import decode_grid, sample_prior, tile
 from .likelihoods import LIKELIHOODS
 from .model import VAE
 from .priors import PRIORS
+from .provenance import Provenance
 from .train import Progress, TrainingDiverged, TrainResult, init_distributed, train
 from .usage import ACTIVE_UNIT_NATS
 
@@ -239,6 +240,7 @@ def _configs(args: argparse.Namespace) -> tuple[VAEConfig, TrainConfig]:
 def _train(args: argparse.Namespace) -> int:
     model_config, train_config = _configs(args)
     start_from = load_checkpoint(args.resume) if args.resume else None
+    resumed = None if start_from is None else start_from.info
     if start_from is not None:
         model_config = start_from.config
     images = load_dataset(model_config.dataset, train=True, root=args.data_root)[0][: args.train_images]
@@ -248,7 +250,8 @@ def _train(args: argparse.Namespace) -> int:
     except TrainingDiverged as exc:
         if rank == 0:
             path = Path(args.out).with_suffix(".last-good.safetensors")
-            save_checkpoint(exc.result.model, path, train_config, {"error": str(exc)})
+            stopped = Provenance.of_run(exc.result, None, command=args.command_line, resumed=resumed, error=str(exc))
+            save_checkpoint(exc.result.model, path, train_config, stopped)
             print(f"error: {exc}\nthe last good weights are in {path}", file=sys.stderr)
         return 1
     finally:
@@ -259,16 +262,7 @@ def _train(args: argparse.Namespace) -> int:
     test_images, _ = load_dataset(model_config.dataset, train=False, root=args.data_root)
     print(f"trained in {result.seconds:.0f} s; evaluating on the test split ...", file=sys.stderr)
     figures = _evaluate_with_bar(result.model, test_images, args.eval_k, args.eval_images)
-    info = {
-        "command": args.command_line,
-        "train_seconds": round(result.seconds, 1),
-        "world_size": result.world_size,
-        "precision": result.precision,
-        "resumed_from": _earlier_stages(start_from),
-        "torch": torch.__version__,
-        "history": result.history,
-        "test": figures.as_dict(),
-    }
+    info = Provenance.of_run(result, figures, command=args.command_line, resumed=resumed)
     save_checkpoint(result.model, args.out, train_config, info)
     _print_figures(figures)
     print(f"saved {args.out}")
@@ -288,15 +282,6 @@ def _train_with_bar(
                 bar.set_postfix({k: f"{v:.1f}" for k, v in postfix.items()})
 
         return train(model_config, train_config, images, on_progress=progress, model=start_from)
-
-
-def _earlier_stages(model: VAE | None) -> list[dict]:
-    """The commands and times of the training stages a resumed checkpoint went through before."""
-    if model is None:
-        return []
-    info = model.info
-    stage = {"command": info.get("command"), "train_seconds": info.get("train_seconds")}
-    return [*info.get("resumed_from", []), stage]
 
 
 def _evaluate_with_bar(model: VAE, images: torch.Tensor, k: int, n: int | None) -> Evaluation:
@@ -327,9 +312,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     elif figures.information_per_dim is not None:  # no KL per dimension against a mixture or VampPrior
         print("information per latent dimension (nats):", " ".join(f"{v:.3f}" for v in figures.information_per_dim))
     if args.save:
-        info = dict(model.info)
-        info["test"] = {**info.get("test", {}), **figures.as_dict()}
-        save_checkpoint(model, args.checkpoint, model.train_config, info)
+        save_checkpoint(model, args.checkpoint, model.train_config, model.info.with_test(figures))
         print(f"figures stored in {args.checkpoint}")
     return 0
 
@@ -341,14 +324,17 @@ def _save_png(image: torch.Tensor, path: str) -> None:
 
 def _sample(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.checkpoint)
-    _save_png(tile(sample_prior(model, args.n * args.n, args.seed, args.temperature), args.n, pad=2), args.out)
+    _save_png(
+        tile(sample_prior(model, args.n * args.n, random_state=args.seed, temperature=args.temperature), args.n, pad=2),
+        args.out,
+    )
     print(f"wrote {args.out}")
     return 0
 
 
 def _manifold(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.checkpoint)
-    _save_png(decode_grid(model, args.n, args.extent, args.spacing), args.out)
+    _save_png(decode_grid(model, n=args.n, extent=args.extent, spacing=args.spacing), args.out)
     print(f"wrote {args.out}")
     return 0
 

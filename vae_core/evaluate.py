@@ -5,9 +5,9 @@ Salakhutdinov 2015)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -16,6 +16,7 @@ from .data import binarize, to_float
 from .losses import ELBOTerms, normal_log_prob
 from .model import VAE
 from .randomness import RandomState, generator_for
+from .records import as_json_record, from_json_record
 from .usage import dimension_usage
 
 
@@ -108,9 +109,18 @@ class Evaluation:
     iwae_images: int | None = None
     iwae_nll: float | None = None
 
+    # What a record written before a field was stored means (vae_core.records): no activity, ().
+    ABSENT: ClassVar[dict[str, Any]] = {"activity": ()}
+
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready record (what checkpoints store under info["test"]); unset figures left out."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if v is not None}
+        """A JSON-ready record (what checkpoints store as ``Provenance.test``); unset figures left out."""
+        return as_json_record(self)
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> Evaluation:
+        """A stored record read back; ValueError naming the field when one is missing or malformed.
+        Records written before the activity was stored (mnist-2d, mnist-32d) read with none (ABSENT)."""
+        return from_json_record(cls, record, "test figures")
 
 
 def evaluate(

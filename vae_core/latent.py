@@ -21,9 +21,8 @@ No Streamlit here; every function is plain torch, tested on small cases with kno
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import Tensor
@@ -33,6 +32,7 @@ from .inference import decode, encode_dataset
 from .losses import LOG_2PI
 from .model import VAE
 from .priors import Prior
+from .train import EpochRecord
 from .usage import ACTIVE_UNIT_NATS as ACTIVE_UNIT_NATS  # re-exported: the pages read usage through latent
 from .usage import DimensionUsage, dimension_usage
 from .usage import history_usage as history_usage
@@ -101,17 +101,17 @@ def active_count(model: VAE, images: Tensor) -> int:
     return usage_on(model, images).active_units
 
 
-def history_series(history: Sequence[dict[str, Any]], field: str) -> tuple[list[float], Tensor] | None:
-    """(epochs, values) of one field of a checkpoint's per-epoch history (train.py's records): a
-    list for a number, an E x D tensor for a per-dimension field (``activity``, ``kl_per_dim``).
-    None when no record has it (histories written before it was recorded, or ``kl_per_dim`` of a
-    prior without a closed-form KL per dimension)."""
-    rows = [r for r in history if field in r]
+def history_series(
+    history: Sequence[EpochRecord], figure: Callable[[EpochRecord], float | Sequence[float] | None]
+) -> tuple[list[float], Tensor] | None:
+    """(epochs, values) of one figure of a per-epoch history (``Provenance.history``, train.py's
+    records), read by ``figure`` (``lambda r: r.loss``): a list for a number, an E x D tensor for a
+    per-dimension figure (``r.activity``, ``r.kl_per_dim``). None when no record has it (histories
+    written before it was recorded, or ``kl_per_dim`` of a prior without a closed-form KL per dimension)."""
+    rows = [(r.epoch, value) for r in history if (value := figure(r)) is not None]
     if not rows:
         return None
-    epochs = [float(r["epoch"]) for r in rows]
-    values = [r[field] for r in rows]
-    return epochs, torch.tensor(values, dtype=torch.float32)
+    return [epoch for epoch, _ in rows], torch.tensor([value for _, value in rows], dtype=torch.float32)
 
 
 # -------------------------------------------------------------------- aggregate posterior and prior

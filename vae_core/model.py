@@ -9,7 +9,6 @@ N x 1 x 28 x 28 in [0, 1].
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -28,9 +27,12 @@ class VAE(nn.Module):
         super().__init__()
         self.config = config
         # How it was trained and what is known of it (command, time, test figures, history): set by
-        # training and by checkpoint loading, saved in the checkpoint's header.
+        # training and by checkpoint loading, saved in the checkpoint's header. Imported here, not at
+        # the top: provenance reads the evaluation and training records, whose modules import this one.
+        from .provenance import Provenance
+
         self.train_config = TrainConfig()
-        self.info: dict[str, Any] = {}
+        self.info: Provenance = Provenance()
         # No weights of its own; it says how many maps per pixel the decoder makes (decoder_channels).
         self.likelihood: Likelihood = make_likelihood(config)
         c1, c2 = config.conv_channels

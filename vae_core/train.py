@@ -1,17 +1,25 @@
 """One training loop for the CLI, the app and the benchmark, on one process or many.
 
-Fast on a CPU because the whole split sits in memory as one uint8 tensor: each step indexes a
-random batch, converts it to float and (for binarised models) draws its Bernoulli sample. There is no
-DataLoader and no per-item transform.
+``train`` is the textbook loop: for every epoch, for every batch, the loss is −ELBO (its KL term
+weighted by β), backward, one step of the optimiser; then the epoch is recorded. What makes it fast,
+safe and parallel stands beside it as named helpers:
+
+- ``_Run``: what a run works with (device, processes, model, optimiser, schedule, precision) and its
+  batches. Fast on a CPU because the whole split sits in memory as one uint8 tensor: each step indexes
+  a random batch, converts it to float and (for binarised models) draws its Bernoulli sample. There is
+  no DataLoader and no per-item transform.
+- ``_mixed_precision``: bfloat16 autocast, where asked for or native.
+- ``_share_across_processes``: DistributedDataParallel under ``torchrun`` (see ``init_distributed``):
+  every process draws the same batch order and the same noise for each global batch of ``batch_size``
+  images, computes the bound on its own shard (every N-th image) and the gradients are averaged across
+  processes: N processes follow the one-process run up to rounding.
+- ``_NaNGuard``: stops a run whose loss or weights stop being finite, and hands back the last good weights.
+- ``_Tally``: steps, images and time for the progress callback, and the epoch's sums for its
+  ``EpochRecord`` in the history.
 
 Every random draw (initial weights, data order, binarisation, the reparameterisation noise) comes
 from generators of the run's own, seeded from ``TrainConfig.seed``: two runs in one process (two
 people training in one app server) never disturb each other, and a run is reproducible.
-
-Under ``torchrun`` (torch.distributed initialised, see ``init_distributed``) the model is wrapped in
-DistributedDataParallel: every process draws the same batch order and the same noise for each global
-batch of ``batch_size`` images, computes the bound on its own shard (every N-th image) and the
-gradients are averaged across processes: N processes follow the one-process run up to rounding.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import copy
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +43,7 @@ from .data import binarize, to_float
 from .losses import ELBOTerms
 from .model import VAE
 from .randomness import RandomState, generator_for
+from .records import as_json_record, from_json_record
 from .usage import dimension_usage
 
 PROBE_IMAGES = 2000  # training images re-encoded at each epoch's end for the per-dimension history
@@ -56,13 +65,43 @@ class Progress:
     kl_per_dim: tuple[float, ...] | None = None
 
 
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch of a run's history (``TrainResult.history``; a checkpoint keeps it in ``Provenance.history``).
+
+    ``loss`` = ``reconstruction`` + the KL weight × ``kl``: the objective's parts, means over every
+    process's images of the epoch, nats per image. At the epoch's end a fixed probe of training images
+    is encoded in eval mode for each latent dimension's usage (vae_core.usage): ``activity``
+    Cov_x(E_q[z_d]), ``information_per_dim`` (nats, every prior), ``kl_per_dim`` (nats, a prior with a
+    closed-form KL per dimension, else None) and ``active_units`` as counted when the record was
+    written (older records counted Burda's criterion: displays recount from the nats). Records written
+    before these were kept lack them (None); the oldest carry the ``step`` they were written at.
+    """
+
+    epoch: float
+    loss: float
+    reconstruction: float
+    kl: float
+    activity: tuple[float, ...] | None = None
+    information_per_dim: tuple[float, ...] | None = None
+    kl_per_dim: tuple[float, ...] | None = None
+    active_units: int | None = None
+    step: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON-ready record a checkpoint stores (unset figures left out)."""
+        return as_json_record(self)
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> EpochRecord:
+        """A stored record read back; ValueError naming the field when one is missing or malformed."""
+        return from_json_record(cls, record, "history record")
+
+
 @dataclass
 class TrainResult:
     model: VAE
-    # One record per epoch: the training objective's parts (means over the epoch's batches) and,
-    # for a fixed probe of training images at the epoch's end, each dimension's activity
-    # Cov_x(E_q[z_d]), information and (standard-normal prior) KL, and the active units (vae_core.usage).
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[EpochRecord] = field(default_factory=list)  # one record per epoch
     seconds: float = 0.0
     stopped_early: bool = False
     world_size: int = 1
@@ -75,6 +114,52 @@ class TrainingDiverged(RuntimeError):
     def __init__(self, message: str, result: TrainResult) -> None:
         super().__init__(message)
         self.result = result
+
+
+def train(
+    model_config: VAEConfig,
+    train_config: TrainConfig,
+    images: Tensor,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    log_every: int = 50,
+    model: VAE | None = None,
+) -> TrainResult:
+    """Train a VAE on uint8 images (N x 28 x 28) and return it with its per-epoch history.
+
+    Minimises −ELBO = −E_q[log p(x|z)] + β·KL(q(z|x) ‖ p(z)) per image (Kingma & Welling 2014, eq. 3;
+    β = 1 is the bound itself, and a KL warm-up ramps β from 0). ``should_stop`` is polled before
+    every step, so a stop takes effect within one step (single process only). Seeded: two runs with
+    the same configs on the CPU give identical weights. ``log_every`` steps: how often the weights are
+    checked for NaN and kept as the last good ones. ``model``: train these weights instead of fresh ones.
+    """
+    run = _Run.prepare(model_config, train_config, images, model)
+    result = TrainResult(model=run.model, world_size=run.world, precision=run.precision)
+    tally = _Tally(run)
+    guard = _NaNGuard(result, tally, every=log_every)
+    for _epoch in range(train_config.epochs):
+        for x, eps in run.batches():  # this process's share of the batch, and its reparameterisation noise
+            if should_stop is not None and should_stop():
+                result.stopped_early = True
+                break
+            weight = kl_weight(tally.step, run.steps_per_epoch, train_config)
+            with run.mixed_precision:
+                terms = run.objective(x, eps)
+                loss = terms.loss(weight)  # −ELBO with the KL weighted, nats per image
+            guard.check_loss(loss)
+            run.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            run.optimizer.step()
+            run.schedule.step()
+            tally.add(loss, terms, x.shape[0])
+            guard.check_weights()
+            if on_progress is not None:
+                on_progress(tally.progress(terms, weight))
+        tally.end_epoch(result.history)
+        if result.stopped_early:
+            break
+    return _handed_back(result, tally.seconds, train_config)
 
 
 def pick_device(preference: str = "auto") -> torch.device:
@@ -151,6 +236,90 @@ def initial_model(config: VAEConfig, images: Tensor, *, random_state: RandomStat
     return model
 
 
+# ----------------------------------------------------------------------------- what the loop is made of
+
+
+@dataclass
+class _Run:
+    """What one run works with: where it computes, which of how many processes this is, the model and
+    its objective (wrapped for several processes), the optimiser and its learning-rate schedule, the
+    precision, the training data on the device and the generators that order and draw it."""
+
+    config: TrainConfig
+    device: torch.device
+    rank: int
+    world: int
+    model: VAE
+    objective: nn.Module
+    optimizer: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler
+    precision: str
+    mixed_precision: torch.autocast
+    data: Tensor
+    dynamic_binarisation: bool
+    probe: Tensor  # the training images whose codes each epoch's record measures
+    steps_per_epoch: int
+    total_steps: int
+    order_generator: torch.Generator
+    data_generator: torch.Generator
+    noise_generator: torch.Generator
+
+    @classmethod
+    def prepare(cls, model_config: VAEConfig, config: TrainConfig, images: Tensor, model: VAE | None) -> _Run:
+        rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+        device = pick_device(config.device)
+        seed = config.seed
+        # The same draws on every process: batch order, binarisation, and eps of the reparameterisation.
+        order_generator = torch.Generator().manual_seed(seed)
+        data_generator = torch.Generator().manual_seed(seed + 1)
+        noise_generator = torch.Generator(device=device).manual_seed(seed + 2)
+        if model is None:
+            model = initial_model(model_config, images, random_state=seed)
+        # channels_last lets oneDNN run the convolutions without reordering memory at every layer.
+        model = model.to(device, memory_format=torch.channels_last).train()
+        objective = _share_across_processes(_Objective(model), world, device)
+        optimizer = _optimizer(model, config, device)
+        precision = resolve_precision(config, device)
+        steps_per_epoch = max(1, math.ceil(images.shape[0] / config.batch_size))
+        total_steps = steps_per_epoch * config.epochs
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: learning_rate_factor(step, steps_per_epoch, total_steps, config)
+        )
+        return cls(
+            config=config,
+            device=device,
+            rank=rank,
+            world=world,
+            model=model,
+            objective=objective,
+            optimizer=optimizer,
+            schedule=schedule,
+            precision=precision,
+            mixed_precision=_mixed_precision(precision, device),
+            data=images.to(device),
+            dynamic_binarisation=model_config.binarize == "dynamic",
+            probe=_probe(images, model_config, device, seed),
+            steps_per_epoch=steps_per_epoch,
+            total_steps=total_steps,
+            order_generator=order_generator,
+            data_generator=data_generator,
+            noise_generator=noise_generator,
+        )
+
+    def batches(self) -> Iterator[tuple[Tensor, Tensor]]:
+        """One epoch of (inputs, eps): the images in a fresh random order, each global batch converted
+        to float, binarised for a binarised model and given its reparameterisation noise, then cut to
+        this process's shard (every world-th image from its rank; the whole batch on one process)."""
+        n, size = self.data.shape[0], self.config.batch_size
+        order = torch.randperm(n, generator=self.order_generator).to(self.device)
+        for start in range(0, n, size):
+            x = to_float(self.data[order[start : start + size]])
+            if self.dynamic_binarisation:
+                x = binarize(x, self.data_generator)
+            eps = torch.randn(x.shape[0], self.model.latent_dim, generator=self.noise_generator, device=self.device)
+            yield x[self.rank :: self.world], eps[self.rank :: self.world]
+
+
 class _Objective(nn.Module):
     """The bound as a module's forward, so DistributedDataParallel can wrap it."""
 
@@ -162,108 +331,18 @@ class _Objective(nn.Module):
         return self.model.elbo_terms(x, eps=eps)
 
 
-def train(
-    model_config: VAEConfig,
-    train_config: TrainConfig,
-    images: Tensor,
-    *,
-    on_progress: Callable[[Progress], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    log_every: int = 50,
-    model: VAE | None = None,
-) -> TrainResult:
-    """Train a VAE on uint8 images (N x 28 x 28) and return it with its per-epoch history.
+def _share_across_processes(objective: nn.Module, world: int, device: torch.device) -> nn.Module:
+    """Under torchrun, DistributedDataParallel: each backward averages the gradients of every process
+    (gloo on CPUs, NCCL on GPUs: ``init_distributed``). On one process, the objective as it is."""
+    if world == 1:
+        return objective
+    return DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None)
 
-    ``should_stop`` is polled before every step, so a stop takes effect within one step (single
-    process only). Seeded: two runs with the same configs on the CPU give identical weights.
-    ``log_every`` steps: how often the weights are checked for NaN and kept as the last good ones.
-    """
-    rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
-    device = pick_device(train_config.device)
-    seed = train_config.seed
-    # The same draws on every process: batch order, binarisation, and eps of the reparameterisation.
-    order_generator = torch.Generator().manual_seed(seed)
-    data_generator = torch.Generator().manual_seed(seed + 1)
-    noise_generator = torch.Generator(device=device).manual_seed(seed + 2)
-    if model is None:
-        model = initial_model(model_config, images, random_state=seed)
-    # channels_last lets oneDNN run the convolutions without reordering memory at every layer.
-    model = model.to(device, memory_format=torch.channels_last).train()
-    objective: nn.Module = _Objective(model)
-    if world > 1:
-        objective = DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None)
-    optimizer = _optimizer(model, train_config, device)
-    precision = resolve_precision(train_config, device)
-    # bfloat16 autocast: matrix products and convolutions in bfloat16, losses and weights in float32.
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
-    data = images.to(device)
-    probe = to_float(images[:PROBE_IMAGES]).to(device)
-    if model_config.binarize == "dynamic":  # as the model sees its inputs; one fixed draw
-        probe = binarize(probe, torch.Generator(device=device).manual_seed(seed))
-    n = data.shape[0]
-    steps_per_epoch = max(1, math.ceil(n / train_config.batch_size))
-    total_steps = steps_per_epoch * train_config.epochs
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: learning_rate_factor(step, steps_per_epoch, total_steps, train_config)
-    )
-    result = TrainResult(model=model, world_size=world, precision=precision)
-    last_good = copy.deepcopy(model.state_dict())
-    start = time.perf_counter()
-    step = seen = 0
-    for _epoch in range(train_config.epochs):
-        order = torch.randperm(n, generator=order_generator).to(device)
-        sums = torch.zeros(4, dtype=torch.float64, device=device)  # images, loss, reconstruction, kl
-        for batch_start in range(0, n, train_config.batch_size):
-            if should_stop is not None and should_stop():
-                result.stopped_early = True
-                break
-            x = to_float(data[order[batch_start : batch_start + train_config.batch_size]])
-            if model_config.binarize == "dynamic":
-                x = binarize(x, data_generator)
-            eps = torch.randn(x.shape[0], model.latent_dim, generator=noise_generator, device=device)
-            x, eps = x[rank::world], eps[rank::world]  # this process's shard of the global batch
-            weight = kl_weight(step, steps_per_epoch, train_config)
-            with autocast:
-                terms = objective(x, eps)
-                loss = terms.loss(weight)
-            if not _finite_everywhere(loss, world):
-                raise _diverged(result, last_good, start, f"the loss became {loss.item()} at step {step}")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            step += 1
-            seen += x.shape[0] * world
-            parts = torch.stack([loss.detach(), terms.reconstruction.detach().mean(), terms.kl.detach().mean()])
-            sums += torch.cat([torch.ones(1, device=device), parts]).double() * x.shape[0]
-            if step % log_every == 0:
-                if not all(torch.isfinite(p).all() for p in model.parameters()):
-                    raise _diverged(result, last_good, start, f"the weights became NaN or infinite at step {step}")
-                last_good = copy.deepcopy(model.state_dict())
-            if on_progress is not None:
-                # None where the prior has no closed-form KL per dimension
-                kl_dims = model.prior.kl_per_dimension(terms.mean.detach(), terms.logvar.detach())
-                on_progress(
-                    Progress(
-                        step=step,
-                        total_steps=total_steps,
-                        epoch=step / steps_per_epoch,
-                        loss=loss.item(),
-                        reconstruction=parts[1].item(),
-                        kl=parts[2].item(),
-                        kl_weight=weight,
-                        images_per_second=seen / max(time.perf_counter() - start, 1e-9),
-                        kl_per_dim=None if kl_dims is None else tuple(kl_dims.mean(0).tolist()),
-                    )
-                )
-        if sums[0] > 0:
-            result.history.append(_epoch_record(model, probe, sums.cpu(), world, step / steps_per_epoch))
-        if result.stopped_early:
-            break
-    result.seconds = time.perf_counter() - start
-    model.to(memory_format=torch.contiguous_format).eval()
-    model.train_config = train_config
-    return result
+
+def _mixed_precision(precision: str, device: torch.device) -> torch.autocast:
+    """bfloat16 autocast: matrix products and convolutions in bfloat16, losses and weights in float32
+    (the model computes its bound in float32: VAE.encode). Disabled for float32."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
 
 
 def _optimizer(model: VAE, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
@@ -279,19 +358,73 @@ def _optimizer(model: VAE, config: TrainConfig, device: torch.device) -> torch.o
     )
 
 
-def _finite_everywhere(loss: Tensor, world: int) -> bool:
-    """Whether the loss is finite on every process (all must stop together, or the others hang)."""
-    finite = torch.isfinite(loss.detach()).to(torch.int32).reshape(1)
-    if world > 1:
-        dist.all_reduce(finite, op=dist.ReduceOp.MIN)
-    return bool(finite.item())
+def _probe(images: Tensor, config: VAEConfig, device: torch.device, seed: int) -> Tensor:
+    """The first PROBE_IMAGES training images as the model sees them (a binarised model: one fixed
+    draw), encoded at each epoch's end for its record."""
+    probe = to_float(images[:PROBE_IMAGES]).to(device)
+    if config.binarize == "dynamic":
+        probe = binarize(probe, torch.Generator(device=device).manual_seed(seed))
+    return probe
+
+
+class _Tally:
+    """Steps taken, images seen and time since the start, for the progress callback; and the sums of
+    the objective's parts over the epoch's images, for the epoch's record in the history."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.step = 0
+        self.seen = 0
+        self.started = time.perf_counter()
+        self._sums = self._zeros()  # images, loss, reconstruction, kl
+        self._parts = torch.zeros(3, device=run.device)  # the last step's loss, reconstruction, kl
+
+    def _zeros(self) -> Tensor:
+        return torch.zeros(4, dtype=torch.float64, device=self.run.device)
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    def add(self, loss: Tensor, terms: ELBOTerms, images: int) -> None:
+        """One step taken on ``images`` images of this process."""
+        self.step += 1
+        self.seen += images * self.run.world
+        self._parts = torch.stack([loss.detach(), terms.reconstruction.detach().mean(), terms.kl.detach().mean()])
+        self._sums += torch.cat([torch.ones(1, device=self.run.device), self._parts]).double() * images
+
+    def progress(self, terms: ELBOTerms, weight: float) -> Progress:
+        """The last step, as the progress callback sees it."""
+        run = self.run
+        # None where the prior has no closed-form KL per dimension
+        kl_dims = run.model.prior.kl_per_dimension(terms.mean.detach(), terms.logvar.detach())
+        return Progress(
+            step=self.step,
+            total_steps=run.total_steps,
+            epoch=self.step / run.steps_per_epoch,
+            loss=self._parts[0].item(),
+            reconstruction=self._parts[1].item(),
+            kl=self._parts[2].item(),
+            kl_weight=weight,
+            images_per_second=self.seen / max(self.seconds, 1e-9),
+            kl_per_dim=None if kl_dims is None else tuple(kl_dims.mean(0).tolist()),
+        )
+
+    def end_epoch(self, history: list[EpochRecord]) -> None:
+        """Append the epoch's record to ``history`` (if it took a step) and start the next epoch's sums."""
+        if self._sums[0] > 0:
+            run = self.run
+            history.append(
+                _epoch_record(run.model, run.probe, self._sums.cpu(), run.world, self.step / run.steps_per_epoch)
+            )
+        self._sums = self._zeros()
 
 
 @torch.no_grad()
-def _epoch_record(model: VAE, probe: Tensor, sums: Tensor, world: int, epoch: float) -> dict[str, Any]:
-    """The epoch's history row: objective parts averaged over every process's images, and the
-    latent dimensions' usage (vae_core.usage: activity, information, KL to N(0, 1)) on the probe
-    images, in eval mode."""
+def _epoch_record(model: VAE, probe: Tensor, sums: Tensor, world: int, epoch: float) -> EpochRecord:
+    """The epoch's record: objective parts averaged over every process's images, and the latent
+    dimensions' usage (vae_core.usage: activity, information, KL to N(0, 1)) on the probe images,
+    in eval mode."""
     if world > 1:
         dist.all_reduce(sums)
     count, loss, rec, kl = sums.tolist()
@@ -299,28 +432,61 @@ def _epoch_record(model: VAE, probe: Tensor, sums: Tensor, world: int, epoch: fl
     mean, logvar = model.encode(probe)
     model.train()
     usage = dimension_usage(mean.cpu(), logvar.cpu(), model.prior)
-    record: dict[str, Any] = {
-        "epoch": round(epoch, 4),
-        "loss": round(loss / count, 4),
-        "reconstruction": round(rec / count, 4),
-        "kl": round(kl / count, 4),
-        "activity": [round(v, 5) for v in usage.activity.tolist()],
+    return EpochRecord(
+        epoch=round(epoch, 4),
+        loss=round(loss / count, 4),
+        reconstruction=round(rec / count, 4),
+        kl=round(kl / count, 4),
+        activity=tuple(round(v, 5) for v in usage.activity.tolist()),
         # every prior's nats per dimension, so a mixture's or VampPrior's history can be counted too
-        "information_per_dim": [round(v, 4) for v in usage.information.tolist()],
-        "active_units": usage.active_units,  # vae_core.usage's definition; displays recount from the nats
-    }
-    if usage.kl is not None:
-        record["kl_per_dim"] = [round(v, 4) for v in usage.kl.tolist()]
-    return record
-
-
-def _diverged(result: TrainResult, last_good: dict[str, Tensor], start: float, what: str) -> TrainingDiverged:
-    """Roll the model back to its last good weights and describe what happened."""
-    result.model.load_state_dict(last_good)
-    result.model.to(memory_format=torch.contiguous_format).eval()
-    result.seconds = time.perf_counter() - start
-    return TrainingDiverged(
-        f"{what}; training stopped and the weights from the last good step were kept. "
-        "Try a smaller learning rate, a smaller beta or a KL warm-up.",
-        result,
+        information_per_dim=tuple(round(v, 4) for v in usage.information.tolist()),
+        kl_per_dim=None if usage.kl is None else tuple(round(v, 4) for v in usage.kl.tolist()),
+        active_units=usage.active_units,  # vae_core.usage's definition; displays recount from the nats
     )
+
+
+class _NaNGuard:
+    """Stops a run whose loss or weights are no longer finite. The weights are checked, and kept as the
+    last good ones, every ``every`` steps; a run that diverges is rolled back to them and raised as
+    TrainingDiverged with its history so far."""
+
+    def __init__(self, result: TrainResult, tally: _Tally, every: int) -> None:
+        self.result, self.tally, self.every = result, tally, every
+        self.last_good = copy.deepcopy(result.model.state_dict())
+
+    def check_loss(self, loss: Tensor) -> None:
+        """Before the step: a loss that is not finite on every process stops all of them together."""
+        finite = torch.isfinite(loss.detach()).to(torch.int32).reshape(1)
+        if self.result.world_size > 1:  # all must stop together, or the others hang
+            dist.all_reduce(finite, op=dist.ReduceOp.MIN)
+        if not finite.item():
+            raise self._diverged(f"the loss became {loss.item()} at step {self.tally.step}")
+
+    def check_weights(self) -> None:
+        """After the step, every ``every`` steps: weights still finite are kept as the last good ones."""
+        if self.tally.step % self.every != 0:
+            return
+        model = self.result.model
+        if not all(torch.isfinite(p).all() for p in model.parameters()):
+            raise self._diverged(f"the weights became NaN or infinite at step {self.tally.step}")
+        self.last_good = copy.deepcopy(model.state_dict())
+
+    def _diverged(self, what: str) -> TrainingDiverged:
+        """Roll the model back to its last good weights and describe what happened."""
+        self.result.model.load_state_dict(self.last_good)
+        self.result.model.to(memory_format=torch.contiguous_format).eval()
+        self.result.seconds = self.tally.seconds
+        return TrainingDiverged(
+            f"{what}; training stopped and the weights from the last good step were kept. "
+            "Try a smaller learning rate, a smaller beta or a KL warm-up.",
+            self.result,
+        )
+
+
+def _handed_back(result: TrainResult, seconds: float, config: TrainConfig) -> TrainResult:
+    """The finished run: its time, and its model in eval mode, in the usual memory layout, knowing
+    how it was trained."""
+    result.seconds = seconds
+    result.model.to(memory_format=torch.contiguous_format).eval()
+    result.model.train_config = config
+    return result

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import torch
 from torch import Tensor
 
 from .priors import Prior
+
+if TYPE_CHECKING:  # train.py imports this module
+    from .train import EpochRecord
 
 # Nats a dimension must carry to count as active. Measured on the eight shipped models (docs/theory.md,
 # "Active units"): their dimensions carry at most 0.03 nats, and then their traversal rows change no
@@ -144,21 +147,34 @@ class HistoryUsage:
     threshold: float = ACTIVE_UNIT_NATS
 
 
-def record_nats(record: dict[str, Any]) -> tuple[Tensor, str] | None:
-    """(nats per dimension, what they are) from one stored record, an evaluation's (``info["test"]``)
-    or a history row: its ``kl_per_dim`` ("KL", N(0, I) prior), else its ``information_per_dim``
-    ("information"). None when it holds neither (older records of a mixture or VampPrior model hold
-    only the activity, and the nats cannot be recovered from it: it lacks the posterior variances)."""
-    for field, what in (("kl_per_dim", "KL"), ("information_per_dim", "information")):
-        if record.get(field) is not None:
-            return torch.tensor(record[field], dtype=torch.float32), what
+class NatsRecord(Protocol):
+    """A stored record with nats per dimension: an ``Evaluation`` (a model's test figures) or an
+    ``EpochRecord`` (one epoch of its training history)."""
+
+    @property
+    def kl_per_dim(self) -> Sequence[float] | None: ...
+
+    @property
+    def information_per_dim(self) -> Sequence[float] | None: ...
+
+
+def record_nats(record: NatsRecord) -> tuple[Tensor, str] | None:
+    """(nats per dimension, what they are) from one stored record, an evaluation (``Provenance.test``)
+    or an epoch of the history: its ``kl_per_dim`` ("KL", N(0, I) prior), else its
+    ``information_per_dim`` ("information"). None when it holds neither (older records of a mixture or
+    VampPrior model hold only the activity, and the nats cannot be recovered from it: it lacks the
+    posterior variances)."""
+    if record.kl_per_dim is not None:
+        return torch.tensor(record.kl_per_dim, dtype=torch.float32), "KL"
+    if record.information_per_dim is not None:
+        return torch.tensor(record.information_per_dim, dtype=torch.float32), "information"
     return None
 
 
-def history_usage(history: Sequence[dict[str, Any]], threshold: float = ACTIVE_UNIT_NATS) -> HistoryUsage | None:
+def history_usage(history: Sequence[EpochRecord], threshold: float = ACTIVE_UNIT_NATS) -> HistoryUsage | None:
     """Per-epoch usage from train.py's records (``record_nats`` of each), counted with today's
     definition. None when no record holds the nats per dimension."""
-    found = [(float(r["epoch"]), nats) for r in history if (nats := record_nats(r)) is not None]
+    found = [(r.epoch, nats) for r in history if (nats := record_nats(r)) is not None]
     if not found:
         return None
     what = found[-1][1][1]
