@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from server import served
 from ui.registry import NAVIGATION
 
-# One torch thread per task unless it asks for more (training does: server.runtime.use_all_cores). A
+# One torch thread per task unless it asks for more (training does: server.runtime.use_free_cores). A
 # slider's decode is tiny: two threads only add wake-ups, and under load (other sessions, a training
 # run) they wait for each other, which made a slider move 2-5x slower. Must be set before torch loads.
 os.environ.setdefault("OMP_NUM_THREADS", "1")

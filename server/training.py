@@ -15,7 +15,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import vae_core as vc
 from server import admission, housekeeping
-from server.runtime import use_all_cores
+from server.runtime import use_free_cores
 
 BROWSER_GONE = "its browser tab was closed"
 PROBE_DIGITS = 2000  # test digits re-encoded every 100 steps for the live scatter of 2-D models
@@ -76,8 +76,8 @@ class TrainingJob:
         if not admission.SERVER.enter(self.ticket, self._give_up):
             self._let_go()
             return
-        admission.lower_this_threads_priority()  # before use_all_cores starts torch's workers: they inherit it
-        use_all_cores()
+        admission.lower_this_threads_priority()  # before use_free_cores starts torch's workers: they inherit it
+        use_free_cores()
         try:
             self.result = vc.train(
                 self.model_config,

@@ -77,6 +77,7 @@ QUICK: dict[str, tuple[list[str], Callable[[str], bool]]] = {
     "classroom": (["--quick"], shows(r"errors 0, leaks 0")),
     "load": (["--quick"], load_is_clean),
     "soak": (["--quick"], shows(r", 0 errors\n(.|\n)*MB per minute")),
+    "threads": (["--quick"], number(r"images/s ratio chosen/default: ([0-9.]+)x")),
 }
 
 

@@ -1,4 +1,5 @@
 import csv
+import os
 import subprocess
 import sys
 
@@ -77,6 +78,17 @@ def test_train_flags_come_from_the_configs(tmp_path):
     assert model.prior.means.shape == (3, 2)
     refused = run("train", *tiny, "--prior", "flat", "--out", str(ckpt), ok=False)
     assert "invalid choice: 'flat'" in refused.stderr and "standard" in refused.stderr
+
+
+def test_train_takes_a_thread_count_or_chooses_one(tmp_path):
+    """--threads N is used as given; without it the run takes the free CPUs (vae_core.threads) and says so."""
+    ckpt = tmp_path / "tiny.safetensors"
+    tiny = ["--epochs", "1", "--train-images", "200", "--hidden", "16", "--conv-channels", "4", "8", "--out", str(ckpt)]
+    assert "torch threads per process: 1 of" in run("train", *tiny, "--threads", "1").stderr
+    chosen = run("train", *tiny).stderr.split("torch threads per process: ", 1)[1].split()[0]
+    assert 1 <= int(chosen) <= len(os.sched_getaffinity(0))
+    refused = run("train", *tiny, "--threads", "0", ok=False)
+    assert "threads must be a whole number of at least 1, not '0'" in refused.stderr
 
 
 def test_anomaly_prints_the_auroc_table_and_writes_csv(tmp_path):

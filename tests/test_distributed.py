@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,10 @@ def train(out: Path, processes: int) -> subprocess.CompletedProcess:
 
 def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path):
     train(tmp_path / "one.safetensors", 1)
-    train(tmp_path / "two.safetensors", 2)
+    two_processes = train(tmp_path / "two.safetensors", 2)
+    # The free CPUs are shared between the two processes (vae_core.threads): never more than half each.
+    threads = int(two_processes.stderr.split("torch threads per process: ", 1)[1].split()[0])
+    assert 1 <= threads <= max(1, len(os.sched_getaffinity(0)) // 2)
     one, two = load_checkpoint(tmp_path / "one.safetensors"), load_checkpoint(tmp_path / "two.safetensors")
     assert (one.info.world_size, two.info.world_size) == (1, 2)
     # The same batches, binarisations and noise, each process on half of every batch, gradients

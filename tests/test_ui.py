@@ -43,28 +43,28 @@ def test_heatmap_and_enlarge():
     assert to_uint8(np.array([-1.0, 0.5, 2.0])).tolist() == [0, 128, 255]
 
 
-def test_the_server_runs_torch_single_threaded_but_training_threads_use_every_core():
-    """app.py sets one torch thread per task (tiny decodes stay fast under load); server.runtime.use_all_cores
-    must still give a training thread every core, and only that thread (torch's OpenMP threads are
-    per calling thread). Run in a fresh interpreter: the setting only works before torch is imported."""
+def test_the_server_runs_torch_single_threaded_but_training_threads_use_the_free_cores():
+    """app.py sets one torch thread per task (tiny decodes stay fast under load); server.runtime.use_free_cores
+    must give a training thread the free cores it measured, and only that thread (torch's OpenMP threads
+    are per calling thread). Run in a fresh interpreter: the setting only works before torch is imported."""
     code = """
 import os, re, threading
 import app, torch
-from server.runtime import use_all_cores
+from server.runtime import use_free_cores
 def omp_threads():  # what torch's OpenMP will use in the calling thread
     return int(re.search(r"omp_get_max_threads\\(\\) : (\\d+)", torch.__config__.parallel_info()).group(1))
 seen = {}
-def run(name, all_cores):
-    if all_cores:
-        use_all_cores()
-    seen[name] = omp_threads()
-for name, all_cores in [("training", True), ("slider", False)]:
-    t = threading.Thread(target=run, args=(name, all_cores)); t.start(); t.join()
-print(omp_threads(), seen["slider"], seen["training"], os.cpu_count())
+def run(name, free):
+    chosen = use_free_cores() if free else 1
+    seen[name] = (chosen, omp_threads())
+for name, free in [("training", True), ("slider", False)]:
+    t = threading.Thread(target=run, args=(name, free)); t.start(); t.join()
+print(omp_threads(), seen["slider"][1], *seen["training"], len(os.sched_getaffinity(0)))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    main, slider, training, cores = map(int, out.stdout.split())
-    assert (main, slider, training) == (1, 1, cores)
+    main, slider, chosen, training, cpus = map(int, out.stdout.split())
+    assert (main, slider) == (1, 1)
+    assert training == chosen and 1 <= chosen <= cpus
 
 
 def test_warm_up_computes_what_the_first_page_shows():

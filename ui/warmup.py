@@ -5,7 +5,7 @@ It fills the UI's caches (ui.derived), so it lives with the UI; app.py's start-u
 
 from __future__ import annotations
 
-from server.runtime import use_all_cores
+from server.runtime import use_free_cores
 
 
 def warm_up() -> None:
@@ -15,7 +15,7 @@ def warm_up() -> None:
     nor a first click waits."""
     from ui import derived, models
 
-    use_all_cores()
+    use_free_cores()
     default = models.DEFAULT_CHECKPOINT in models.shipped_checkpoints()
     active = models.shipped(models.DEFAULT_CHECKPOINT) if default else None
     if active is not None:

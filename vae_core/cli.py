@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import shlex
 import sys
 from dataclasses import fields
@@ -25,6 +26,7 @@ from .likelihoods import LIKELIHOODS
 from .model import VAE
 from .priors import PRIORS
 from .provenance import Provenance
+from .threads import available_cpus, training_threads, use_free_cpus
 from .train import Progress, TrainingDiverged, TrainResult, init_distributed, train
 from .usage import ACTIVE_UNIT_NATS
 
@@ -99,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="CKPT",
         help="continue training this checkpoint's weights (its architecture flags win over the ones here)",
+    )
+    t.add_argument(
+        "--threads",
+        type=_thread_count,
+        default=None,
+        metavar="N",
+        help="torch threads per process (default: one per CPU not already busy, shared among torchrun's "
+        "processes on this machine: vae_core.threads)",
     )
     t.add_argument("--out", required=True, help="checkpoint path to write (.safetensors)")
     t.set_defaults(run=_train)
@@ -245,6 +255,9 @@ def _train(args: argparse.Namespace) -> int:
         model_config = start_from.config
     images = load_dataset(model_config.dataset, train=True, root=args.data_root)[0][: args.train_images]
     rank, world = init_distributed()  # (0, 1) unless launched by torchrun
+    threads = _use_threads(args.threads, world)
+    if rank == 0:
+        print(f"torch threads per process: {threads} of {len(available_cpus())} CPUs", file=sys.stderr)
     try:
         result = _train_with_bar(model_config, train_config, images, start_from, show=rank == 0)
     except TrainingDiverged as exc:
@@ -267,6 +280,24 @@ def _train(args: argparse.Namespace) -> int:
     _print_figures(figures)
     print(f"saved {args.out}")
     return 0
+
+
+def _thread_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"threads must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def _use_threads(requested: int | None, world: int) -> int:
+    """Set torch's thread count: ``requested``, else one per free CPU shared among the processes this
+    machine runs (torchrun's LOCAL_WORLD_SIZE); under torchrun every process takes the smallest count
+    any of them chose, so their steps stay in step."""
+    if requested is not None or world == 1:
+        return use_free_cpus(requested=requested)
+    local = int(os.environ.get("LOCAL_WORLD_SIZE", world))
+    choice = torch.tensor([training_threads(processes=local)])
+    torch.distributed.all_reduce(choice, op=torch.distributed.ReduceOp.MIN)
+    return use_free_cpus(requested=int(choice.item()))
 
 
 def _train_with_bar(

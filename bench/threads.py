@@ -1,0 +1,88 @@
+"""Threads for a training: torch's default (one per core) against vae_core.threads' choice (one per
+free core), beside a busy core and on an idle machine, in one run.
+
+A busy core is made here: a process that spins, pinned to the last CPU of this process's affinity
+mask. Each side trains the default model (TrainConfig's defaults, 2-D latent) for the same steps on the
+same images, and the images per second of each are reported with their ratio. Runs are interleaved
+(default, chosen, default, chosen ...) so a change in the machine's other load hits both sides alike.
+
+    python -m bench.threads            # 3,000 images per run, 3 rounds (about 2 minutes here)
+    python -m bench.threads --quick    # 300 images, 1 round (CI: proves it runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+import torch
+
+from vae_core import TrainConfig, VAEConfig, load_dataset, train
+from vae_core.threads import available_cpus, training_threads
+
+
+@contextmanager
+def busy_core() -> Iterator[int]:
+    """A process spinning on this process's last CPU for the duration; yields that CPU."""
+    cpu = available_cpus()[-1]
+    spin = f"import os\nos.sched_setaffinity(0, {{{cpu}}})\nwhile True:\n    pass\n"
+    spinner = subprocess.Popen([sys.executable, "-c", spin])
+    try:
+        time.sleep(0.5)  # let it start spinning before anything is measured
+        yield cpu
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def images_per_second(images: torch.Tensor, threads: int) -> float:
+    torch.set_num_threads(threads)
+    config = replace(TrainConfig(), epochs=1, seed=0)
+    result = train(VAEConfig(latent_dim=2), config, images)
+    return len(images) / result.seconds
+
+
+def compare(images: torch.Tensor, rounds: int) -> tuple[int, list[float], list[float]]:
+    """(the chosen thread count, images/s with every core's thread, images/s with the chosen count)."""
+    chosen = training_threads()
+    default, ours = [], []
+    for _ in range(rounds):
+        default.append(images_per_second(images, len(available_cpus())))
+        ours.append(images_per_second(images, chosen))
+    return chosen, default, ours
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="300 images, 1 round: proves the code runs (CI)")
+    args = parser.parse_args()
+    n, rounds = (300, 1) if args.quick else (args.images, args.rounds)
+    images = load_dataset("mnist", train=True)[0][:n]
+    images_per_second(images[:100], 1)  # one-time costs (oneDNN's kernels, the allocator) before timing
+    cpus = len(available_cpus())
+    print(f"{cpus} CPUs in this process's mask; load average {os.getloadavg()[0]:.1f} at the start")
+    print("| machine | threads: default | images/s | threads: chosen | images/s | chosen / default |")
+    print("|---|---|---|---|---|---|")
+    with busy_core() as cpu:
+        beside = compare(images, rounds)
+    idle = compare(images, rounds)
+    for what, (chosen, default, ours) in ((f"CPU {cpu} busy", beside), ("no busy core made", idle)):
+        d, o = statistics.median(default), statistics.median(ours)
+        print(f"| {what} | {cpus} | {d:,.0f} | {chosen} | {o:,.0f} | {o / d:.2f}x |")
+    chosen, default, ours = beside
+    ratio = statistics.median(ours) / statistics.median(default)
+    print(f"beside a busy core: {chosen} thread(s) chosen, images/s ratio chosen/default: {ratio:.2f}x")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""vae_core.threads: a training asks for one torch thread per CPU nothing else is using."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from vae_core.threads import available_cpus, busy_shares, free_cpus, training_threads
+
+
+def test_free_cpus_are_shared_among_the_processes_training_together():
+    assert training_threads(free=4) == 4
+    assert training_threads(processes=2, free=4) == 2
+    assert training_threads(processes=2, free=3) == 1  # never more threads than free CPUs
+    assert training_threads(processes=4, free=2) == 1  # but at least one each
+
+
+def test_a_cpu_kept_busy_by_another_program_is_not_counted_free():
+    """A spinning process pinned to one of our CPUs: that CPU reads busy, so at most the others are free."""
+    cpus = available_cpus()
+    busy_cpu = cpus[-1]
+    spin = f"import os\nos.sched_setaffinity(0, {{{busy_cpu}}})\nwhile True:\n    pass\n"
+    spinner = subprocess.Popen([sys.executable, "-c", spin])
+    try:
+        time.sleep(0.5)  # the interpreter starts and begins to spin
+        assert busy_shares([busy_cpu], 0.3)[busy_cpu] > 0.9
+        assert free_cpus() <= max(1, len(cpus) - 1)
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="affinity masks are a Linux facility")
+def test_only_the_cpus_of_the_affinity_mask_count():
+    """A process that may run on one CPU gets one thread, whatever the machine has."""
+    code = "import os\nos.sched_setaffinity(0, {0})\nfrom vae_core.threads import free_cpus\nprint(free_cpus())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
