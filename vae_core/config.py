@@ -135,6 +135,9 @@ class TrainConfig(_JSON):
     batch_size: int = 128
     learning_rate: float = 5e-3
     beta: float = 1.0
+    # FactorVAE's gamma (Kim & Mnih 2018): the weight of the total-correlation penalty, estimated by a
+    # discriminator trained alongside (vae_core.factor_vae); 0 is the plain VAE (or beta-VAE).
+    tc_weight: float = 0.0
     # Linear KL annealing: the KL weight rises from 0 to beta over this many epochs.
     kl_warmup_epochs: float = 0.0
     # "cosine": the learning rate decays to 0 along a half cosine over the run (Loshchilov & Hutter
@@ -176,8 +179,8 @@ class TrainConfig(_JSON):
             raise ValueError("epochs and batch_size must be at least 1")
         if not self.learning_rate > 0 or self.beta < 0 or self.kl_warmup_epochs < 0 or self.lr_warmup_epochs < 0:
             raise ValueError("learning_rate must be positive; beta and the warm-up epochs not negative")
-        if self.weight_decay < 0:
-            raise ValueError("weight_decay must not be negative")
+        if self.weight_decay < 0 or self.tc_weight < 0:
+            raise ValueError("weight_decay and tc_weight must not be negative")
         _check("lr_schedule", self.lr_schedule, options(LRSchedule))
         _check("optimizer", self.optimizer, options(Optimizer))
         _check("precision", self.precision, options(Precision))

@@ -40,6 +40,7 @@ class ELBOTerms:
     kl: Tensor  # KL(q(z|x) || p(z)), nats: the prior's closed form, else the one-sample estimate (vae_core/priors)
     mean: Tensor  # the posterior q(z|x) = N(mean, diag(exp(logvar))), N x D
     logvar: Tensor
+    z: Tensor  # the sample z ~ q(z|x) the reconstruction term was computed at, N x D
 
     @property
     def negative_elbo(self) -> Tensor:

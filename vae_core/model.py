@@ -107,7 +107,7 @@ class VAE(nn.Module):
         z = self.reparameterize(mean, logvar, generator, eps)
         reconstruction = -self.log_likelihood(x, self.decode_logits(z))
         kl = self.prior.kl(mean, logvar)  # closed form where the prior has one, else estimated from z
-        return ELBOTerms(reconstruction, self.prior.kl_estimate(mean, logvar, z) if kl is None else kl, mean, logvar)
+        return ELBOTerms(reconstruction, self.prior.kl_estimate(mean, logvar, z) if kl is None else kl, mean, logvar, z)
 
     def forward(self, x: Tensor) -> Tensor:
         """Reconstruction of x through the posterior mean (no sampling), as pixel means."""

@@ -40,6 +40,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .config import TrainConfig, VAEConfig
 from .data import binarize, to_float
+from .factor_vae import NoPenalty, TotalCorrelationPenalty, kl_decomposition
 from .losses import ELBOTerms
 from .model import VAE
 from .randomness import RandomState, generator_for
@@ -74,8 +75,11 @@ class EpochRecord:
     is encoded in eval mode for each latent dimension's usage (vae_core.usage): ``activity``
     Cov_x(E_q[z_d]), ``information_per_dim`` (nats, every prior), ``kl_per_dim`` (nats, a prior with a
     closed-form KL per dimension, else None) and ``active_units`` as counted when the record was
-    written (older records counted Burda's criterion: displays recount from the nats). Records written
-    before these were kept lack them (None); the oldest carry the ``step`` they were written at.
+    written (older records counted Burda's criterion: displays recount from the nats). The probe's
+    KL split three ways (vae_core.factor_vae.kl_decomposition, the probe's own aggregate posterior):
+    ``mutual_information`` I(x; z), ``total_correlation`` and ``dimensionwise_kl`` (None for a prior
+    that does not factorise). Records written before these were kept lack them (None); the oldest
+    carry the ``step`` they were written at.
     """
 
     epoch: float
@@ -87,6 +91,9 @@ class EpochRecord:
     kl_per_dim: tuple[float, ...] | None = None
     active_units: int | None = None
     step: int | None = None
+    mutual_information: float | None = None
+    total_correlation: float | None = None
+    dimensionwise_kl: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON-ready record a checkpoint stores (unset figures left out)."""
@@ -146,12 +153,13 @@ def train(
             weight = kl_weight(tally.step, run.steps_per_epoch, train_config)
             with run.mixed_precision:
                 terms = run.objective(x, eps)
-                loss = terms.loss(weight)  # −ELBO with the KL weighted, nats per image
+                loss = terms.loss(weight) + run.penalty(terms.z)  # −ELBO with the KL weighted (+ γ·TC: FactorVAE)
             guard.check_loss(loss)
             run.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             run.optimizer.step()
             run.schedule.step()
+            run.penalty.update(terms.z)  # FactorVAE: one step of its discriminator; nothing otherwise
             tally.add(loss, terms, x.shape[0])
             guard.check_weights()
             if on_progress is not None:
@@ -263,6 +271,7 @@ class _Run:
     order_generator: torch.Generator
     data_generator: torch.Generator
     noise_generator: torch.Generator
+    penalty: TotalCorrelationPenalty | NoPenalty  # FactorVAE's γ·TC(z), or nothing
 
     @classmethod
     def prepare(cls, model_config: VAEConfig, config: TrainConfig, images: Tensor, model: VAE | None) -> _Run:
@@ -277,6 +286,13 @@ class _Run:
             model = initial_model(model_config, images, random_state=seed)
         # channels_last lets oneDNN run the convolutions without reordering memory at every layer.
         model = model.to(device, memory_format=torch.channels_last).train()
+        if config.tc_weight > 0 and world > 1:
+            raise ValueError("FactorVAE (tc_weight > 0) trains on one process: its discriminator is not shared")
+        penalty = (
+            TotalCorrelationPenalty(model.latent_dim, config.tc_weight, device, torch.Generator().manual_seed(seed + 3))
+            if config.tc_weight > 0
+            else NoPenalty()
+        )
         objective = _share_across_processes(_Objective(model), world, device)
         optimizer = _optimizer(model, config, device)
         precision = resolve_precision(config, device)
@@ -304,6 +320,7 @@ class _Run:
             order_generator=order_generator,
             data_generator=data_generator,
             noise_generator=noise_generator,
+            penalty=penalty,
         )
 
     def batches(self) -> Iterator[tuple[Tensor, Tensor]]:
@@ -431,7 +448,12 @@ def _epoch_record(model: VAE, probe: Tensor, sums: Tensor, world: int, epoch: fl
     model.eval()
     mean, logvar = model.encode(probe)
     model.train()
-    usage = dimension_usage(mean.cpu(), logvar.cpu(), model.prior)
+    mean, logvar = mean.float().cpu(), logvar.float().cpu()
+    usage = dimension_usage(mean, logvar, model.prior)
+    noise = torch.randn(mean.shape, generator=torch.Generator().manual_seed(0))
+    information, total_correlation, dimensionwise = kl_decomposition(
+        mean, logvar, mean + (0.5 * logvar).exp() * noise, model.prior
+    )
     return EpochRecord(
         epoch=round(epoch, 4),
         loss=round(loss / count, 4),
@@ -442,6 +464,10 @@ def _epoch_record(model: VAE, probe: Tensor, sums: Tensor, world: int, epoch: fl
         information_per_dim=tuple(round(v, 4) for v in usage.information.tolist()),
         kl_per_dim=None if usage.kl is None else tuple(round(v, 4) for v in usage.kl.tolist()),
         active_units=usage.active_units,  # vae_core.usage's definition; displays recount from the nats
+        # the probe's KL split into I(x; z) + TC + dimension-wise KL (vae_core.factor_vae)
+        mutual_information=round(information, 4),
+        total_correlation=round(total_correlation, 4),
+        dimensionwise_kl=None if dimensionwise is None else round(dimensionwise, 4),
     )
 
 

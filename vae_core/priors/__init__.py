@@ -79,6 +79,11 @@ class Prior(nn.Module):
         that factorises over dimensions and has the formula. None otherwise (the KL does not split)."""
         return None
 
+    def log_prob_per_dimension(self, z: Tensor) -> Tensor | None:
+        """log p(z_d) per code and dimension (N x D), for a prior that factorises, p(z) = prod_d p(z_d);
+        None otherwise (the KL's dimension-wise part, vae_core.factor_vae, is then not defined)."""
+        return None
+
     def kl_estimate(self, mean: Tensor, logvar: Tensor, z: Tensor) -> Tensor:
         """KL(q(z|x) || p(z)) per image, estimated from the sample z ~ q(z|x): log q(z|x) - log p(z)."""
         return normal_log_prob(z, mean, logvar) - self.log_prob(z)

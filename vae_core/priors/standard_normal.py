@@ -36,6 +36,9 @@ class StandardNormal(Prior):
     def log_prob(self, z: Tensor) -> Tensor:
         return standard_normal_log_prob(z)
 
+    def log_prob_per_dimension(self, z: Tensor) -> Tensor:
+        return -0.5 * (LOG_2PI + z.pow(2))
+
     def sample(self, n: int, generator: torch.Generator | None = None, temperature: float = 1.0) -> Tensor:
         return temperature * torch.randn(n, self.latent_dim, generator=generator)
 
