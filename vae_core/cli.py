@@ -82,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar=("B1", "B2"),
     )
     _config_flag(how, "--beta", "beta", "weight on the KL term (beta-VAE; 1 is the true ELBO)")
-    _config_flag(how, "--tc-weight", "tc_weight", "FactorVAE's gamma: weight of the total-correlation penalty (0: off)")
+    _config_flag(how, "--tc-weight", "tc_weight", "gamma: weight of the total-correlation penalty (0: off)")
+    _config_flag(how, "--tc-estimator", "tc_estimator", "discriminator: FactorVAE; minibatch: beta-TCVAE")
     _config_flag(how, "--kl-warmup", "kl_warmup_epochs", "epochs over which the KL weight rises from 0 to beta")
     _config_flag(how, "--lr-schedule", "lr_schedule", "cosine decays the learning rate to 0 over the run")
     _config_flag(how, "--lr-warmup", "lr_warmup_epochs", "epochs over which the learning rate rises from 0")

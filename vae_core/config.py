@@ -19,6 +19,7 @@ Binarize = Literal["none", "dynamic"]
 LRSchedule = Literal["constant", "cosine"]
 Optimizer = Literal["adam", "adamw"]
 Precision = Literal["auto", "float32", "bfloat16"]
+TCEstimator = Literal["discriminator", "minibatch"]
 
 
 def options(choice: Any) -> tuple[str, ...]:
@@ -138,6 +139,9 @@ class TrainConfig(_JSON):
     # FactorVAE's gamma (Kim & Mnih 2018): the weight of the total-correlation penalty, estimated by a
     # discriminator trained alongside (vae_core.factor_vae); 0 is the plain VAE (or beta-VAE).
     tc_weight: float = 0.0
+    # How TC(z) is estimated: "discriminator" (FactorVAE's density-ratio trick) or "minibatch" (beta-TCVAE's
+    # minibatch-weighted sampling, Chen et al. 2018, whose beta is 1 + tc_weight).
+    tc_estimator: TCEstimator = "discriminator"
     # Linear KL annealing: the KL weight rises from 0 to beta over this many epochs.
     kl_warmup_epochs: float = 0.0
     # "cosine": the learning rate decays to 0 along a half cosine over the run (Loshchilov & Hutter
@@ -184,6 +188,7 @@ class TrainConfig(_JSON):
         _check("lr_schedule", self.lr_schedule, options(LRSchedule))
         _check("optimizer", self.optimizer, options(Optimizer))
         _check("precision", self.precision, options(Precision))
+        _check("tc_estimator", self.tc_estimator, options(TCEstimator))
         if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
             raise ValueError("adam_betas must be two numbers in [0, 1)")
         object.__setattr__(self, "adam_betas", tuple(float(b) for b in self.adam_betas))

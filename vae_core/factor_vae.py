@@ -1,4 +1,5 @@
-"""FactorVAE's total-correlation penalty (Kim & Mnih 2018), and the KL's decomposition that explains it.
+"""Total-correlation penalties, FactorVAE's (Kim & Mnih 2018) and β-TCVAE's (Chen et al. 2018), and the
+KL's decomposition that explains them.
 
 **The decomposition** (Hoffman & Johnson 2016; Chen et al. 2018, eq. 2). Averaged over the data, the
 ELBO's KL term splits into three parts, q(z) = E_x[q(z|x)] being the aggregate posterior:
@@ -41,7 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .losses import normal_log_prob
+from .losses import ELBOTerms, normal_log_prob
 from .priors import Prior
 
 DISCRIMINATOR_LAYERS = 6
@@ -74,10 +75,10 @@ class TotalCorrelationDiscriminator(nn.Module):
 class NoPenalty:
     """The plain VAE (and β-VAE): nothing is added to the bound, nothing else is trained."""
 
-    def __call__(self, z: Tensor) -> Tensor | float:
+    def __call__(self, terms: ELBOTerms) -> Tensor | float:
         return 0.0
 
-    def update(self, z: Tensor) -> None:
+    def update(self, terms: ELBOTerms) -> None:
         pass
 
     @property
@@ -102,21 +103,19 @@ class TotalCorrelationPenalty:
         self.weight = weight
         self.generator = generator
         self.discriminator = TotalCorrelationDiscriminator(latent_dim, width, layers).to(device)
-        self.optimizer = torch.optim.Adam(
-            self.discriminator.parameters(), lr=learning_rate, betas=DISCRIMINATOR_BETAS
-        )
+        self.optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=learning_rate, betas=DISCRIMINATOR_BETAS)
         self._estimate = torch.zeros((), device=device)
 
-    def __call__(self, z: Tensor) -> Tensor:
+    def __call__(self, terms: ELBOTerms) -> Tensor:
         """γ times the batch's TC estimate, E_q[logit D(z)]: its gradient reaches the encoder through z."""
-        estimate = self.discriminator(z).float().mean()
+        estimate = self.discriminator(terms.z).float().mean()
         self._estimate = estimate.detach()
         return self.weight * estimate
 
-    def update(self, z: Tensor) -> None:
+    def update(self, terms: ELBOTerms) -> None:
         """One step of D: cross-entropy of real (1) for z, permuted (0) for ``permute_dimensions(z)``.
         Clears whatever gradient the VAE's backward left in D first."""
-        z = z.detach().float()
+        z = terms.z.detach().float()
         real, permuted = self.discriminator(z), self.discriminator(permute_dimensions(z, self.generator))
         loss = F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + F.binary_cross_entropy_with_logits(
             permuted, torch.zeros_like(permuted)
@@ -129,6 +128,59 @@ class TotalCorrelationPenalty:
     def last_estimate(self) -> float | None:
         """The last batch's TC estimate in nats (what the progress line and the history show)."""
         return float(self._estimate)
+
+
+class MinibatchTotalCorrelation:
+    """β-TCVAE (Chen et al. 2018): γ TC(z) with TC estimated on the batch itself by minibatch-weighted
+    sampling (their section 3.1), no second network. With M codes of a batch from a data set of N,
+
+        log q(z_i) ~ logsumexp_j log q(z_i | x_j) - log(N M),
+        log q(z_i,d) ~ logsumexp_j log q(z_i,d | x_j) - log(N M)   for each dimension d,
+
+    and TC ~ mean_i [log q(z_i) - sum_d log q(z_i,d)]. Their β is 1 + γ: -ELBO + γ TC is their
+    I + β TC + dimension-wise KL with β = 1 + γ. The estimate is biased upwards where posteriors are
+    narrow (by up to (D - 1) log(N M): each q(z_i) then sums one term, each q(z_i,d) several), so its
+    value is not the TC; what trains is its gradient, as in their code."""
+
+    def __init__(self, weight: float, dataset_size: int) -> None:
+        self.weight = weight
+        self.dataset_size = dataset_size
+        self._estimate: Tensor | None = None
+
+    def __call__(self, terms: ELBOTerms) -> Tensor:
+        z, mean, logvar = terms.z.float()[:, None, :], terms.mean.float()[None], terms.logvar.float()[None]
+        per_dim = -0.5 * (math.log(2 * math.pi) + logvar + (z - mean).pow(2) / logvar.exp())  # M x M x D
+        log_nm = math.log(self.dataset_size * z.shape[0])
+        log_qz = torch.logsumexp(per_dim.sum(-1), 1) - log_nm
+        log_qz_dims = torch.logsumexp(per_dim, 1) - log_nm
+        estimate = (log_qz - log_qz_dims.sum(1)).mean()
+        self._estimate = estimate.detach()
+        return self.weight * estimate
+
+    def update(self, terms: ELBOTerms) -> None:
+        pass  # nothing else to train
+
+    @property
+    def last_estimate(self) -> float | None:
+        return None if self._estimate is None else float(self._estimate)
+
+
+Penalty = NoPenalty | TotalCorrelationPenalty | MinibatchTotalCorrelation
+
+
+def make_penalty(
+    weight: float, estimator: str, *, latent_dim: int, dataset_size: int, device: torch.device, seed: int
+) -> Penalty:
+    """The penalty a training config asks for: nothing at γ = 0, else γ TC(z) by ``estimator``
+    ("discriminator": FactorVAE; "minibatch": β-TCVAE)."""
+    if weight == 0:
+        return NoPenalty()
+    generator = torch.Generator().manual_seed(seed)
+    makers = {
+        "discriminator": lambda: TotalCorrelationPenalty(latent_dim, weight, device, generator),
+        "minibatch": lambda: MinibatchTotalCorrelation(weight, dataset_size),
+    }
+    return makers[estimator]()
 
 
 def kl_decomposition(mean: Tensor, logvar: Tensor, z: Tensor, prior: Prior) -> tuple[float, float, float | None]:

@@ -40,7 +40,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .config import TrainConfig, VAEConfig
 from .data import binarize, to_float
-from .factor_vae import NoPenalty, TotalCorrelationPenalty, kl_decomposition
+from .factor_vae import Penalty, kl_decomposition, make_penalty
 from .losses import ELBOTerms
 from .model import VAE
 from .randomness import RandomState, generator_for
@@ -153,13 +153,13 @@ def train(
             weight = kl_weight(tally.step, run.steps_per_epoch, train_config)
             with run.mixed_precision:
                 terms = run.objective(x, eps)
-                loss = terms.loss(weight) + run.penalty(terms.z)  # −ELBO with the KL weighted (+ γ·TC: FactorVAE)
+                loss = terms.loss(weight) + run.penalty(terms)  # −ELBO, KL weighted (+ γ·TC: FactorVAE, β-TCVAE)
             guard.check_loss(loss)
             run.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             run.optimizer.step()
             run.schedule.step()
-            run.penalty.update(terms.z)  # FactorVAE: one step of its discriminator; nothing otherwise
+            run.penalty.update(terms)  # FactorVAE: one step of its discriminator; nothing otherwise
             tally.add(loss, terms, x.shape[0])
             guard.check_weights()
             if on_progress is not None:
@@ -271,7 +271,7 @@ class _Run:
     order_generator: torch.Generator
     data_generator: torch.Generator
     noise_generator: torch.Generator
-    penalty: TotalCorrelationPenalty | NoPenalty  # FactorVAE's γ·TC(z), or nothing
+    penalty: Penalty  # γ·TC(z) (FactorVAE, β-TCVAE), or nothing
 
     @classmethod
     def prepare(cls, model_config: VAEConfig, config: TrainConfig, images: Tensor, model: VAE | None) -> _Run:
@@ -288,10 +288,13 @@ class _Run:
         model = model.to(device, memory_format=torch.channels_last).train()
         if config.tc_weight > 0 and world > 1:
             raise ValueError("FactorVAE (tc_weight > 0) trains on one process: its discriminator is not shared")
-        penalty = (
-            TotalCorrelationPenalty(model.latent_dim, config.tc_weight, device, torch.Generator().manual_seed(seed + 3))
-            if config.tc_weight > 0
-            else NoPenalty()
+        penalty = make_penalty(
+            config.tc_weight,
+            config.tc_estimator,
+            latent_dim=model.latent_dim,
+            dataset_size=images.shape[0],
+            device=device,
+            seed=seed + 3,
         )
         objective = _share_across_processes(_Objective(model), world, device)
         optimizer = _optimizer(model, config, device)
