@@ -83,7 +83,8 @@ class VAEConfig(_JSON):
     """The model: its shape, its likelihood p(x|z), its prior p(z) and the data it was made for."""
 
     latent_dim: int = 2
-    # p(x|z): a name in vae_core/likelihoods' registry ("bernoulli", "gaussian").
+    # p(x|z): a name in vae_core/likelihoods' registry ("bernoulli", "gaussian", "continuous-bernoulli",
+    # "discretized-logistic").
     likelihood: str = "bernoulli"
     # Fixed decoder standard deviation for the Gaussian likelihood. sigma^2 = 1/2 makes
     # -log p(x|z) = sum of squared errors + const, the classic "SSE" objective.
