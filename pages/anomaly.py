@@ -29,13 +29,17 @@ sets = derived.anomaly_sets(active)
 
 c1, c2, c3 = st.columns(3)
 score = c1.selectbox(
-    "Anomaly score", anomaly.SCORES, format_func=SCORE_NAMES.get, key=Key.ANOMALY_SCORE, persist_state="session"
+    "Anomaly score",
+    links.options(Key.ANOMALY_SCORE),
+    format_func=SCORE_NAMES.get,
+    key=Key.ANOMALY_SCORE,
+    persist_state="session",
 )
 chosen = c2.selectbox("Out-of-distribution set", sets, key=Key.ANOMALY_SET, persist_state="session")
 fpr = c3.select_slider(
     "False-positive rate of the threshold",
     links.options(Key.ANOMALY_FPR),
-    anomaly.DEFAULT_FPR,
+    links.default(Key.ANOMALY_FPR),
     format_func="{:.0%}".format,
     key=Key.ANOMALY_FPR,
     persist_state="session",

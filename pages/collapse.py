@@ -93,7 +93,14 @@ st.markdown(
 jobs: tuple[TrainingJob, TrainingJob] | None = st.session_state.get(Key.COLLAPSE_JOBS)
 busy = jobs is not None and any(job.running for job in jobs)
 c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-n = c1.select_slider("Training images", IMAGES, 20_000, key=Key.COLLAPSE_IMAGES, persist_state="session", disabled=busy)
+n = c1.select_slider(
+    "Training images",
+    IMAGES,
+    links.default(Key.COLLAPSE_IMAGES),
+    key=Key.COLLAPSE_IMAGES,
+    persist_state="session",
+    disabled=busy,
+)
 if c2.button("Train both", type="primary", disabled=busy):
     images, test_images = derived.dataset("mnist", True)[0][:n], derived.dataset("mnist", False)[0]
     config = vc.VAEConfig(latent_dim=LATENT)

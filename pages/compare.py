@@ -115,7 +115,9 @@ def side(active: ActiveModel, suffix: str, digits: tuple[int, ...], seed: int) -
 def two_models() -> None:
     pair = widgets.pick_two_models(PRESETS, (Key.COMPARE_PRESET, Key.COMPARE_A, Key.COMPARE_B), "Gaussian vs Bernoulli")
     figures_table(pair)
-    seed = st.number_input("Seed of the prior samples", 0, 2**31 - 1, 0, key=Key.COMPARE_SEED, persist_state="session")
+    seed = st.number_input(
+        "Seed of the prior samples", *links.bounds(Key.COMPARE_SEED), key=Key.COMPARE_SEED, persist_state="session"
+    )
     labels = derived.test_set(pair[0])[1].numpy()
     digits = tuple(int(np.flatnonzero(labels == c)[0]) for c in range(10))  # the first test digit of each class
     for column, active, suffix in zip(st.columns(2), pair, "ab", strict=True):

@@ -27,7 +27,7 @@ means, _, labels = derived.encoded_test(active.key, active)
 dims, base = (0, 1), None
 with st.sidebar, widgets.control_group("grid"):  # the heading goes where a lesson hides the grid's controls
     st.header("Grid")
-    n = st.slider("Grid size (N x N)", 5, 30, derived.GRID_SIZE, key=Key.GRID_N, persist_state="session")
+    n = st.slider("Grid size (N x N)", *links.bounds(Key.GRID_N), key=Key.GRID_N, persist_state="session")
     spacing = st.radio(
         "Spacing",
         links.options(Key.GRID_SPACING),
@@ -38,10 +38,7 @@ with st.sidebar, widgets.control_group("grid"):  # the heading goes where a less
     )
     extent = st.slider(
         "Range ±",
-        1.0,
-        6.0,
-        derived.GRID_EXTENT,
-        0.5,
+        *links.bounds(Key.GRID_EXTENT),
         key=Key.GRID_EXTENT,
         persist_state="session",
         disabled=spacing == "normal",
@@ -112,8 +109,13 @@ def explorer() -> None:
                 st.session_state[key] = float(np.clip(st.session_state[key], -limit, limit))
         point = (st.session_state.get(Key.Z_X, 0.0), st.session_state.get(Key.Z_Y, 0.0))
         widgets.latent_pad(active, Key.LATENT_PAD, dims, point, limit, step, released, base)
-        z1 = st.slider(f"z{dims[0] + 1}", -limit, limit, 0.0, step, key=Key.Z_X, persist_state="session")
-        z2 = st.slider(f"z{dims[1] + 1}", -limit, limit, 0.0, step, key=Key.Z_Y, persist_state="session")
+        # The range follows the grid (links.Z_REACH), within the one the link parameters declare.
+        z1 = st.slider(
+            f"z{dims[0] + 1}", -limit, limit, links.default(Key.Z_X), step, key=Key.Z_X, persist_state="session"
+        )
+        z2 = st.slider(
+            f"z{dims[1] + 1}", -limit, limit, links.default(Key.Z_Y), step, key=Key.Z_Y, persist_state="session"
+        )
         z = torch.zeros(model.latent_dim) if base is None else torch.tensor(base)
         z[dims[0]], z[dims[1]] = z1, z2
         nearest = float(np.sqrt(((means[:, list(dims)] - [z1, z2]) ** 2).sum(1)).min())

@@ -20,7 +20,7 @@ source = st.segmented_control(
     "Choose the two digits",
     links.options(Key.INTERP_SOURCE),
     format_func=links.label(Key.INTERP_SOURCE),
-    default="class",
+    default=links.default(Key.INTERP_SOURCE),
     key=Key.INTERP_SOURCE,
     persist_state="session",
 )
@@ -44,7 +44,7 @@ else:
         b = widgets.pick_test_digit(active, "To", Key.INTERP_TO, default_class=1)
     ends = list(vc.prepare_inputs(model, derived.test_set(active)[0][[a, b]]))
 c1, c2 = st.columns([3, 1])
-steps = c1.slider("Steps", 3, 20, 10, key=Key.INTERP_STEPS, persist_state="session")
+steps = c1.slider("Steps", *links.bounds(Key.INTERP_STEPS), key=Key.INTERP_STEPS, persist_state="session")
 side = c2.select_slider("Download size (px high)", EXPORT_SIDES, 512, key=Key.INTERP_EXPORT, persist_state="session")
 
 found = derived.interpolation(model, ends, steps)
@@ -66,7 +66,7 @@ def scrubber() -> None:
         active,
         Key.INTERP_SCRUB,
         {"linear": (*codes, "lerp"), "spherical": (*codes, "slerp")},
-        at=st.session_state.get(Key.INTERP_T, 0.5),
+        at=st.session_state.get(Key.INTERP_T, links.default(Key.INTERP_T)),
         on_release=remember_t,
     )
     links.publish()

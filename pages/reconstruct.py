@@ -133,7 +133,9 @@ if not inputs:
 
 means, logvars, labels = derived.encoded_test(active.key, active)
 coords, indices, pca = derived.projection(active.key, active, "pca", len(means))
-k = st.select_slider("IWAE samples k", links.options(Key.RECON_K), 1000, key=Key.RECON_K, persist_state="session")
+k = st.select_slider(
+    "IWAE samples k", links.options(Key.RECON_K), links.default(Key.RECON_K), key=Key.RECON_K, persist_state="session"
+)
 
 for number, (name, data) in enumerate(inputs[:12]):
     try:

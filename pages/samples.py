@@ -18,9 +18,9 @@ model = active.model
 @fragment
 def samples() -> None:
     c1, c2, c3 = st.columns(3)
-    n = c1.slider("Grid side", 3, 12, 7, key=Key.SAMPLES_N, persist_state="session")
-    seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key=Key.SAMPLES_SEED, persist_state="session")
-    temperature = c3.slider("Temperature", 0.1, 2.0, 1.0, 0.05, key=Key.SAMPLES_T, persist_state="session")
+    n = c1.slider("Grid side", *links.bounds(Key.SAMPLES_N), key=Key.SAMPLES_N, persist_state="session")
+    seed = c2.number_input("Seed", *links.bounds(Key.SAMPLES_SEED), key=Key.SAMPLES_SEED, persist_state="session")
+    temperature = c3.slider("Temperature", *links.bounds(Key.SAMPLES_T), key=Key.SAMPLES_T, persist_state="session")
     c1, c2 = st.columns([2, 1])
     show = c1.radio(
         "Show",

@@ -36,7 +36,7 @@ if model.latent_dim > 2:
         points = c2.select_slider(
             "Points (t-SNE takes about a second per 200)",
             links.options(Key.TSNE_POINTS),
-            2000,
+            links.default(Key.TSNE_POINTS),
             key=Key.TSNE_POINTS,
             persist_state="session",
         )

@@ -24,65 +24,56 @@ with st.form("train_form"):
     dataset = c1.selectbox(
         "Dataset",
         links.options(Key.T_DATASET),
-        links.options(Key.T_DATASET).index(MODEL_DEFAULTS.dataset),
+        links.index(Key.T_DATASET),
         key=Key.T_DATASET,
         persist_state="session",
         help="MNIST ships with the app; the others download through torchvision",
     )
-    latent = c2.number_input("Latent size", 1, 64, MODEL_DEFAULTS.latent_dim, key=Key.T_LATENT, persist_state="session")
+    latent = c2.number_input("Latent size", *links.bounds(Key.T_LATENT), key=Key.T_LATENT, persist_state="session")
     likelihood = c3.selectbox(
         "Likelihood",
         links.options(Key.T_LIKELIHOOD),
-        links.options(Key.T_LIKELIHOOD).index(MODEL_DEFAULTS.likelihood),
+        links.index(Key.T_LIKELIHOOD),
         key=Key.T_LIKELIHOOD,
         persist_state="session",
         help="Bernoulli: cross-entropy; Gaussian with fixed σ²=½: sum of squared errors",
     )
     binarize = c4.toggle(
-        "Binarise dynamically", MODEL_DEFAULTS.binarize == "dynamic", key=Key.T_BINARIZE, persist_state="session"
+        "Binarise dynamically", links.default(Key.T_BINARIZE), key=Key.T_BINARIZE, persist_state="session"
     )
     c1, c2, c3, c4 = st.columns(4)
-    beta = c1.number_input(
-        "β (KL weight)", 0.0, 20.0, TRAIN_DEFAULTS.beta, 0.1, key=Key.T_BETA, persist_state="session"
-    )
+    beta = c1.number_input("β (KL weight)", *links.bounds(Key.T_BETA), key=Key.T_BETA, persist_state="session")
     warmup = c2.number_input(
         "KL warm-up (epochs)",
-        0.0,
-        50.0,
-        TRAIN_DEFAULTS.kl_warmup_epochs,
-        0.5,
+        *links.bounds(Key.T_WARMUP),
         key=Key.T_WARMUP,
         persist_state="session",
     )
     epochs = c3.number_input(
         "Epochs",
-        1,
-        200,
-        TRAIN_DEFAULTS.epochs,
+        *links.bounds(Key.T_EPOCHS),
         key=Key.T_EPOCHS,
         persist_state="session",
         help="3 epochs of all of MNIST: about 2 minutes on a 2-core CPU; the grid shows digits within 30 s",
     )
     batch = c4.select_slider(
-        "Batch size", links.options(Key.T_BATCH), TRAIN_DEFAULTS.batch_size, key=Key.T_BATCH, persist_state="session"
+        "Batch size", links.options(Key.T_BATCH), links.default(Key.T_BATCH), key=Key.T_BATCH, persist_state="session"
     )
     c1, c2, c3, _ = st.columns(4)
     lr = c1.number_input(
         "Learning rate",
-        1e-5,
-        1e-1,
-        TRAIN_DEFAULTS.learning_rate,
+        *links.bounds(Key.T_LR),
         format="%.0e",
         key=Key.T_LR,
         persist_state="session",
         help=f"The peak: the rate rises from 0 over {TRAIN_DEFAULTS.lr_warmup_epochs:g} epoch(s), then decays to 0 "
         "along a half cosine",
     )
-    seed = c2.number_input("Seed", 0, 2**31 - 1, TRAIN_DEFAULTS.seed, key=Key.T_SEED, persist_state="session")
+    seed = c2.number_input("Seed", *links.bounds(Key.T_SEED), key=Key.T_SEED, persist_state="session")
     subset = c3.select_slider(
         "Training images",
         links.options(Key.T_SUBSET),
-        "all",
+        links.default(Key.T_SUBSET),
         key=Key.T_SUBSET,
         persist_state="session",
         help="fewer images: a quicker, rougher model for a demo",

@@ -19,8 +19,8 @@ st.caption(
 )
 pair = widgets.pick_two_models(PRESETS, (Key.TRAV_PRESET, Key.TRAV_A, Key.TRAV_B), default="β = 1 vs β = 4")
 c1, c2, c3 = st.columns(3)
-steps = c1.slider("Steps per row", 5, 15, 9, 2, key=Key.TRAV_STEPS, persist_state="session")
-rows = c2.slider("Rows shown (at most)", 1, 32, 10, key=Key.TRAV_ROWS, persist_state="session")
+steps = c1.slider("Steps per row", *links.bounds(Key.TRAV_STEPS), key=Key.TRAV_STEPS, persist_state="session")
+rows = c2.slider("Rows shown (at most)", *links.bounds(Key.TRAV_ROWS), key=Key.TRAV_ROWS, persist_state="session")
 hold = c3.radio(
     "Other dimensions held at",
     links.options(Key.TRAV_HOLD),

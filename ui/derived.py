@@ -18,11 +18,13 @@ from sklearn.neighbors import NearestNeighbors
 
 import vae_core as vc
 from server import served
+from ui import links
 from ui.models import ActiveModel
+from ui.state import Key
 from vae_core import anomaly, latent, nearest, ood, preprocess, sharpness
 
-# The explorer's grid as a page first opens: what the server warms at start-up.
-GRID_SIZE, GRID_EXTENT = 15, 3.0
+# The explorer's grid as a page first opens (its link parameters declare it): what the server warms at start-up.
+GRID_SIZE, GRID_EXTENT = links.default(Key.GRID_N), links.default(Key.GRID_EXTENT)
 
 
 def dataset(name: str, train: bool) -> tuple[torch.Tensor, torch.Tensor]:

@@ -3,7 +3,10 @@
 ``PARAMS`` says, once, which pieces of state each page puts in its URL, under which name, and how
 the text is checked: the navigation script applies a link's parameters before the page draws its
 widgets (``apply``), and writes the view's current state back into the address bar as it changes
-(``publish``). Lessons preset their steps through the same table.
+(``publish``). Lessons preset their steps through the same table. It is also each page's declaration of
+its controls: a number's range, step and default, a choice's options and default; the page builds the
+widget from it (``bounds``, ``options``, ``default``), so no range is written twice
+(tests/test_declared_widgets.py runs every page and compares).
 
 Anything a link says is checked before it is used: an unknown model, a number that is not finite or
 out of range, a digit index past the end, junk: each is ignored with a notice, never a traceback.
@@ -23,10 +26,13 @@ import vae_core as vc
 from ui import models
 from ui.selection import Selection
 from ui.state import Key
+from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS
 from vae_core import anomaly, ood
 
 MAX_PARAMETERS = 40
 Z_LIMIT = 7.0  # the explorer's sliders reach +-7 at the widest grid
+Z_REACH = "the sliders reach one past the grid's edge, at least ±4 (the widest grid: ±7)"
+SEED_MAX = 2**31 - 1
 
 
 class LinkError(ValueError):
@@ -46,6 +52,12 @@ class Param:
     options: tuple[Any, ...] = ()  # for a widget with a few options: all of them, in order
     labels: Mapping[str, str] = field(default_factory=dict)  # option name -> what a person reads, if named
     values: str = ""  # what it takes, in words (lessons/README.md lists it)
+    # The page's control, as declared once (its widget reads these: ``bounds``, ``options``, ``default``):
+    low: float | None = None  # a number's range, for the link and the widget alike
+    high: float | None = None
+    step: float | None = None  # the widget's step, where not Streamlit's
+    default: Any = None  # the control's value before anyone touches it
+    varies: str = ""  # why the widget's range or options differ at run time from these (empty: never)
 
 
 def readable(value: float) -> str:
@@ -78,8 +90,20 @@ def _whole(text: str, low: int, high: int, what: str = "it") -> int:
     return int(value)
 
 
-def number(name: str, key: str, low: float, high: float, integer: bool = False, meaning: str = "") -> Param:
-    """A number from ``low`` to ``high``; ``meaning`` says what it stands for, where its name does not."""
+def number(
+    name: str,
+    key: str,
+    low: float,
+    high: float,
+    *,
+    default: float,
+    integer: bool = False,
+    step: float | None = None,
+    meaning: str = "",
+    varies: str = "",
+) -> Param:
+    """A number from ``low`` to ``high`` that starts at ``default`` (its widget moves by ``step``);
+    ``meaning`` says what it stands for, where its name does not."""
 
     def parse(text: str, _model: vc.VAE) -> tuple[Any, ...]:
         if integer:
@@ -89,13 +113,28 @@ def number(name: str, key: str, low: float, high: float, integer: bool = False, 
             raise LinkError(f"it must be a number from {readable(low)} to {readable(high)}")
         return (value,)
 
+    if not low <= default <= high:
+        raise ValueError(f"{name}: the default {default} is not from {low} to {high}")
     kind = "a whole number" if integer else "a number"
     values = f"{kind} from {readable(low)} to {readable(high)}" + (f": {meaning}" if meaning else "")
-    return Param(name, (key,), parse, lambda v: str(int(v)) if integer else f"{float(v):g}", values=values)
+    typed = int if integer else float  # a widget's numbers are all of one type
+    return Param(
+        name,
+        (key,),
+        parse,
+        lambda v: str(int(v)) if integer else f"{float(v):g}",
+        values=values,
+        low=typed(low),
+        high=typed(high),
+        step=None if step is None else typed(step),
+        default=typed(default),
+        varies=varies,
+    )
 
 
-def choice(name: str, key: str, tokens: Mapping[str, Any]) -> Param:
-    """A widget with a few options, each written in the URL as a short token."""
+def choice(name: str, key: str, tokens: Mapping[str, Any], default: Any = None, varies: str = "") -> Param:
+    """A widget with a few options, each written in the URL as a short token; it starts at ``default``
+    (None: the first option)."""
     back = {value: token for token, value in tokens.items()}
 
     def parse(text: str, _model: vc.VAE) -> tuple[Any, ...]:
@@ -104,14 +143,26 @@ def choice(name: str, key: str, tokens: Mapping[str, Any]) -> Param:
         return (tokens[text],)
 
     values = "one of " + ", ".join(f"`{t}`" for t in tokens)
-    return Param(name, (key,), parse, lambda v: back[v], options=tuple(tokens.values()), values=values)
+    first = next(iter(tokens.values()))
+    if default is not None and default not in back:
+        raise ValueError(f"{name}: the default {default!r} is not one of its options")
+    return Param(
+        name,
+        (key,),
+        parse,
+        lambda v: back[v],
+        options=tuple(tokens.values()),
+        values=values,
+        default=first if default is None else default,
+        varies=varies,
+    )
 
 
-def named(name: str, key: str, labels: Mapping[str, str]) -> Param:
+def named(name: str, key: str, labels: Mapping[str, str], default: str | None = None) -> Param:
     """A widget whose options are names (the URL's tokens too) shown to a person by their labels
     (``label(key)`` is its format_func). Pages branch on the names, so rewording or reordering the
     labels can never swap what a branch does."""
-    return replace(choice(name, key, {token: token for token in labels}), labels=dict(labels))
+    return replace(choice(name, key, {token: token for token in labels}, default), labels=dict(labels))
 
 
 def dimension(name: str, key: str) -> Param:
@@ -209,17 +260,18 @@ def shipped_model(name: str, key: str) -> Param:
     return Param(name, (key,), parse, show, values="a shipped model's name")
 
 
-def flag(name: str, key: str) -> Param:
-    return choice(name, key, {"1": True, "0": False})
+def flag(name: str, key: str, default: bool = False) -> Param:
+    """A toggle: ``1`` on, ``0`` off in the URL."""
+    return choice(name, key, {"1": True, "0": False}, default)
 
 
 PARAMS: dict[str, tuple[Param, ...]] = {
     "explorer.py": (
-        number("z1", Key.Z_X, -Z_LIMIT, Z_LIMIT),
-        number("z2", Key.Z_Y, -Z_LIMIT, Z_LIMIT),
-        number("n", Key.GRID_N, 5, 30, integer=True),
+        number("z1", Key.Z_X, -Z_LIMIT, Z_LIMIT, default=0, varies=Z_REACH),
+        number("z2", Key.Z_Y, -Z_LIMIT, Z_LIMIT, default=0, varies=Z_REACH),
+        number("n", Key.GRID_N, 5, 30, default=15, integer=True),
         choice("spacing", Key.GRID_SPACING, {"even": "linear", "cdf": "normal"}),
-        number("range", Key.GRID_EXTENT, 1, 6),
+        number("range", Key.GRID_EXTENT, 1, 6, default=3, step=0.5),
         dimension("dx", Key.DIM_X),
         dimension("dy", Key.DIM_Y),
         named("hold", Key.HOLD, {"zero": "0", "digit": "an encoded test digit"}),
@@ -231,37 +283,45 @@ PARAMS: dict[str, tuple[Param, ...]] = {
             "pick",
             Key.INTERP_SOURCE,
             {"class": "By class and index", "random": "Random pair", "upload": "Upload two images"},
+            default="class",
         ),
         test_digit("from", Key.INTERP_FROM),
         test_digit("to", Key.INTERP_TO),
         test_indices("pair", Key.INTERP_PAIR, most=2),
-        number("steps", Key.INTERP_STEPS, 3, 20, integer=True),
-        number("t", Key.INTERP_T, 0, 1, meaning="where the scrubber stands, 0 at the first digit, 1 at the second"),
+        number("steps", Key.INTERP_STEPS, 3, 20, default=10, integer=True),
+        number(
+            "t",
+            Key.INTERP_T,
+            0,
+            1,
+            default=0.5,
+            meaning="where the scrubber stands, 0 at the first digit, 1 at the second",
+        ),
     ),
     "scatter.py": (
         named("projection", Key.PROJECTION, {"pca": "PCA", "tsne": "t-SNE"}),
-        choice("points", Key.TSNE_POINTS, {str(n): n for n in (1000, 2000, 3000, 5000, 10000)}),
+        choice("points", Key.TSNE_POINTS, {str(n): n for n in (1000, 2000, 3000, 5000, 10000)}, default=2000),
         flag("grid", Key.GRID_UNDER),
         selection("sel", Key.SCATTER_SELECTION),
         test_index("digit", Key.SCATTER_FIND),
     ),
     "samples.py": (
-        number("n", Key.SAMPLES_N, 3, 12, integer=True),
-        number("seed", Key.SAMPLES_SEED, 0, 2**31 - 1, integer=True),
-        number("t", Key.SAMPLES_T, 0.1, 2.0),
+        number("n", Key.SAMPLES_N, 3, 12, default=7, integer=True),
+        number("seed", Key.SAMPLES_SEED, 0, SEED_MAX, default=0, integer=True),
+        number("t", Key.SAMPLES_T, 0.1, 2.0, default=1.0, step=0.05),
         named(
             "show", Key.SAMPLES_PIXELS, {"mean": "E[x | z], the decoder's mean", "draw": "x ~ p(x | z), sampled pixels"}
         ),
     ),
     "reconstruct.py": (
-        choice("k", Key.RECON_K, {"100": 100, "1000": 1000, "5000": 5000}),
+        choice("k", Key.RECON_K, {"100": 100, "1000": 1000, "5000": 5000}, default=1000),
         choice("input", Key.RECON_INPUT, {"upload": "Upload images", "draw": "Draw a digit"}),
     ),
     "traversals.py": (
         shipped_model("a", Key.TRAV_A),
         shipped_model("b", Key.TRAV_B),
-        number("steps", Key.TRAV_STEPS, 5, 15, integer=True),
-        number("rows", Key.TRAV_ROWS, 1, 32, integer=True),
+        number("steps", Key.TRAV_STEPS, 5, 15, default=9, integer=True, step=2),
+        number("rows", Key.TRAV_ROWS, 1, 32, default=10, integer=True),
         named(
             "hold", Key.TRAV_HOLD, {"centre": "the prior's centre (0 for N(0, I))", "digit": "an encoded test digit"}
         ),
@@ -270,45 +330,78 @@ PARAMS: dict[str, tuple[Param, ...]] = {
     "collapse.py": (
         shipped_model("a", Key.COLLAPSE_A),
         shipped_model("b", Key.COLLAPSE_B),
-        choice("images", Key.COLLAPSE_IMAGES, {str(n): n for n in (5000, 10_000, 20_000)}),
+        choice("images", Key.COLLAPSE_IMAGES, {str(n): n for n in (5000, 10_000, 20_000)}, default=20_000),
     ),
     "compare.py": (
         named("show", Key.COMPARE_VIEW, {"two": "Two models side by side", "classic": "The classic recipe's figures"}),
         shipped_model("a", Key.COMPARE_A),
         shipped_model("b", Key.COMPARE_B),
-        number("seed", Key.COMPARE_SEED, 0, 2**31 - 1, integer=True),
+        number("seed", Key.COMPARE_SEED, 0, SEED_MAX, default=0, integer=True),
     ),
     "anomaly.py": (
         choice("score", Key.ANOMALY_SCORE, {s: s for s in anomaly.SCORES}),
-        choice("set", Key.ANOMALY_SET, {s: s for s in ood.SETS if s not in ood.DATASET_SETS}),  # built offline
-        choice("fpr", Key.ANOMALY_FPR, {f"{r:g}": r for r in (0.01, 0.02, 0.05, 0.1, 0.2)}),
+        choice(
+            "set",
+            Key.ANOMALY_SET,
+            {s: s for s in ood.SETS if s not in ood.DATASET_SETS},  # the sets built offline: any server has them
+            varies="the widget adds the other datasets' test splits this server has downloaded",
+        ),
+        choice("fpr", Key.ANOMALY_FPR, {f"{r:g}": r for r in (0.01, 0.02, 0.05, 0.1, 0.2)}, anomaly.DEFAULT_FPR),
         flag("iwae", Key.ANOMALY_IWAE_TABLE),
     ),
     "train.py": (
-        choice("dataset", Key.T_DATASET, {d: d for d in vc.DATASETS}),
-        number("latent", Key.T_LATENT, 1, 64, integer=True),
-        choice("likelihood", Key.T_LIKELIHOOD, {x: x for x in vc.LIKELIHOODS}),
-        flag("binarize", Key.T_BINARIZE),
-        number("beta", Key.T_BETA, 0, 20),
-        number("warmup", Key.T_WARMUP, 0, 50),
-        number("epochs", Key.T_EPOCHS, 1, 200, integer=True),
-        choice("batch", Key.T_BATCH, {str(b): b for b in (32, 64, 128, 256, 512)}),
-        number("lr", Key.T_LR, 1e-5, 1e-1),
-        number("seed", Key.T_SEED, 0, 2**31 - 1, integer=True),
-        choice("images", Key.T_SUBSET, {str(n): n for n in (1000, 5000, 10000, 30000)} | {"all": "all"}),
+        choice("dataset", Key.T_DATASET, {d: d for d in vc.DATASETS}, MODEL_DEFAULTS.dataset),
+        number("latent", Key.T_LATENT, 1, 64, default=MODEL_DEFAULTS.latent_dim, integer=True),
+        choice("likelihood", Key.T_LIKELIHOOD, {x: x for x in vc.LIKELIHOODS}, MODEL_DEFAULTS.likelihood),
+        flag("binarize", Key.T_BINARIZE, MODEL_DEFAULTS.binarize == "dynamic"),
+        number("beta", Key.T_BETA, 0, 20, default=TRAIN_DEFAULTS.beta, step=0.1),
+        number("warmup", Key.T_WARMUP, 0, 50, default=TRAIN_DEFAULTS.kl_warmup_epochs, step=0.5),
+        number("epochs", Key.T_EPOCHS, 1, 200, default=TRAIN_DEFAULTS.epochs, integer=True),
+        choice("batch", Key.T_BATCH, {str(b): b for b in (32, 64, 128, 256, 512)}, TRAIN_DEFAULTS.batch_size),
+        number("lr", Key.T_LR, 1e-5, 1e-1, default=TRAIN_DEFAULTS.learning_rate),
+        number("seed", Key.T_SEED, 0, SEED_MAX, default=TRAIN_DEFAULTS.seed, integer=True),
+        choice("images", Key.T_SUBSET, {str(n): n for n in (1000, 5000, 10000, 30000)} | {"all": "all"}, "all"),
     ),
 }
+
+
+def declared(key: str) -> Param:
+    """The link parameter that declares the widget under ``key``."""
+    found = [p for params in PARAMS.values() for p in params if p.keys == (key,)]
+    if len(found) != 1:
+        raise KeyError(f"{len(found)} link parameters declare the widget {key!r}, not one")
+    return found[0]
+
+
+def bounds(key: str) -> tuple[float, ...]:
+    """(min, max, default[, step]) of the number widget under ``key``, as its link parameter declares
+    them: ``st.slider(label, *links.bounds(key), key=key)``, and the same for st.number_input."""
+    p = declared(key)
+    if p.low is None or p.high is None:
+        raise KeyError(f"the link parameter {p.name!r} declares no range")
+    return (p.low, p.high, p.default) + (() if p.step is None else (p.step,))
+
+
+def default(key: str) -> Any:
+    """The value the widget under ``key`` starts at, as its link parameter declares it."""
+    return declared(key).default
 
 
 def options(key: str) -> list[Any]:
     """The options of the widget under ``key``, as its link parameter lists them: one source for
     the widget and the URL."""
-    return next(list(p.options) for params in PARAMS.values() for p in params if p.keys == (key,) and p.options)
+    return list(declared(key).options)
+
+
+def index(key: str) -> int:
+    """Where the declared default stands among the options of the widget under ``key`` (a selectbox's
+    or a radio's ``index``)."""
+    return options(key).index(default(key))
 
 
 def label(key: str) -> Callable[[str], str]:
     """The format_func of the named widget under ``key``: an option's name -> its label."""
-    return next(p.labels for params in PARAMS.values() for p in params if p.keys == (key,) and p.labels).__getitem__
+    return declared(key).labels.__getitem__
 
 
 MODEL = "model"
