@@ -1,5 +1,5 @@
-"""The app's navigation and maths in a real browser: every page's deep link on a fresh server, and
-every "maths behind it" panel rendered by KaTeX with nothing left raw."""
+"""The app's navigation and maths in a real browser: every page's deep link on a fresh server, every
+"maths behind it" panel rendered by KaTeX with nothing left raw, and no page wider than a phone."""
 
 from __future__ import annotations
 
@@ -38,9 +38,22 @@ def test_a_deep_link_is_right_as_a_fresh_servers_first_request(browser, screen):
 
 
 @pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
-def test_every_maths_panel_renders(page, screen):
+def test_nothing_overflows_a_phone_screen_and_every_maths_panel_renders(page, screen):
+    """One tab per page, for two checks of what it shows. First, at 390 px (a phone), nothing may make
+    the page scroll sideways: the 420 px manifold once did. Then, at 1400 px, every "maths behind it"
+    panel opened is rendered by KaTeX, with no error and nothing left raw."""
+    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{page.app_url}/{screen.url_path}")
     wait_ready(page, title=screen.heading)
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMain"] img, [data-testid="stMain"] canvas')]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on a {widths[1]} px screen"
+    assert not wide, wide
+
+    page.set_viewport_size({"width": 1400, "height": 1000})
     panels = page.locator('[data-testid="stMain"] [data-testid="stExpander"]')
     assert panels.count() >= 1
     for i in range(panels.count()):
@@ -53,22 +66,6 @@ def test_every_maths_panel_renders(page, screen):
         text = panel.evaluate(TEXT_OUTSIDE_MATHS_JS)
         assert "$" not in text, f"raw maths delimiters left: {text!r}"
         assert "\\" not in text, f"raw TeX left: {text!r}"
-
-
-@pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
-def test_nothing_overflows_a_phone_screen(browser, app_url, screen):
-    """At 390 px (a phone) nothing may make the page scroll sideways: the 420 px manifold once did."""
-    tab = browser.new_page(viewport={"width": 390, "height": 844})
-    tab.goto(f"{app_url}/{screen.url_path}")
-    wait_ready(tab, title=screen.heading)
-    widths = tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    wide = tab.evaluate(
-        """() => [...document.querySelectorAll('[data-testid="stMain"] img, [data-testid="stMain"] canvas')]
-        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.outerHTML.slice(0, 80))"""
-    )
-    tab.close()
-    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on a {widths[1]} px screen"
-    assert not wide, wide
 
 
 def test_an_unknown_address_gives_one_answer_and_links_every_page(page):
