@@ -27,7 +27,8 @@ with st.form("train_form"):
         links.index(Key.T_DATASET),
         key=Key.T_DATASET,
         persist_state="session",
-        help="MNIST ships with the app; the others download through torchvision",
+        help="MNIST ships with the app and sprites are drawn here (shapes with known factors); the others "
+        "download through torchvision",
     )
     latent = c2.number_input("Latent size", *links.bounds(Key.T_LATENT), key=Key.T_LATENT, persist_state="session")
     likelihood = c3.selectbox(
@@ -36,7 +37,8 @@ with st.form("train_form"):
         links.index(Key.T_LIKELIHOOD),
         key=Key.T_LIKELIHOOD,
         persist_state="session",
-        help="Bernoulli: cross-entropy; Gaussian with fixed σ²=½: sum of squared errors",
+        help="Bernoulli: cross-entropy; Gaussian with fixed σ²=½: sum of squared errors; continuous Bernoulli: "
+        "cross-entropy with its normalising constant; discretized logistic: a probability of each of 256 grey levels",
     )
     binarize = c4.toggle(
         "Binarise dynamically", links.default(Key.T_BINARIZE), key=Key.T_BINARIZE, persist_state="session"
@@ -59,7 +61,7 @@ with st.form("train_form"):
     batch = c4.select_slider(
         "Batch size", links.options(Key.T_BATCH), links.default(Key.T_BATCH), key=Key.T_BATCH, persist_state="session"
     )
-    c1, c2, c3, _ = st.columns(4)
+    c1, c2, c3, c4 = st.columns(4)
     lr = c1.number_input(
         "Learning rate",
         *links.bounds(Key.T_LR),
@@ -77,6 +79,22 @@ with st.form("train_form"):
         key=Key.T_SUBSET,
         persist_state="session",
         help="fewer images: a quicker, rougher model for a demo",
+    )
+    tc_weight = c4.number_input(
+        "γ, total-correlation weight",
+        *links.bounds(Key.T_TC_WEIGHT),
+        key=Key.T_TC_WEIGHT,
+        persist_state="session",
+        help="Above 0: the loss adds γ × TC(z), how far the code's dimensions depend on each other (FactorVAE, "
+        "β-TCVAE); 0: the plain VAE",
+    )
+    tc_estimator = c4.radio(
+        "TC estimated by",
+        links.options(Key.T_TC_ESTIMATOR),
+        links.index(Key.T_TC_ESTIMATOR),
+        format_func=links.label(Key.T_TC_ESTIMATOR),
+        key=Key.T_TC_ESTIMATOR,
+        persist_state="session",
     )
     start = st.form_submit_button("Start training", type="primary", disabled=job is not None and job.running)
 
@@ -97,6 +115,8 @@ if start:
             beta=float(beta),
             kl_warmup_epochs=float(warmup),
             seed=int(seed),
+            tc_weight=float(tc_weight),
+            tc_estimator=tc_estimator,
         )
         images = derived.dataset(dataset, True)[0][: None if subset == "all" else int(subset)]
         test_images = derived.dataset(dataset, False)[0]

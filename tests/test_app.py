@@ -237,6 +237,29 @@ def test_the_train_form_starts_from_the_library_defaults_and_keeps_what_it_does_
     assert job.model_config == vc.VAEConfig()
 
 
+def test_the_train_page_trains_a_tc_penalised_model_on_sprites():
+    """The form's γ and estimator reach the run (β-TCVAE here: no discriminator to train, the quicker
+    one), on the sprites data; the run's history splits its KL, and the explorer draws the model."""
+    at = app("train.py")
+    at.selectbox(key=Key.T_DATASET).set_value("sprites")
+    at.select_slider(key=Key.T_SUBSET).set_value(1000)
+    at.number_input(key=Key.T_EPOCHS).set_value(1)
+    at.number_input(key=Key.T_TC_WEIGHT).set_value(5.0)
+    at.radio(key=Key.T_TC_ESTIMATOR).set_value("minibatch")
+    at.button[0].click().run()
+    wait_for(at, lambda at: any("Finished" in s.value for s in at.success), 120, every=0.5)
+    model = at.session_state[Key.TRAINING_JOB].result.model
+    assert (model.config.dataset, model.train_config.tc_weight, model.train_config.tc_estimator) == (
+        "sprites",
+        5.0,
+        "minibatch",
+    )
+    (record,) = model.info.history
+    assert record.total_correlation is not None and record.mutual_information is not None
+    at.switch_page(page_path("explorer.py")).run()
+    assert not at.exception and images_of(at)
+
+
 def test_training_can_be_stopped():
     at = app("train.py")
     at.select_slider(key=Key.T_SUBSET).set_value(5000)

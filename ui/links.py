@@ -361,6 +361,13 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         number("lr", Key.T_LR, 1e-5, 1e-1, default=TRAIN_DEFAULTS.learning_rate),
         number("seed", Key.T_SEED, 0, SEED_MAX, default=TRAIN_DEFAULTS.seed, integer=True),
         choice("images", Key.T_SUBSET, {str(n): n for n in (1000, 5000, 10000, 30000)} | {"all": "all"}, "all"),
+        number("tc", Key.T_TC_WEIGHT, 0, 50, default=TRAIN_DEFAULTS.tc_weight, step=0.5),
+        named(
+            "tc-by",
+            Key.T_TC_ESTIMATOR,
+            {"discriminator": "a discriminator (FactorVAE)", "minibatch": "the batch itself (β-TCVAE)"},
+            TRAIN_DEFAULTS.tc_estimator,
+        ),
     ),
 }
 

@@ -112,6 +112,8 @@ class Key(StrEnum):
     T_LR = "t_lr"
     T_SEED = "t_seed"
     T_SUBSET = "t_subset"
+    T_TC_WEIGHT = "t_tc_weight"
+    T_TC_ESTIMATOR = "t_tc_estimator"
     T_SAVE_NAME = "t_save_name"
     T_TEACHER_KEY = "t_teacher_key"  # the server's VAE_TEACHER_KEY, typed to save for everyone
     T_SAVE = "t_save"
