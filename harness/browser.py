@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Browser, Page, Playwright
 
@@ -50,6 +51,60 @@ class Server:
         return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
 
 
+@dataclass
+class _Starting:
+    """A ``streamlit run`` process started, not yet known to answer."""
+
+    process: subprocess.Popen
+    url: str
+    log_path: Path
+    log: Any
+
+    def wait_healthy(self, timeout: float) -> Server:
+        """Poll the health check until it answers 200 (the only request a server gets before it is used)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return Server(self.url, self.process.pid)
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start: {self.log_path.read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+        self.log_path.unlink(missing_ok=True)
+
+
+def _start(
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    options: dict[str, str] | None = None,
+    script: str = "app.py",
+) -> _Starting:
+    port = port or free_port()
+    flags = {"server.address": "127.0.0.1", "server.port": str(port), "server.headless": "true"}
+    flags |= {"browser.gatherUsageStats": "false"} | (options or {})
+    log_path = ROOT / f".streamlit-{port}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed by stop()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, *(f"--{k}={v}" for k, v in flags.items())],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
+    return _Starting(process, f"http://127.0.0.1:{port}", log_path, log)
+
+
 @contextlib.contextmanager
 def running_server(
     port: int | None = None,
@@ -61,39 +116,11 @@ def running_server(
     """Start ``streamlit run app.py`` (or another ``script``, with the project's .streamlit/config.toml)
     on 127.0.0.1, with extra ``--server.*``-style ``options``, and yield it once it answers its health
     check."""
-    port = port or free_port()
-    flags = {"server.address": "127.0.0.1", "server.port": str(port), "server.headless": "true"}
-    flags |= {"browser.gatherUsageStats": "false"} | (options or {})
-    log = open(ROOT / f".streamlit-{port}.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, *(f"--{k}={v}" for k, v in flags.items())],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})},
-    )
-    url = f"http://127.0.0.1:{port}"
+    starting = _start(port, env, options, script)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {(ROOT / f'.streamlit-{port}.log').read_text()[-2000:]}")
-            time.sleep(0.05)
-        yield Server(url, process.pid)
+        yield starting.wait_healthy(timeout)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        (ROOT / f".streamlit-{port}.log").unlink(missing_ok=True)
+        starting.stop()
 
 
 @contextlib.contextmanager
@@ -101,6 +128,50 @@ def running_app(port: int | None = None, timeout: float = 90.0, env: dict[str, s
     """Start ``streamlit run app.py`` on 127.0.0.1 and yield its URL once it answers its health check."""
     with running_server(port, timeout, env) as server:
         yield server.url
+
+
+class FreshApps:
+    """Up to ``count`` fresh ``streamlit run app.py`` servers, each started ``ahead`` servers before it
+    is wanted, so that the next ones boot while a test uses the current one (on two cores a server's
+    start and a browser's first page overlap). Until ``take()`` hands a server out it has had no
+    request at all, not even its health check."""
+
+    def __init__(self, count: int, ahead: int = 2, timeout: float = 90.0) -> None:
+        self.left, self.ahead, self.timeout = count, ahead, timeout
+        self.queue: list[_Starting] = []
+
+    def _fill(self, n: int) -> None:
+        while self.left > 0 and len(self.queue) < n:
+            self.queue.append(_start())
+            self.left -= 1
+
+    @contextlib.contextmanager
+    def take(self) -> Iterator[str]:
+        """The oldest started server's URL once it answers its health check; stopped afterwards."""
+        self._fill(1)
+        if not self.queue:
+            raise RuntimeError("every fresh server has been taken")
+        starting = self.queue.pop(0)
+        self._fill(self.ahead)  # these boot while this one is used
+        try:
+            yield starting.wait_healthy(self.timeout).url
+        finally:
+            starting.stop()
+
+    def close(self) -> None:
+        """Stop the servers started and never taken."""
+        while self.queue:
+            self.queue.pop().stop()
+
+
+@contextlib.contextmanager
+def fresh_apps(count: int, ahead: int = 2, timeout: float = 90.0) -> Iterator[FreshApps]:
+    """A FreshApps of ``count`` servers, the unused ones stopped on leaving."""
+    apps = FreshApps(count, ahead, timeout)
+    try:
+        yield apps
+    finally:
+        apps.close()
 
 
 def require_chromium() -> None:

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from harness.browser import require_chromium, running_app, wait_ready
+from harness.browser import FreshApps, require_chromium, wait_ready
+from harness.browser import fresh_apps as fresh_apps_of
 from ui import registry
 
 pytestmark = pytest.mark.browser
@@ -21,12 +24,26 @@ TEXT_OUTSIDE_MATHS_JS = """(panel) => {
 }"""
 
 
+@pytest.fixture(scope="module")
+def fresh_apps(request) -> Iterator[FreshApps]:
+    """As many fresh servers as this run has deep-link tests, each started while the test before it runs
+    (12 one after another took 123 s of a 2-core machine's time)."""
+    wanted = sum(
+        1
+        for item in request.session.items
+        if getattr(item, "module", None) is request.module
+        and getattr(item, "originalname", "") == test_a_deep_link_is_right_as_a_fresh_servers_first_request.__name__
+    )
+    with fresh_apps_of(max(wanted, 1), ahead=1) as apps:
+        yield apps
+
+
 @pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
-def test_a_deep_link_is_right_as_a_fresh_servers_first_request(browser, screen):
+def test_a_deep_link_is_right_as_a_fresh_servers_first_request(browser, fresh_apps, screen):
     """Streamlit runs a folder named pages/ beside the main script as a file-name app until
     st.navigation has run once; with the navigation script in ui/, the first request to any
     page's URL shows that page under the app's own navigation."""
-    with running_app() as url:
+    with fresh_apps.take() as url:
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
         tab.goto(f"{url}/{screen.url_path}")
         wait_ready(tab, title=screen.heading)
