@@ -94,6 +94,8 @@ def test_a_tc_penalised_run_trains_and_its_history_splits_the_kl(estimator):
     (record,) = result.history
     assert all(v is not None and math.isfinite(v) for v in (record.mutual_information, record.total_correlation))
     assert record.dimensionwise_kl is not None and record.loss > 0
+    # the recorded loss is the bound's (reconstruction + KL), so its parts add up; the penalty is not in it
+    assert record.loss == pytest.approx(record.reconstruction + record.kl, abs=2e-3)
     with pytest.raises(ValueError, match="tc_weight must not be negative"):
         TrainConfig(tc_weight=-1.0)
     with pytest.raises(ValueError, match="unknown tc_estimator 'critic'"):

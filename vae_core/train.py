@@ -153,14 +153,15 @@ def train(
             weight = kl_weight(tally.step, run.steps_per_epoch, train_config)
             with run.mixed_precision:
                 terms = run.objective(x, eps)
-                loss = terms.loss(weight) + run.penalty(terms)  # −ELBO, KL weighted (+ γ·TC: FactorVAE, β-TCVAE)
+                bound = terms.loss(weight)  # −ELBO with the KL weighted, nats per image
+                loss = bound + run.penalty(terms)  # + γ·TC(z) for FactorVAE and β-TCVAE
             guard.check_loss(loss)
             run.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             run.optimizer.step()
             run.schedule.step()
             run.penalty.update(terms)  # FactorVAE: one step of its discriminator; nothing otherwise
-            tally.add(loss, terms, x.shape[0])
+            tally.add(bound, terms, x.shape[0])  # the history keeps the bound's parts, not the penalty
             guard.check_weights()
             if on_progress is not None:
                 on_progress(tally.progress(terms, weight))
