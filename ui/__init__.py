@@ -15,3 +15,12 @@ server does besides drawing (files by URL, training admission and threads, house
 - ``training``: the Train page's form defaults.
 - ``warmup``: what the default first page shows, computed at server start.
 """
+
+import logging
+
+import streamlit.runtime.caching.cache_data_api
+
+# Imported outside a running server (`python -m ui.lessons check`, harness/), every st.cache_data
+# function warns that no runtime is found: expected there, and 21 lines of noise before a teacher's
+# report. Inside the server the warning cannot occur, so nothing is hidden there.
+logging.getLogger(streamlit.runtime.caching.cache_data_api.__name__).setLevel(logging.ERROR)
