@@ -4,10 +4,13 @@
 // its bottom or top; Space does what Page Down does. Right and Left always change the step. B or "."
 // (a clicker's blank button) blanks the screen and brings it back; while it is blank, the moving
 // keys only bring it back, so the room never misses a step. Every step opens at its top.
-// Keys meant for a control (a focused slider, an input) are left to it. One listener per page,
-// replaced whenever the component renders again.
+// Keys meant for a control (a focused slider, an input) are left to it. Once a key has asked for
+// another step, the moving keys wait until it is shown (at most STEP_WAIT_MS): a presenter who
+// presses again because the server is slow must not skip a step. One listener per page, replaced
+// whenever the component renders again.
 const SCROLLER = '[data-testid="stMain"]'; // Streamlit scrolls its main column, not the window
 const BLANK_ID = 'vae-blank-screen';
+const STEP_WAIT_MS = 3000;
 
 export default function(component) {
   const { setTriggerValue, data } = component;
@@ -18,7 +21,15 @@ export default function(component) {
     const main = scroller();
     if (main) main.scrollTop = 0;
   }
-  const step = (direction) => setTriggerValue('step', direction);
+  const step = (direction) => {
+    window.__vaeStepAsked = { from: window.__vaeStepShown, at: Date.now() };
+    setTriggerValue('step', direction);
+  };
+  // A step was asked for and the one shown is still the one it was asked from.
+  const waiting = () => {
+    const asked = window.__vaeStepAsked;
+    return Boolean(asked) && asked.from === window.__vaeStepShown && Date.now() - asked.at < STEP_WAIT_MS;
+  };
   // One screenful down (+1) or up (-1) if there is more that way; false at the bottom or top.
   const scrolled = (direction) => {
     const main = scroller();
@@ -48,6 +59,7 @@ export default function(component) {
     if (blank()) { event.preventDefault(); blank().remove(); return; }
     if (key === 'Escape') return;
     event.preventDefault();
+    if (waiting()) return;
     if (key === 'ArrowRight') step('next');
     else if (key === 'ArrowLeft') step('back');
     else if (key === 'PageDown' || key === ' ') { if (!scrolled(+1)) step('next'); }
