@@ -130,6 +130,20 @@ class TotalCorrelationPenalty:
         return float(self._estimate)
 
 
+def mixture_log_densities(z: Tensor, mean: Tensor, logvar: Tensor, log_normaliser: float) -> tuple[Tensor, Tensor]:
+    """For each code z_i (rows of z, N x D): log sum_m q(z_i | x_m) and, per dimension, log sum_m q(z_i,d | x_m),
+    each minus ``log_normaliser`` (log N for the M = N codes' own mixture, log(N M) for minibatch-weighted
+    sampling). The M x N x D log-densities are made 256 rows at a time to bound memory."""
+    log_qz = z.new_empty(z.shape[0])
+    log_qz_dims = torch.empty_like(z)
+    for start in range(0, z.shape[0], 256):
+        rows = z[start : start + 256, None, :]
+        per_dim = -0.5 * (math.log(2 * math.pi) + logvar + (rows - mean).pow(2) / logvar.exp())
+        log_qz[start : start + 256] = torch.logsumexp(per_dim.sum(-1), 1) - log_normaliser
+        log_qz_dims[start : start + 256] = torch.logsumexp(per_dim, 1) - log_normaliser
+    return log_qz, log_qz_dims
+
+
 class MinibatchTotalCorrelation:
     """β-TCVAE (Chen et al. 2018): γ TC(z) with TC estimated on the batch itself by minibatch-weighted
     sampling (their section 3.1), no second network. With M codes of a batch from a data set of N,
@@ -148,11 +162,8 @@ class MinibatchTotalCorrelation:
         self._estimate: Tensor | None = None
 
     def __call__(self, terms: ELBOTerms) -> Tensor:
-        z, mean, logvar = terms.z.float()[:, None, :], terms.mean.float()[None], terms.logvar.float()[None]
-        per_dim = -0.5 * (math.log(2 * math.pi) + logvar + (z - mean).pow(2) / logvar.exp())  # M x M x D
-        log_nm = math.log(self.dataset_size * z.shape[0])
-        log_qz = torch.logsumexp(per_dim.sum(-1), 1) - log_nm
-        log_qz_dims = torch.logsumexp(per_dim, 1) - log_nm
+        z, mean, logvar = terms.z.float(), terms.mean.float(), terms.logvar.float()
+        log_qz, log_qz_dims = mixture_log_densities(z, mean, logvar, math.log(self.dataset_size * z.shape[0]))
         estimate = (log_qz - log_qz_dims.sum(1)).mean()
         self._estimate = estimate.detach()
         return self.weight * estimate
@@ -190,16 +201,8 @@ def kl_decomposition(mean: Tensor, logvar: Tensor, z: Tensor, prior: Prior) -> t
     minibatch-weighted sampling with the batch as the whole data set). The dimension-wise KL is None for
     a prior that does not factorise (``Prior.log_prob_per_dimension``). O(N^2 D): a few thousand images."""
     n = z.shape[0]
-    log_n = math.log(n)
-    # log q(z_n | x_m) per dimension: N x N x D, in chunks of rows to bound memory.
-    log_qz = torch.empty(n, dtype=torch.float64)
-    log_qz_dims = torch.empty(n, z.shape[1], dtype=torch.float64)
     z64, mean64, logvar64 = z.double(), mean.double(), logvar.double()
-    for start in range(0, n, 256):
-        rows = z64[start : start + 256, None, :]
-        per_dim = -0.5 * (math.log(2 * math.pi) + logvar64 + (rows - mean64).pow(2) / logvar64.exp())
-        log_qz[start : start + 256] = torch.logsumexp(per_dim.sum(-1), 1) - log_n
-        log_qz_dims[start : start + 256] = torch.logsumexp(per_dim, 1) - log_n
+    log_qz, log_qz_dims = mixture_log_densities(z64, mean64, logvar64, math.log(n))
     log_qz_given_x = normal_log_prob(z64, mean64, logvar64)
     information = float((log_qz_given_x - log_qz).mean())
     total_correlation = float((log_qz - log_qz_dims.sum(1)).mean())
