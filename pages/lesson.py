@@ -74,7 +74,12 @@ with st.container(key=NAV):  # one row, even on a phone (ui/style.css)
     if presenting:
         with leave:
             widgets.leave_presentation()
-widgets.step_keys(lambda direction: go(lesson, step + direction), shown=f"{lesson.name}:{step}")
+widgets.step_keys(
+    lambda direction: go(lesson, step + direction),
+    shown=f"{lesson.name}:{step}",
+    first=step == 0,
+    last=step == len(lesson.steps) - 1,
+)
 for notice in st.session_state.get(Key.LESSON_OPENED_NOTICES, []):
     st.warning(notice)
 for notice in st.session_state.get(Key.LESSON_NOTICES, []):

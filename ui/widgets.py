@@ -197,18 +197,20 @@ def copy_link() -> None:
     _copy_link(key=Key.COPY_LINK)
 
 
-def step_keys(on_key: Callable[[int], None], shown: str) -> None:
+def step_keys(on_key: Callable[[int], None], shown: str, *, first: bool, last: bool) -> None:
     """Listen for the keys a presentation clicker sends: Right / Left change the step; Page Down /
     Page Up (and Space) scroll the step first and change it only at its bottom / top; B or "."
     blanks the screen. ``on_key(direction)`` is called with +1 or -1, as a callback: before the app
-    reruns. ``shown`` names the step on screen: when it changes, the page scrolls back to its top."""
+    reruns. ``shown`` names the step on screen: when it changes, the page scrolls back to its top.
+    ``first`` / ``last`` say it is the first / last step: a key asking past either end asks nothing,
+    so it never holds up the next key (the browser waits for an asked step before asking again)."""
 
     def pressed() -> None:
         step = _component_value(Key.STEP_KEYS, "step")
         if step in ("next", "back"):
             on_key(1 if step == "next" else -1)
 
-    _step_keys(key=Key.STEP_KEYS, data={"step": shown}, on_step_change=pressed)
+    _step_keys(key=Key.STEP_KEYS, data={"step": shown, "first": first, "last": last}, on_step_change=pressed)
 
 
 def _component_value(key: str, name: str) -> Any:

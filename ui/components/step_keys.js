@@ -6,7 +6,8 @@
 // keys only bring it back, so the room never misses a step. Every step opens at its top.
 // Keys meant for a control (a focused slider, an input) are left to it. Once a key has asked for
 // another step, the moving keys wait until it is shown (at most STEP_WAIT_MS): a presenter who
-// presses again because the server is slow must not skip a step. One listener per page, replaced
+// presses again because the server is slow must not skip a step; a key past the first or last step
+// asks nothing (there is nothing to wait for). One listener per page, replaced
 // whenever the component renders again.
 const SCROLLER = '[data-testid="stMain"]'; // Streamlit scrolls its main column, not the window
 const BLANK_ID = 'vae-blank-screen';
@@ -22,6 +23,7 @@ export default function(component) {
     if (main) main.scrollTop = 0;
   }
   const step = (direction) => {
+    if ((direction === 'next' && data && data.last) || (direction === 'back' && data && data.first)) return;
     window.__vaeStepAsked = { from: window.__vaeStepShown, at: Date.now() };
     setTriggerValue('step', direction);
   };
