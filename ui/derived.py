@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import streamlit as st
 import torch
-from sklearn.neighbors import NearestNeighbors
 
 import vae_core as vc
 from server import served
@@ -310,6 +309,8 @@ def test_sharpness(dataset_name: str) -> sharpness.Sharpness:
 def class_neighbours(key: str, _active: ActiveModel) -> float:
     """The share of test codes whose 5 nearest other codes mostly (3 or more) share their label: how
     much the encoder's means group by class, though it never saw a label."""
+    from sklearn.neighbors import NearestNeighbors  # here: importing scikit-learn costs the server's start ~2 s
+
     means, _, labels = encoded_test(key, _active)
     neighbours = NearestNeighbors(n_neighbors=6).fit(means).kneighbors(means, return_distance=False)[:, 1:]
     return float(((labels[neighbours] == labels[:, None]).sum(1) >= 3).mean())

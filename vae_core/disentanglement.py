@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
-from sklearn.metrics import mutual_info_score
 
 from .randomness import RandomState, generator_for
 
@@ -92,13 +91,22 @@ def mutual_information_matrix(codes: ArrayLike, factors: ArrayLike, bins: int = 
     cell per factor's column, in a row of its own."""
     z, v = _codes_and_factors(codes, factors)
     binned = discretise(z, bins)
-    return np.array([[mutual_info_score(v[:, k], binned[:, j]) for k in range(v.shape[1])] for j in range(z.shape[1])])
+    return np.array([[_mutual_info(v[:, k], binned[:, j]) for k in range(v.shape[1])] for j in range(z.shape[1])])
+
+
+def _mutual_info(a: np.ndarray, b: np.ndarray) -> float:
+    """The plug-in mutual information of two discrete variables, in nats (scikit-learn's). Imported here,
+    not at the top: importing scikit-learn adds about 2 s to every ``import vae_core`` (each CLI run, each
+    torchrun process), and only the metrics need it."""
+    from sklearn.metrics import mutual_info_score
+
+    return float(mutual_info_score(a, b))
 
 
 def factor_entropies(factors: ArrayLike) -> np.ndarray:
     """H(v_k) in nats for each factor, from the values' frequencies (I(v; v) = H(v))."""
     v = np.asarray(factors)
-    return np.array([mutual_info_score(v[:, k], v[:, k]) for k in range(v.shape[1])])
+    return np.array([_mutual_info(v[:, k], v[:, k]) for k in range(v.shape[1])])
 
 
 def mutual_information_gap(codes: ArrayLike, factors: ArrayLike, bins: int = MIG_BINS) -> MIG:
