@@ -13,7 +13,7 @@ ruff format --check .
 stage() {
     local name=$1 began=$SECONDS status=0
     shift
-    python -m pytest -q "$@" || status=$?
+    python -m pytest -q --durations=30 "$@" || status=$?
     echo "stage '$name': $((SECONDS - began)) s, pytest exit status $status"
     [ "$status" -eq 0 ] || [ "$status" -eq 5 ]  # 5: no test selected by the arguments
 }
