@@ -6,6 +6,8 @@ import sys
 import numpy as np
 from PIL import Image
 
+import vae_core as vc
+from tests.support.files import SHIPPED_2D
 from vae_core import load_checkpoint
 
 
@@ -17,7 +19,7 @@ def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
 
 def test_help_explains_every_command():
     out = run("--help").stdout
-    for command in ("train", "evaluate", "sample", "manifold", "anomaly"):
+    for command in ("train", "evaluate", "sample", "manifold", "anomaly", "disentanglement"):
         assert command in out
     assert "--latent-dim" in run("train", "--help").stdout
 
@@ -127,3 +129,22 @@ def test_anomaly_refuses_unknown_and_missing_sets(tmp_path):
     assert "invalid choice: 'cats'" in unknown.stderr and "rotated-90" in unknown.stderr
     missing = run("anomaly", str(ckpt), "--ood", "kmnist", "--data-root", str(tmp_path), "--images", "5", ok=False)
     assert missing.stderr.startswith("error:") and "kmnist" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_disentanglement_scores_each_checkpoint_as_the_library_does_and_refuses_data_without_factors(tmp_path):
+    ckpt = tmp_path / "tiny-sprites.safetensors"
+    tiny = ["--dataset", "sprites", "--latent-dim", "3", "--epochs", "1", "--train-images", "300"]
+    run("train", *tiny, "--hidden", "16", "--conv-channels", "4", "8", "--out", str(ckpt))
+    header, rule, row = run("disentanglement", str(ckpt)).stdout.splitlines()
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    assert columns[:3] == ["checkpoint", "MIG", "gap shape"] and rule.count("|---") == len(columns)
+    cells = dict(zip(columns, (c.strip() for c in row.strip("|").split("|")), strict=True))
+    model = load_checkpoint(ckpt)
+    images, factors, _ = vc.load_dataset_with_factors("sprites")
+    means, _ = vc.encode_dataset(model, images)
+    assert cells["checkpoint"] == "tiny-sprites"
+    assert cells["MIG"] == f"{vc.mutual_information_gap(means, factors).score:.3f}"
+    assert cells["FactorVAE metric"] == f"{vc.factor_vae_metric(means, factors, random_state=0).eval_accuracy:.3f}"
+    assert cells["TC"] == f"{model.info.history[-1].total_correlation:.2f}"  # the last epoch's KL split
+    refused = run("disentanglement", str(ckpt), str(SHIPPED_2D), ok=False)
+    assert "mnist has no known generative factors" in refused.stderr and "Traceback" not in refused.stderr
