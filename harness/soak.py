@@ -163,14 +163,18 @@ def latest(probe: Path) -> dict:
 def settle(url: str, probe: Path, reconnect_window: float, housekeeping: float, timeout: float = 120.0) -> dict:
     """Once every visitor has gone: wait out the reconnect window, send a passer-by (see above), then
     wait until no session, training job or session of the past is alive but the passer-by's own (the
-    last one Streamlit keeps), and memory has been given back; returns the probe's record then, or
-    the last one at the timeout."""
+    last one Streamlit keeps) and the server's housekeeping has cleared the files of every session
+    Streamlit has dropped (until then a dropped session's state, a trained model with it, is still
+    reachable: server/housekeeping.py collects it right after), and memory has been given back;
+    returns the probe's record then, or the last one at the timeout."""
     time.sleep(reconnect_window + 1)
     asyncio.run(passer_by(url))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         record = latest(probe)
-        if record.get("sessions_active") == 0 and record.get("AppSession", 99) <= 1 and not record.get("TrainingJob"):
+        alive = record.get("sessions_active") != 0 or record.get("AppSession", 99) > 1 or record.get("TrainingJob")
+        files_left = record.get("sessions_gone_with_media") or record.get("sessions_gone_with_uploads")
+        if record and not alive and not files_left:
             break
         time.sleep(1.0)
     time.sleep(3 * housekeeping)  # a few of the server's housekeeping passes: collect, give memory back

@@ -48,7 +48,9 @@ def test_memory_returns_to_its_level_once_visitors_have_gone(tmp_path):
     print(f"\nafter the first round: {base}\nat the end: {end}\nRSS during the second: {more.samples}")
     assert not first.errors and not more.errors, first.errors + more.errors
     assert first.uploads == 1 and first.trainings == 1
-    assert more.visitors >= 6 and more.uploads >= 1 and more.trainings >= 1
+    # Visitors came and went (a seat visited again) with an upload and a training among them. How many fit
+    # in the time depends on the machine: a visit that trains took over a minute on a CI run, so 6 failed.
+    assert more.visitors > 3 and more.uploads >= 1 and more.trainings >= 1
     # Exact: every visitor's session, training and models are gone, and so are their files. (Streamlit
     # keeps the last session to close until another one closes: the passer-by's, an explorer's.)
     assert end["sessions_active"] == 0 and end["AppSession"] <= 1 and end["TrainingJob"] == 0, end
