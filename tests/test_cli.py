@@ -148,3 +148,16 @@ def test_disentanglement_scores_each_checkpoint_as_the_library_does_and_refuses_
     assert cells["TC"] == f"{model.info.history[-1].total_correlation:.2f}"  # the last epoch's KL split
     refused = run("disentanglement", str(ckpt), str(SHIPPED_2D), ok=False)
     assert "mnist has no known generative factors" in refused.stderr and "Traceback" not in refused.stderr
+    # --spread: files of one name in two folders are two seeds of one recipe, one row of mean (lowest-highest)
+    other = tmp_path / "seed1" / "tiny-sprites.safetensors"
+    other.parent.mkdir()
+    run("train", *tiny, "--hidden", "16", "--conv-channels", "4", "8", "--seed", "1", "--out", str(other))
+    migs = sorted(
+        float(line.split("|")[2]) for line in run("disentanglement", str(ckpt), str(other)).stdout.splitlines()[2:]
+    )
+    header, _, spread = run("disentanglement", str(ckpt), str(other), "--spread").stdout.splitlines()
+    cells = dict(zip(header.strip("|").split("|"), spread.strip("|").split("|"), strict=True))
+    cells = {k.strip(): v.strip() for k, v in cells.items()}
+    assert cells["recipe"] == "`tiny-sprites`" and cells["seeds"] == "0, 1"
+    mean, low, high = (float(v) for v in cells["MIG"].replace("(", " ").replace("–", " ").rstrip(")").split())
+    assert (low, high) == (migs[0], migs[1]) and abs(mean - sum(migs) / 2) <= 0.0011  # each row rounds to 3 places

@@ -146,3 +146,23 @@ def test_bins_are_equal_width_between_each_dimensions_extremes():
 def test_bad_input_is_a_clear_error(codes, factors, message):
     with pytest.raises(ValueError, match=message):
         vc.mutual_information_gap(codes, factors)
+
+
+def test_each_dimension_is_labelled_by_the_factor_it_holds_or_as_mixed_or_inactive(factors, standardised):
+    names = vc.load_dataset_with_factors("sprites")[2]
+    noise = np.random.default_rng(2).normal(size=(len(factors), 1))
+    code = np.concatenate([xy_mixed(standardised), noise], axis=1)  # x and y turned 45°, then a dimension of noise
+    roles = disentanglement.dimension_roles(vc.mutual_information_gap(code, factors), names)
+    assert roles == ["shape", "scale", "orientation", "mixed", "mixed", "inactive"]
+    assert disentanglement.dimension_roles(vc.mutual_information_gap(factors, factors), names) == list(names)
+
+
+def test_the_pad_takes_two_different_dimensions_even_where_one_holds_both_factors(factors, standardised):
+    names = vc.load_dataset_with_factors("sprites")[2]
+    mig = vc.mutual_information_gap(standardised, factors)
+    score = vc.Disentanglement(names, mig, vc.factor_vae_metric(standardised, factors), tuple(names))
+    assert score.pad_dimensions(("x", "y")) == (3, 4) and score.pad_dimensions(("y", "shape")) == (4, 0)
+    mixed = xy_mixed(standardised)  # dimensions 3 and 4 each hold x and y half and half
+    entangled = vc.Disentanglement(names, vc.mutual_information_gap(mixed, factors), score.factor_vae, tuple(names))
+    first, second = entangled.pad_dimensions(("x", "y"))
+    assert {first, second} == {3, 4}

@@ -35,11 +35,20 @@ from .data import (
     DatasetUnavailable,
     data_root,
     dataset_names,
+    has_known_factors,
     load_dataset,
     load_dataset_with_factors,
     to_float,
 )
-from .disentanglement import MIG, FactorVAEScore, factor_vae_metric, mutual_information_gap, mutual_information_matrix
+from .disentanglement import (
+    MIG,
+    Disentanglement,
+    FactorVAEScore,
+    factor_vae_metric,
+    mutual_information_gap,
+    mutual_information_matrix,
+    score_disentanglement,
+)
 from .evaluate import Evaluation, elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
 from .export import decoder_bytes, decoder_from_bytes
 from .images import to_uint8
@@ -85,6 +94,7 @@ __all__ = [
     "CheckpointError",
     "DatasetUnavailable",
     "DimensionUsage",
+    "Disentanglement",
     "ELBOTerms",
     "EpochRecord",
     "Evaluation",
@@ -121,6 +131,7 @@ __all__ = [
     "factor_vae_metric",
     "grid_axis",
     "grid_points",
+    "has_known_factors",
     "init_distributed",
     "initial_model",
     "iwae_log_likelihood",
@@ -142,6 +153,7 @@ __all__ = [
     "register_prior",
     "sample_prior",
     "save_checkpoint",
+    "score_disentanglement",
     "slerp",
     "tile",
     "to_float",

@@ -20,10 +20,10 @@ from . import anomaly, catalogue, ood
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig, VAEConfig, field_choices
 from .data import DatasetUnavailable, load_dataset, load_dataset_with_factors
-from .disentanglement import factor_vae_metric, mutual_information_gap
+from .disentanglement import Disentanglement, score_disentanglement
 from .evaluate import Evaluation, evaluate
 from .images import to_uint8
-from .inference import decode_grid, encode_dataset, sample_prior, tile
+from .inference import decode_grid, sample_prior, tile
 from .likelihoods import LIKELIHOODS
 from .model import VAE
 from .priors import PRIORS
@@ -210,6 +210,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     d.add_argument("checkpoints", nargs="+", metavar="CHECKPOINT")
     d.add_argument("--seed", type=int, default=0, help="the FactorVAE metric's votes (random_state)")
+    d.add_argument(
+        "--spread",
+        action="store_true",
+        help="one row per file name, each figure's mean and range over the files of that name (seeds of one "
+        "recipe, in different folders)",
+    )
     d.set_defaults(run=_disentanglement)
 
     c = sub.add_parser(
@@ -225,28 +231,66 @@ def _parser() -> argparse.ArgumentParser:
 
 def _disentanglement(args: argparse.Namespace) -> int:
     models = {path: load_checkpoint(path) for path in args.checkpoints}  # every file checked before the work
-    datasets = {model.config.dataset for model in models.values()}
-    factors_of = {name: load_dataset_with_factors(name) for name in datasets}  # ValueError: no known factors
-    names = factors_of[next(iter(datasets))][2]
+    for name in {model.config.dataset for model in models.values()}:
+        load_dataset_with_factors(name)  # ValueError (a message) for a dataset without known factors
+    scores = {path: score_disentanglement(model, random_state=args.seed) for path, model in models.items()}
+    if args.spread:
+        print(_spread_table(models, scores), end="")
+        return 0
+    names = next(iter(scores.values())).factor_names
     print(
         "| checkpoint | MIG | " + " | ".join(f"gap {n}" for n in names) + " | FactorVAE metric | test -ELBO "
         "| I(x;z) | TC | dim-wise KL |"
     )
     print("|---" * (len(names) + 7) + "|")
     for path, model in models.items():
-        images, factors, _ = factors_of[model.config.dataset]
-        means, _ = encode_dataset(model, images)
-        mig = mutual_information_gap(means, factors)
-        score = factor_vae_metric(means, factors, random_state=args.seed)
-        test, last = model.info.test, (model.info.history or [None])[-1]
-        split = [getattr(last, name, None) for name in ("mutual_information", "total_correlation", "dimensionwise_kl")]
-        cells = [f"{mig.score:.3f}", *(f"{gap:.2f}" for gap in mig.per_factor), f"{score.eval_accuracy:.3f}"]
-        cells += [
-            "-" if test is None else f"{test.negative_elbo:.1f}",
-            *("-" if v is None else f"{v:.2f}" for v in split),
-        ]
+        score, test = scores[path], model.info.test
+        split = _kl_split(model)
+        cells = [f"{score.mig.score:.3f}", *(f"{gap:.2f}" for gap in score.mig.per_factor)]
+        cells += [f"{score.factor_vae.eval_accuracy:.3f}", "-" if test is None else f"{test.negative_elbo:.1f}"]
+        cells += ["-" if v is None else f"{v:.2f}" for v in split]
         print(f"| {Path(path).stem} | " + " | ".join(cells) + " |")
     return 0
+
+
+def _kl_split(model: VAE) -> list[float | None]:
+    """The last epoch's KL split: index-code mutual information, total correlation, dimension-wise KL."""
+    last = model.info.last_epoch
+    return [getattr(last, name, None) for name in ("mutual_information", "total_correlation", "dimensionwise_kl")]
+
+
+def _spread_table(models: dict[str, VAE], scores: dict[str, Disentanglement]) -> str:
+    """One row per file name: files of the same name in different folders are seeds of one recipe.
+    Each figure as its mean over the seeds and, in brackets, the lowest and highest."""
+
+    def spread(values: list[float], digits: int) -> str:
+        if len(values) == 1:
+            return f"{values[0]:.{digits}f}"
+        return f"{sum(values) / len(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+    groups: dict[str, list[str]] = {}
+    for path in models:
+        groups.setdefault(Path(path).stem, []).append(path)
+    lines = [
+        "| recipe | seeds | MIG | FactorVAE metric | test −ELBO | TC (nats) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, paths in groups.items():
+        seeds = sorted(models[p].train_config.seed for p in paths)
+        tests = [models[p].info.test for p in paths]
+        elbo = spread([t.negative_elbo for t in tests], 1) if all(t is not None for t in tests) else "-"
+        tcs = [_kl_split(models[p])[1] for p in paths]
+        tc = spread([v for v in tcs if v is not None], 2) if all(v is not None for v in tcs) else "-"
+        cells = [
+            f"`{name}`",
+            ", ".join(map(str, seeds)),
+            spread([scores[p].mig.score for p in paths], 3),
+            spread([scores[p].factor_vae.eval_accuracy for p in paths], 3),
+            elbo,
+            tc,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _models(args: argparse.Namespace) -> int:

@@ -111,6 +111,12 @@ def load_dataset_with_factors(name: str, train: bool | None = None) -> tuple[Ten
     return source.with_factors(train)
 
 
+def has_known_factors(name: str) -> bool:
+    """Whether ``load_dataset_with_factors(name)`` gives the factors that made the images (sprites)."""
+    source = DATASET_SOURCES.get(name.lower())
+    return source is not None and source.with_factors is not None
+
+
 def _source(name: str) -> DatasetSource:
     source = DATASET_SOURCES.get(name.lower())
     if source is None:

@@ -26,18 +26,30 @@ dimension per factor scores 1; a code that ignores the factors scores chance, 1/
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
+from .data import load_dataset_with_factors
+from .inference import encode_dataset
 from .randomness import RandomState, generator_for
+
+if TYPE_CHECKING:
+    from .model import VAE
 
 MIG_BINS = 20  # equal-width bins per latent dimension (disentanglement_lib's histogram_discretizer)
 VOTE_BATCH = 64  # L, the codes per vote (disentanglement_lib's factor_vae_score.batch_size)
 TRAIN_VOTES = 10_000  # votes that fit the majority-vote classifier (factor_vae_score.num_train)
 EVAL_VOTES = 5_000  # fresh votes it is scored on (factor_vae_score.num_eval)
 PRUNE_STD = 0.05  # a dimension whose standard deviation over the data is below this is dropped
+# A dimension's role, from its row of I(z_j; v_k) / H(v_k) (the share of a factor's entropy it holds):
+SILENT_SHARE = 0.05  # below this for every factor: the dimension says nothing about any factor
+MIXED_RATIO = 0.5  # a second factor with at least half the top one's share: the dimension mixes them
+INACTIVE, MIXED = "inactive", "mixed"
+# Bumped whenever a figure ``disentanglement()`` returns would change: the app keeps scores on disk under it.
+SCORE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -186,3 +198,55 @@ def _votes(
         batch = scaled[rows[(picks[i] * len(rows)).astype(np.int64)]]
         argmin[i] = int(np.argmin(batch.var(axis=0, ddof=1)))
     return fixed, argmin
+
+
+def dimension_roles(mig: MIG, names: tuple[str, ...]) -> list[str]:
+    """What each latent dimension captures, read from its row of the normalised mutual information
+    I(z_j; v_k) / H(v_k): the factor it holds most, ``MIXED`` where a second factor holds at least
+    ``MIXED_RATIO`` of that share, ``INACTIVE`` where it holds under ``SILENT_SHARE`` of every factor.
+    The labels of the traversal rows; a disentangled code has one factor per row and no mixed ones."""
+    share = mig.mutual_information / mig.factor_entropy
+    roles = []
+    for row in share:
+        first, second = np.sort(row)[::-1][:2]
+        if first < SILENT_SHARE:
+            roles.append(INACTIVE)
+        elif second >= MIXED_RATIO * first:
+            roles.append(MIXED)
+        else:
+            roles.append(names[int(row.argmax())])
+    return roles
+
+
+@dataclass(frozen=True)
+class Disentanglement:
+    """A model's disentanglement on every image of its dataset: both metrics, from the encoder means."""
+
+    factor_names: tuple[str, ...]
+    mig: MIG
+    factor_vae: FactorVAEScore
+    roles: tuple[str, ...]  # per latent dimension: dimension_roles
+
+    def dimension_for(self, factor: str) -> int:
+        """The latent dimension holding most of ``factor`` (MIG's z_(1) for it)."""
+        return int(self.mig.mutual_information[:, self.factor_names.index(factor)].argmax())
+
+    def pad_dimensions(self, factors: tuple[str, str]) -> tuple[int, int]:
+        """Two different dimensions for two factors: each one's best, the second factor's runner-up
+        where both factors are held most by the same dimension (an entangled code)."""
+        first = self.dimension_for(factors[0])
+        column = self.mig.mutual_information[:, self.factor_names.index(factors[1])].copy()
+        column[first] = -np.inf
+        return first, int(column.argmax())
+
+
+def score_disentanglement(model: VAE, *, random_state: RandomState = 0) -> Disentanglement:
+    """Encode every image of ``model``'s dataset (it must have known factors: sprites) and score the
+    means: MIG over all images, the FactorVAE metric with votes from ``random_state``. What the CLI's
+    ``disentanglement`` command prints and the Disentanglement page shows (about 5 s for 35,280 sprites
+    on two cores, most of it the encoding)."""
+    images, factors, names = load_dataset_with_factors(model.config.dataset)
+    means, _ = encode_dataset(model, images)
+    mig = mutual_information_gap(means, factors)
+    score = factor_vae_metric(means, factors, random_state=random_state)
+    return Disentanglement(tuple(names), mig, score, tuple(dimension_roles(mig, tuple(names))))

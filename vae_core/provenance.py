@@ -59,6 +59,11 @@ class Provenance:
     note: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys this version does not know, as read
 
+    @property
+    def last_epoch(self) -> EpochRecord | None:
+        """The last epoch's record (its KL split is the run's final one), or None without a history."""
+        return self.history[-1] if self.history else None
+
     @classmethod
     def of_run(
         cls,
