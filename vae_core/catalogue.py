@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checkpoint import load_checkpoint
+from .config import TrainConfig
 from .data import load_dataset
 from .latent import usage_on
 from .model import VAE
@@ -73,6 +74,14 @@ def _nats(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
+def _penalty(train_config: TrainConfig) -> str:
+    """β, and the total-correlation penalty's γ with how TC is estimated, where there is one."""
+    if train_config.tc_weight <= 0:
+        return f"{train_config.beta:g}"
+    how = "FactorVAE" if train_config.tc_estimator == "discriminator" else "β-TCVAE"
+    return f"{train_config.beta:g}; γ {train_config.tc_weight:g}, {how}"
+
+
 def _cells(r: Row) -> list[str]:
     config, train_config, record, test = r.model.config, r.model.train_config, r.record, r.record.test
     data = f"{config.dataset}, " + ("dynamically binarised" if config.binarize == "dynamic" else "grey levels")
@@ -96,7 +105,7 @@ def _cells(r: Row) -> list[str]:
         data,
         r.model.likelihood.label,
         r.model.prior.describe(),
-        f"{train_config.beta:g}",
+        _penalty(train_config),
         network,
         _nats(None if test is None else test.negative_elbo),
         parts,
@@ -112,7 +121,7 @@ HEADER = [
     "data",
     "likelihood",
     "prior",
-    "β",
+    "β; γ (total correlation)",
     "network",
     "test −ELBO",
     "reconstruction + KL",
