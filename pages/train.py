@@ -245,4 +245,4 @@ def save_for_everyone(model: vc.VAE) -> None:
 
 
 progress()
-explain("beta", "elbo", "kl")
+explain("beta", "elbo", "kl", "disentangle")

@@ -221,3 +221,39 @@ def test_the_lessons_work_for_a_model_with_a_mixture_prior(small_mixture_model):
         assert not at.exception, (page, [e.value for e in at.exception])
     at.switch_page(page_path("traversals.py")).run()
     assert "Information per dimension" in chart(at, "trav_bars_a")["layout"]["title"]["text"]
+
+
+SPRITES = ("sprites-beta1", "sprites-beta4", "sprites-factor", "sprites-tcvae")
+
+
+def test_disentanglement_maps_each_models_code_against_the_sprites_factors():
+    at = app("disentanglement.py")
+    assert not at.exception and not at.info
+    assert (at.selectbox(key=Key.DIS_A).value, at.selectbox(key=Key.DIS_B).value) == (
+        "shipped:sprites-beta1",
+        "shipped:sprites-factor",
+    )
+    model = vc.load_checkpoint(ROOT / "checkpoints" / "sprites-factor.safetensors")
+    images, factors, names = vc.load_dataset_with_factors("sprites")
+    mig = vc.mutual_information_gap(vc.encode_dataset(model, images)[0], factors)  # measured here, from the encoder
+    heat = chart(at, f"{Key.DIS_MAP}_b")["data"][0]
+    assert heat["x"] == list(names) and len(heat["y"]) == model.latent_dim
+    assert np.allclose(array(heat["z"]), mig.mutual_information / mig.factor_entropy)
+    assert any(f"**sprites-factor**: FactorVAE, γ = 10 · MIG **{mig.score:.2f}**" in m.value for m in at.markdown)
+    # each row is labelled by the factor its dimension holds most, as the heat map shows it
+    for label, row in zip(heat["y"], array(heat["z"]), strict=True):
+        role = label.split(" ", 1)[1]
+        assert role in ("mixed", "inactive") or names[int(np.argmax(row))] == role
+    assert len(images_of(at)) == 2  # the two models' traversal rows
+    # the table: every shipped sprites model, with the metrics the library computes
+    table = at.dataframe[0].value
+    assert sorted(table["model"]) == sorted(SPRITES)
+    assert table.set_index("model").loc["sprites-factor", "MIG"] == pytest.approx(mig.score)
+    # the pads' axes follow the chosen factors, each on the dimension that holds it most
+    xy = [m.value for m in at.markdown if m.value.startswith("**sprites-factor**: x on z")]
+    at.radio(key=Key.DIS_PAD_FACTORS).set_value("scale-orientation").run()
+    best_scale = int(mig.mutual_information[:, names.index("scale")].argmax())
+    assert xy and any(m.value.startswith(f"**sprites-factor**: scale on z{best_scale + 1} ") for m in at.markdown)
+    # a model without known factors is named, not scored
+    at.selectbox(key=Key.DIS_B).set_value("shipped:mnist-2d").run()
+    assert not at.exception and any("mnist, which has no known factors" in i.value for i in at.info)

@@ -3,6 +3,7 @@ app.py`; the page fixture leaves a screenshot of each in artifacts/browser/."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from harness.browser import require_chromium, wait_ready
@@ -68,3 +69,48 @@ def test_compare_switches_presets_and_shows_the_classic_recipes_figures(page):
     wait_ready(page, timeout=FIRST_VIEW_MS)
     text = main(page).inner_text()
     assert "7 × 7 samples" in text and "14 × 14 decoded grid" in text
+
+
+# Both latent pads on the page (each drawn in its own component's shadow root), in page order.
+PADS = """[...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .map((host) => host.shadowRoot && host.shadowRoot.querySelector('.latent-pad')).filter(Boolean)"""
+SPRITE_JS = (
+    "() => Array.from("
+    + PADS
+    + "[1].querySelector('.digit canvas').getContext('2d').getImageData(0, 0, 28, 28).data)"
+    + ".filter((_, i) => i % 4 === 0)"
+)
+
+
+def centre_of_ink(pixels: list[int]) -> tuple[float, float, float]:
+    """(column, row) of the sprite's centre of mass, and its ink, from a 28 x 28 canvas's grey levels."""
+    image = np.array(pixels, dtype=float).reshape(28, 28)
+    rows, columns = np.mgrid[0:28, 0:28]
+    ink = image.sum()
+    return float((columns * image).sum() / ink), float((rows * image).sum() / ink), float(ink)
+
+
+def test_disentanglement_a_drag_along_x_moves_the_sprite_sideways_only_and_asks_the_server_nothing(page):
+    sent: list[object] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    open_page(page, "disentanglement?a=sprites-beta1&b=sprites-tcvae&pad=x-y")
+    assert main(page).locator(".js-plotly-plot").count() == 2  # the two heat maps
+    assert "sprites-tcvae: x on z" in main(page).inner_text()
+    page.wait_for_function(f"() => {PADS}.length === 2 && {PADS}.every((p) => p.dataset.state === 'ready')")
+    page.evaluate(f"() => {PADS}[1].scrollIntoView({{block: 'center'}})")  # the pads are below the fold
+    box = page.evaluate(f"() => {PADS}[1].querySelector('.marker').getBoundingClientRect().toJSON()")
+    cx, cy, side = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"]
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    start = centre_of_ink(page.evaluate(SPRITE_JS))
+    before = len(sent)
+    for i in range(1, 41):  # along the pad's x axis only: the dimension that holds x, by 2.5 of its units
+        page.mouse.move(cx + i * side / 128, cy)
+    page.wait_for_timeout(200)
+    end = centre_of_ink(page.evaluate(SPRITE_JS))
+    during = len(sent) - before
+    page.mouse.up()
+    assert during == 0, f"{during} messages went to the server during the drag"
+    assert abs(end[0] - start[0]) >= 3, f"the sprite's centre moved {end[0] - start[0]:.1f} px sideways"
+    assert abs(end[1] - start[1]) <= 1, f"and {end[1] - start[1]:.1f} px up or down"
+    assert 0.75 <= end[2] / start[2] <= 1.33, "its size stayed about the same"

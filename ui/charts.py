@@ -448,3 +448,29 @@ def marginal_histograms(
     fig.update_xaxes(range=[-4, 4])
     fig.update_annotations(font_size=12)
     return fig
+
+
+def information_heatmap(
+    share: np.ndarray, nats: np.ndarray, factors: Sequence[str], rows: Sequence[str], title: str
+) -> go.Figure:
+    """The mutual information of each latent dimension (rows, labelled ``rows``) with each factor
+    (columns), as the share of the factor's entropy it holds, I(z_j; v_k) / H(v_k), from 0 to 1; the
+    hover adds the nats. A disentangled code: one bright cell per row, each factor's in a row of its own."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(
+        go.Heatmap(
+            x=list(factors),
+            y=list(rows),
+            z=share,
+            zmin=0,
+            zmax=1,
+            colorscale="Viridis",
+            customdata=nats,
+            colorbar=dict(title="I / H", len=0.8, thickness=12),
+            hovertemplate="%{y} and %{x}: %{z:.2f} of H, %{customdata:.2f} nats<extra></extra>",
+        )
+    )
+    fig.update_layout(title=title, height=60 + 26 * len(rows), margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_yaxes(autorange="reversed")
+    return fig

@@ -327,6 +327,15 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         ),
         test_digit("digit", Key.TRAV_DIGIT),
     ),
+    "disentanglement.py": (
+        shipped_model("a", Key.DIS_A),
+        shipped_model("b", Key.DIS_B),
+        named(
+            "pad",
+            Key.DIS_PAD_FACTORS,
+            {"x-y": "x and y", "scale-orientation": "scale and orientation", "shape-scale": "shape and scale"},
+        ),
+    ),
     "collapse.py": (
         shipped_model("a", Key.COLLAPSE_A),
         shipped_model("b", Key.COLLAPSE_B),

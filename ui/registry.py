@@ -72,6 +72,14 @@ SCREENS: tuple[Screen, ...] = (
         section="Theory",
     ),
     Screen(
+        file="disentanglement.py",
+        title="Disentanglement",
+        heading="Disentanglement you can measure",
+        icon=":material/tune:",
+        url_path="disentanglement",
+        section="Theory",
+    ),
+    Screen(
         file="collapse.py",
         title="Posterior collapse",
         heading="Posterior collapse",

@@ -131,6 +131,15 @@ class Key(StrEnum):
     TRAV_DIGIT = "trav_digit"
     TRAV_BARS = "trav_bars"
 
+    # Disentanglement (charts and pads suffixed _a and _b)
+    DIS_PRESET = "dis_preset"
+    DIS_A = "dis_a"
+    DIS_B = "dis_b"
+    DIS_PAD_FACTORS = "dis_pad_factors"
+    DIS_MAP = "dis_map"
+    DIS_PAD = "dis_pad"
+    DIS_POINT = "dis_point"  # {suffix: (x, y)}: where each pad's point was let go
+
     # Posterior collapse (charts suffixed _a and _b, or with the run's name)
     COLLAPSE_PRESET = "collapse_preset"
     COLLAPSE_A = "collapse_a"
