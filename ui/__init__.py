@@ -18,9 +18,14 @@ server does besides drawing (files by URL, training admission and threads, house
 
 import logging
 
+import streamlit.runtime
 import streamlit.runtime.caching.cache_data_api
+import streamlit.runtime.scriptrunner_utils.script_run_context
 
 # Imported outside a running server (`python -m ui.lessons check`, harness/), every st.cache_data
-# function warns that no runtime is found: expected there, and 21 lines of noise before a teacher's
-# report. Inside the server the warning cannot occur, so nothing is hidden there.
+# function warns that no runtime is found, and each one with a spinner that there is no script run
+# context: expected there, and lines of noise before a teacher's report. Inside the server the first
+# cannot occur and the second would mean a real fault, so it is kept there.
 logging.getLogger(streamlit.runtime.caching.cache_data_api.__name__).setLevel(logging.ERROR)
+if not streamlit.runtime.exists():
+    logging.getLogger(streamlit.runtime.scriptrunner_utils.script_run_context.__name__).setLevel(logging.ERROR)

@@ -144,6 +144,34 @@ def _auroc(active: models.ActiveModel, options: Options) -> float:
     return derived.anomaly_detection(active, options["set"], options["score"], float(options["fpr"])).auroc
 
 
+@measure("mig", "the mutual information gap of the encoder means against the known factors (sprites)")
+def _mig(active: models.ActiveModel, _options: Options) -> float:
+    return derived.disentanglement(active.key, active).mig.score
+
+
+@measure(
+    "factor_gap", "one factor's gap in MIG: its best dimension's share of its entropy, less the runner-up's", factor="x"
+)
+def _factor_gap(active: models.ActiveModel, options: Options) -> float:
+    score = derived.disentanglement(active.key, active)
+    if options["factor"] not in score.factor_names:
+        raise ValueError(f"factor must be one of {', '.join(score.factor_names)} (not {options['factor']!r})")
+    return float(score.mig.per_factor[score.factor_names.index(options["factor"])])
+
+
+@measure("factor_vae_metric", "the FactorVAE metric of the encoder means (votes from seed 0)")
+def _factor_vae_metric(active: models.ActiveModel, _options: Options) -> float:
+    return derived.disentanglement(active.key, active).factor_vae.eval_accuracy
+
+
+@measure("total_correlation", "the total correlation of the code at the last epoch (the training probe)", "nats")
+def _total_correlation(active: models.ActiveModel, _options: Options) -> float:
+    last = active.model.info.last_epoch
+    if last is None or last.total_correlation is None:
+        raise ValueError(f"{active.name} keeps no KL split in its history")
+    return float(last.total_correlation)
+
+
 # -------------------------------------------------------------------------------------------- claims
 
 COMPARISONS = ("below", "above", "between", "equals")
