@@ -20,6 +20,7 @@ PRESETS = {
     "Gaussian vs Bernoulli, 2-D": ("classic-2d", "standard-2d"),
     "β = 1 vs β = 4": ("beta1-10d", "beta4-10d"),
     "standard vs mixture prior": ("standard-2d", "mixture-2d"),
+    "β = 1 vs β-TCVAE, sprites": ("sprites-beta1", "sprites-tcvae"),
 }
 CLASSIC_MODEL = "classic-2d"
 GRID = 15
@@ -78,7 +79,7 @@ def side(active: ActiveModel, suffix: str, digits: tuple[int, ...], seed: int) -
     st.markdown(f"**{active.name}**")
     inputs, recon = derived.reconstructions(active.key, active, digits)
     strip = np.concatenate([np.concatenate(list(inputs), 1), np.concatenate(list(recon), 1)], 0)
-    st.image(png_uri(enlarge(strip, 2)), caption="test digits (top), reconstructed (bottom)")
+    st.image(png_uri(enlarge(strip, 2)), caption="test images (top), reconstructed (bottom)")
     samples = enlarge(derived.prior_samples(active.key, active, 7, seed), 2)
     st.image(png_uri(samples), caption=f"7 × 7 prior samples, seed {seed}")
     sharp, digits_sharp = (
@@ -118,8 +119,7 @@ def two_models() -> None:
     seed = st.number_input(
         "Seed of the prior samples", *links.bounds(Key.COMPARE_SEED), key=Key.COMPARE_SEED, persist_state="session"
     )
-    labels = derived.test_set(pair[0])[1].numpy()
-    digits = tuple(int(np.flatnonzero(labels == c)[0]) for c in range(10))  # the first test digit of each class
+    digits = derived.first_of_each_class(pair[0], 10)
     for column, active, suffix in zip(st.columns(2), pair, "ab", strict=True):
         with column:
             side(active, suffix, digits, int(seed))

@@ -6,11 +6,14 @@ what a page shows on a server where a checkpoint was deleted."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import vae_core as vc
 from tests.support.apptest import app, array, chart, images_of, page_path, upload_checkpoint, wait_for
@@ -170,6 +173,12 @@ def test_compare_two_models_on_the_same_digits_seed_and_grid():
     if installed("beta1-10d", "beta4-10d"):
         assert at.selectbox(key=Key.COMPARE_A).value == "shipped:beta1-10d"
         assert at.selectbox(key=Key.COMPARE_B).value == "shipped:beta4-10d"
+    # a dataset of three classes (sprites' shapes): the first of each shape, then the next test images, ten in all
+    at.segmented_control(key=Key.COMPARE_PRESET).set_value("β = 1 vs β-TCVAE, sprites").run()
+    assert not at.exception and at.selectbox(key=Key.COMPARE_B).value == "shipped:sprites-tcvae"
+    assert len(images_of(at)) == 6 and "test images (top)" in at.get("image")[0].captions[0]
+    strip = Image.open(io.BytesIO(base64.b64decode(images_of(at)[0].split(",", 1)[1])))
+    assert strip.size == (10 * 28 * 2, 2 * 28 * 2)  # ten images, each above its reconstruction, enlarged twice
 
 
 def test_compare_computes_the_figures_of_a_model_that_has_none_stored(small_model):

@@ -46,6 +46,15 @@ def encoded_test(key: str, _active: ActiveModel) -> tuple[np.ndarray, np.ndarray
     return means.numpy(), logvars.numpy(), labels.numpy()
 
 
+def first_of_each_class(active: ActiveModel, n: int) -> tuple[int, ...]:
+    """Test-set indices: the first image of each class, then, for a dataset of fewer than ``n`` classes
+    (sprites: 3 shapes), the next images in order, up to ``n``."""
+    labels = test_set(active)[1].numpy()
+    firsts = [int(np.flatnonzero(labels == c)[0]) for c in np.unique(labels)][:n]
+    others = [i for i in range(n) if i not in firsts]  # within the first n, at least n - len(firsts) are others
+    return tuple(firsts + others[: n - len(firsts)])
+
+
 @st.cache_data(show_spinner="Scoring the test digits ...", max_entries=8)
 def test_negative_elbos(key: str, _active: ActiveModel) -> np.ndarray:
     """-ELBO of every test image (one posterior sample, seed 0): the reference for percentiles."""
