@@ -240,15 +240,15 @@ def test_disentanglement_maps_each_models_code_against_the_sprites_factors():
     assert not at.exception and not at.info
     assert (at.selectbox(key=Key.DIS_A).value, at.selectbox(key=Key.DIS_B).value) == (
         "shipped:sprites-beta1",
-        "shipped:sprites-factor",
+        "shipped:sprites-tcvae",
     )
-    model = vc.load_checkpoint(ROOT / "checkpoints" / "sprites-factor.safetensors")
+    model = vc.load_checkpoint(ROOT / "checkpoints" / "sprites-tcvae.safetensors")
     images, factors, names = vc.load_dataset_with_factors("sprites")
     mig = vc.mutual_information_gap(vc.encode_dataset(model, images)[0], factors)  # measured here, from the encoder
     heat = chart(at, f"{Key.DIS_MAP}_b")["data"][0]
     assert heat["x"] == list(names) and len(heat["y"]) == model.latent_dim
     assert np.allclose(array(heat["z"]), mig.mutual_information / mig.factor_entropy)
-    assert any(f"**sprites-factor**: FactorVAE, γ = 10 · MIG **{mig.score:.2f}**" in m.value for m in at.markdown)
+    assert any(f"**sprites-tcvae**: β-TCVAE, γ = 10 · MIG **{mig.score:.2f}**" in m.value for m in at.markdown)
     # each row is labelled by the factor its dimension holds most, as the heat map shows it
     for label, row in zip(heat["y"], array(heat["z"]), strict=True):
         role = label.split(" ", 1)[1]
@@ -257,12 +257,12 @@ def test_disentanglement_maps_each_models_code_against_the_sprites_factors():
     # the table: every shipped sprites model, with the metrics the library computes
     table = at.dataframe[0].value
     assert sorted(table["model"]) == sorted(SPRITES)
-    assert table.set_index("model").loc["sprites-factor", "MIG"] == pytest.approx(mig.score)
+    assert table.set_index("model").loc["sprites-tcvae", "MIG"] == pytest.approx(mig.score)
     # the pads' axes follow the chosen factors, each on the dimension that holds it most
-    xy = [m.value for m in at.markdown if m.value.startswith("**sprites-factor**: x on z")]
+    xy = [m.value for m in at.markdown if m.value.startswith("**sprites-tcvae**: x on z")]
     at.radio(key=Key.DIS_PAD_FACTORS).set_value("scale-orientation").run()
     best_scale = int(mig.mutual_information[:, names.index("scale")].argmax())
-    assert xy and any(m.value.startswith(f"**sprites-factor**: scale on z{best_scale + 1} ") for m in at.markdown)
+    assert xy and any(m.value.startswith(f"**sprites-tcvae**: scale on z{best_scale + 1} ") for m in at.markdown)
     # a model without known factors is named, not scored
     at.selectbox(key=Key.DIS_B).set_value("shipped:mnist-2d").run()
     assert not at.exception and any("mnist, which has no known factors" in i.value for i in at.info)
