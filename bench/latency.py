@@ -13,9 +13,9 @@ the moment the new content is in the DOM and its image has loaded:
 - the anomaly page: its first view on a fresh server with nothing cached (it scores 12,000 images),
   again after a restart (its scores come back from Streamlit's disk cache), and page switches to it
   and away from it once its scores are cached (``--anomaly-only`` measures just these)
-- the lesson pages: each one's first view (sidebar click from the explorer on a fresh server, with an
-  empty disk cache and again with the disk cache the first server left), and page switches among
-  them once cached (python -m bench.latency --lessons-only runs just these)
+- the lesson pages (the Theory section): each one's first view (sidebar click from the explorer on a
+  fresh server, with an empty disk cache and again with the disk cache the first server left), and page switches among
+  them once cached (python -m bench.latency --lessons-only runs just these; add --page FILE for one page)
 
 Page readiness is the moment the page became ready (title shown, Streamlit idle, images loaded),
 confirmed 600 ms later; harness.browser.wait_ready returns that moment, not the end of the check.
@@ -94,14 +94,15 @@ def page_switch_latencies(page: Page, url: str, rounds: int, section: str = "Exp
     return times
 
 
-def lesson_latencies(browser: Browser, switches: int = 8) -> dict[str, dict[str, float]]:
+def lesson_latencies(browser: Browser, switches: int = 8, only: str | None = None) -> dict[str, dict[str, float]]:
     """Each lesson page's first view, by a sidebar click from the ready explorer, so the time is the
     page's own work (loading its models, encoding the test set, the hole fraction, ...): first on a
     fresh server whose disk cache is empty too (HOME is a new folder, where Streamlit keeps it),
     then on a second fresh server that finds the first one's disk cache (as after a restart: the
     encodings and hole fractions are kept on disk). On the first server, ``switches`` page switches
-    among the lesson pages follow, their analyses now cached per model."""
-    lessons = [s for s in registry.SCREENS if s.section == "Theory"]
+    among the lesson pages follow, their analyses now cached per model. ``only``: one page's file
+    (its first views, no switches)."""
+    lessons = [s for s in registry.SCREENS if s.section == "Theory" and only in (None, s.file)]
     results = {}
     with tempfile.TemporaryDirectory() as home:
         for disk in ("empty disk cache", "disk cache kept"):
@@ -114,7 +115,7 @@ def lesson_latencies(browser: Browser, switches: int = 8) -> dict[str, dict[str,
                     page.locator('[data-testid="stSidebarNav"]').get_by_text(screen.title, exact=True).click()
                     ready = wait_ready(page, title=screen.heading, timeout=600_000)
                     results[f"first view -> ready, {disk}: {screen.title}"] = summary([ready - t0])
-                if disk == "empty disk cache":
+                if disk == "empty disk cache" and only is None:
                     times = page_switch_latencies(page, url, switches, "Theory")
                     results["lesson page switch -> ready"] = summary(times)
                 page.close()
@@ -201,12 +202,15 @@ def main() -> None:
     parser.add_argument("--cold-starts", type=int, default=3)
     parser.add_argument("--anomaly-only", action="store_true", help="measure only the anomaly page")
     parser.add_argument("--lessons-only", action="store_true", help="only the lesson pages' first views and switches")
+    parser.add_argument(
+        "--page", default=None, metavar="FILE", help="with --lessons-only: one page (disentanglement.py)"
+    )
     parser.add_argument("--quick", action="store_true", help="a few actions, 2 cold starts, no anomaly/lessons (CI)")
     args = parser.parse_args()
     with sync_playwright() as p:
         browser = launch(p)
         if args.lessons_only:
-            print(json.dumps(lesson_latencies(browser), indent=2))
+            print(json.dumps(lesson_latencies(browser, only=args.page), indent=2))
             browser.close()
             return
         if args.anomaly_only:
