@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from playwright.sync_api import Browser, Page, Playwright
 
@@ -242,6 +243,20 @@ IDLE_JS = """() => {
 # Every Plotly chart on the page has drawn itself (Streamlit loads Plotly lazily, after the page is idle).
 CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')]
     .every((chart) => chart.querySelector('.main-svg'))"""
+
+
+def serving(browser: Browser, files: dict[str, tuple[str, bytes]], host: str = "http://files.test") -> Page:
+    """A new page at ``host``/ whose requests to ``host`` are answered from ``files`` (path -> (content type,
+    bytes)): the browser side of the decoder, the encoder and their benchmarks, without an app."""
+    page = browser.new_page()
+
+    def answer(route: Any) -> None:
+        kind, body = files[urlparse(route.request.url).path]
+        route.fulfill(status=200, content_type=kind, body=body)
+
+    page.route(f"{host}/**", answer)
+    page.goto(f"{host}/")
+    return page
 
 
 def decode_all_js(get_decoder: str) -> str:

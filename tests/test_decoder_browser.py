@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 import vae_core as vc
-from harness.browser import decode_all_js, require_chromium, shadowed, wait_ready
+from harness.browser import decode_all_js, require_chromium, serving, shadowed, wait_ready
 from tests.support.files import SHIPPED_2D, SHIPPED_32D
 from vae_core.images import to_uint8
 
@@ -73,14 +73,7 @@ def test_the_browser_decodes_as_pytorch_does_within_one_level(browser, checkpoin
         "/decoder.js": ("text/javascript", DECODER_JS.read_bytes()),
         "/model.vaed": ("application/octet-stream", vc.decoder_bytes(model, bits=16)),
     }
-    page = browser.new_page()
-
-    def answer(route) -> None:
-        kind, body = files[urlparse(route.request.url).path]
-        route.fulfill(status=200, content_type=kind, body=body)
-
-    page.route("http://decoder.test/**", answer)
-    page.goto("http://decoder.test/")
+    page = serving(browser, files, "http://decoder.test")
     z = 2 * torch.randn(200, model.latent_dim, generator=torch.Generator().manual_seed(0))
     ours = base64.b64decode(page.evaluate(DECODE_ALL_JS, ["/model.vaed", z.flatten().tolist(), model.latent_dim]))
     page.close()

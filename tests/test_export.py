@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import struct
 
+import numpy as np
 import pytest
 import torch
 
 from tests.support.files import SHIPPED_2D
-from vae_core import VAE, VAEConfig, decoder_bytes, decoder_from_bytes, load_checkpoint
+from vae_core import VAE, VAEConfig, decoder_bytes, decoder_from_bytes, encoder_bytes, load_checkpoint
 from vae_core.export import HEADER
 
 
@@ -72,3 +73,16 @@ def test_a_damaged_file_is_refused(damage, message):
 def test_bits_must_be_16_or_32():
     with pytest.raises(ValueError, match="16 or 32"):
         decoder_bytes(VAE(VAEConfig(latent_dim=2, hidden=16, conv_channels=(4, 8))), bits=8)
+
+
+def test_the_encoder_file_is_its_header_and_every_encoder_weight_in_order():
+    model = VAE(VAEConfig(latent_dim=3, hidden=16, conv_channels=(4, 8)))
+    data = encoder_bytes(model, bits=32)
+    weights = [p.detach().flatten() for p in model.encoder.parameters()]
+    assert data[:4] == b"VAEE" and struct.unpack_from("<7I", data, 4) == (1, 32, 3, 16, 8, 4, 0)
+    assert np.array_equal(np.frombuffer(data, "<f4", offset=32), torch.cat(weights).numpy())
+    assert len(encoder_bytes(model, bits=16)) == 32 + 2 * sum(w.numel() for w in weights)
+    with torch.no_grad():
+        model.encoder[0].weight[0, 0, 0, 0] = 1e6
+    with pytest.raises(ValueError, match="float16"):
+        encoder_bytes(model, bits=16)

@@ -50,7 +50,7 @@ from .disentanglement import (
     score_disentanglement,
 )
 from .evaluate import Evaluation, elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
-from .export import decoder_bytes, decoder_from_bytes
+from .export import decoder_bytes, decoder_from_bytes, encoder_bytes
 from .images import to_uint8
 from .inference import (
     decode,
@@ -127,6 +127,7 @@ __all__ = [
     "dimension_usage",
     "elbo_per_image",
     "encode_dataset",
+    "encoder_bytes",
     "evaluate",
     "factor_vae_metric",
     "grid_axis",

@@ -74,16 +74,7 @@ def decoder_bytes(model: VAE, *, bits: int = 16) -> bytes:
     )
     if not expected:
         raise ValueError(f"unexpected decoder shape: {model.decoder}")
-    dtype = np.dtype("<f2") if bits == 16 else np.dtype("<f4")
-    parts = [HEADER.pack(MAGIC, VERSION, bits, d, h, c2, c1, 0)]
-    for layer in layers:
-        for tensor in (layer.weight, layer.bias):
-            with np.errstate(over="ignore"):  # a weight past float16's range becomes inf: refused just below
-                values = tensor.detach().to("cpu", torch.float32).contiguous().numpy().astype(dtype)
-            if not np.isfinite(values).all():
-                raise ValueError(f"a decoder weight does not fit in float{bits}")
-            parts.append(values.tobytes())
-    return b"".join(parts)
+    return _pack(MAGIC, bits, (d, h, c2, c1), layers, "a decoder")
 
 
 def decoder_from_bytes(data: bytes) -> nn.Sequential:
@@ -115,3 +106,47 @@ def decoder_from_bytes(data: bytes) -> nn.Sequential:
             tensor.copy_(torch.from_numpy(values[at : at + tensor.numel()].copy()).reshape(tensor.shape))
             at += tensor.numel()
     return decoder.eval()
+
+
+# ---------------------------------------------------------------------------------------- the encoder
+# The same header with magic b"VAEE", then the encoder's eight tensors as in the state dict:
+# conv1.weight (C1, 1, 4, 4), conv1.bias (C1), conv2.weight (C2, C1, 4, 4), conv2.bias (C2),
+# fc1.weight (H, C2*49), fc1.bias (H), fc2.weight (2D, H), fc2.bias (2D). The network is Conv2d(1, C1, 4, 2, 1)
+# ReLU Conv2d(C1, C2, 4, 2, 1) ReLU Flatten Linear(C2*49, H) ReLU Linear(H, 2D); the output's first D values are
+# the posterior mean, the next D its log-variance (ui/components/encoder.js runs it).
+
+ENCODER_MAGIC = b"VAEE"
+
+
+def encoder_bytes(model: VAE, *, bits: int = 16) -> bytes:
+    """The encoder of ``model`` in the format above (float16 or float32 weights), for the browser to encode
+    a drawing while it is drawn. Raises ValueError for an encoder of another shape or a weight too large
+    for float16."""
+    if bits not in (16, 32):
+        raise ValueError(f"bits must be 16 or 32, not {bits}")
+    layers = [m for m in model.encoder if isinstance(m, nn.Conv2d | nn.Linear)]
+    conv1, conv2, fc1, fc2 = layers
+    c1, c2, h = conv1.out_channels, conv2.out_channels, fc1.out_features
+    d = fc2.out_features // 2
+    expected = all((c.kernel_size, c.stride, c.padding) == ((4, 4), (2, 2), (1, 1)) for c in (conv1, conv2)) and (
+        conv1.in_channels,
+        conv2.in_channels,
+        fc1.in_features,
+        fc2.in_features,
+    ) == (1, c1, c2 * 49, h)
+    if not expected:
+        raise ValueError(f"unexpected encoder shape: {model.encoder}")
+    return _pack(ENCODER_MAGIC, bits, (d, h, c2, c1), layers, "an encoder")
+
+
+def _pack(magic: bytes, bits: int, sizes: tuple[int, int, int, int], layers: list[nn.Module], what: str) -> bytes:
+    dtype = np.dtype("<f2") if bits == 16 else np.dtype("<f4")
+    parts = [HEADER.pack(magic, VERSION, bits, *sizes, 0)]
+    for layer in layers:
+        for tensor in (layer.weight, layer.bias):
+            with np.errstate(over="ignore"):  # a weight past float16's range becomes inf: refused just below
+                values = tensor.detach().to("cpu", torch.float32).contiguous().numpy().astype(dtype)
+            if not np.isfinite(values).all():
+                raise ValueError(f"{what}'s weight does not fit in float{bits}")
+            parts.append(values.tobytes())
+    return b"".join(parts)

@@ -25,10 +25,15 @@ const HEADER_BYTES = 32;
 const KEEP = 4;
 
 export function sharedDecoder(url) {
-  const cache = (window.__vaeDecoders ??= new Map());
+  return shared(url, "__vaeDecoders", loadDecoder);
+}
+
+// The entry for url in the page-wide map window[name] (loaded by load(url) the first time), most recently used last.
+function shared(url, name, load) {
+  const cache = (window[name] ??= new Map());
   let entry = cache.get(url);
   if (!entry) {
-    entry = loadDecoder(url);
+    entry = load(url);
     entry.catch(() => cache.get(url) === entry && cache.delete(url));
     cache.set(url, entry);
     while (cache.size > KEEP) cache.delete(cache.keys().next().value);
@@ -40,31 +45,46 @@ export function sharedDecoder(url) {
 }
 
 export async function loadDecoder(url, init) {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return parseDecoder(await response.arrayBuffer());
+  return parseDecoder(await fetchBytes(url, init));
 }
 
-export function parseDecoder(data) {
+async function fetchBytes(url, init) {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+// A weights file's header (the magic, version 1, then bits, D, H, C2, C1: vae_core/export.py) and its buffer.
+function readHeader(data, magic, what) {
   const buffer =
     data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-  if (buffer.byteLength < HEADER_BYTES) throw new Error("not a decoder file: too short");
+  if (buffer.byteLength < HEADER_BYTES) throw new Error(`${what} file: too short`);
   const head = new DataView(buffer, 0, HEADER_BYTES);
   const u32 = (i) => head.getUint32(4 * i, true);
-  if (u32(0) !== MAGIC || u32(1) !== 1) throw new Error("not a version-1 decoder file");
-  const [bits, D, H, C2, C1] = [u32(2), u32(3), u32(4), u32(5), u32(6)];
-  const O2 = C2 * 49;
-  const sizes = [H * D, H, O2 * H, O2, C2 * C1 * 16, C1, C1 * 16, 1];
+  if (u32(0) !== magic || u32(1) !== 1) throw new Error(`not a version-1 ${what} file (its magic or version differs)`);
+  return { buffer, sizes: [u32(2), u32(3), u32(4), u32(5), u32(6)] };
+}
+
+// The file's tensors, in order, as float32 arrays of the given sizes (from float16 or float32).
+function readWeights(buffer, bits, sizes, what) {
   const count = sizes.reduce((a, b) => a + b, 0);
   if ((bits !== 16 && bits !== 32) || buffer.byteLength !== HEADER_BYTES + count * (bits / 8)) {
-    throw new Error("decoder file: size does not match its header");
+    throw new Error(`${what} file: size does not match its header`);
   }
   const all =
     bits === 32
       ? new Float32Array(buffer, HEADER_BYTES, count)
       : halfToFloat(new Uint16Array(buffer, HEADER_BYTES, count));
   let at = 0;
-  const [w1, b1, w2, b2, w3, b3, w4, b4] = sizes.map((n) => all.subarray(at, (at += n)));
+  return sizes.map((n) => all.subarray(at, (at += n)));
+}
+
+export function parseDecoder(data) {
+  const { buffer, sizes: header } = readHeader(data, MAGIC, "decoder");
+  const [bits, D, H, C2, C1] = header;
+  const O2 = C2 * 49;
+  const sizes = [H * D, H, O2 * H, O2, C2 * C1 * 16, C1, C1 * 16, 1];
+  const [w1, b1, w2, b2, w3, b3, w4, b4] = readWeights(buffer, bits, sizes, "decoder");
 
   // Re-lay the weights so that every inner loop runs over contiguous memory.
   const w2t = new Float32Array(H * O2); // (H, C2*49): row h is hidden unit h's contribution to the 7 x 7 map

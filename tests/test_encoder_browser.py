@@ -1,0 +1,108 @@
+"""The encoder in the browser, in a real headless Chromium, against PyTorch: ui/components/encoder.js on the
+float16 file the app would serve (posterior mean and log-variance within 0.01 on 1,000 test digits of every
+shipped model), and its preparation of a drawing against vae_core.preprocess (within 1/255 per pixel on strokes
+drawn as the drawing pad draws them)."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import vae_core as vc
+from harness.browser import require_chromium, serving
+from tests.support.files import ROOT, SHIPPED_2D
+
+pytestmark = pytest.mark.browser
+require_chromium()
+
+from playwright.sync_api import Browser  # noqa: E402
+
+COMPONENTS = ROOT / "ui" / "components"
+MODULE = (COMPONENTS / "decoder.js").read_bytes() + b"\n" + (COMPONENTS / "encoder.js").read_bytes()
+SHIPPED = sorted((ROOT / "checkpoints").glob("*.safetensors"))
+
+# Encode n images (a flat list of grey levels in [0, 1], 784 each) with the encoder file at a URL: every mean and
+# log-variance, concatenated (n x 2D).
+ENCODE_ALL_JS = """async ([url, pixels]) => {
+    const { loadEncoder } = await import('/module.js');
+    const encoder = await loadEncoder(url);
+    const n = pixels.length / 784, out = [];
+    for (let i = 0; i < n; i++) {
+        const { mean, logvar } = encoder.encode(Float32Array.from(pixels.slice(i * 784, (i + 1) * 784)));
+        out.push(...mean, ...logvar);
+    }
+    return out;
+}"""
+
+# Draw strokes as the drawing pad does (white, 22 px wide, round ends, on a black 280 x 280 canvas) and return
+# the PNG the pad would send and the browser's own preparation of it.
+DRAW_JS = """async (strokes) => {
+    const { prepareDrawing } = await import('/module.js');
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 280;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#000'; ctx.fillRect(0, 0, 280, 280);
+    ctx.strokeStyle = '#fff'; ctx.lineWidth = 22; ctx.lineCap = 'round'; ctx.lineJoin = 'round';
+    for (const stroke of strokes) {
+        ctx.beginPath(); ctx.moveTo(...stroke[0]);
+        for (const point of stroke.slice(1)) ctx.lineTo(...point);
+        ctx.stroke();
+    }
+    const rgba = ctx.getImageData(0, 0, 280, 280).data;
+    return { png: canvas.toDataURL('image/png'), input: Array.from(prepareDrawing(rgba, 280, 280)) };
+}"""
+
+
+def worst_differences(browser: Browser, paths: list[Path], images: int) -> dict[str, float]:
+    """For each checkpoint, the largest difference between encoder.js's posterior means and log-variances
+    and PyTorch's, on the first ``images`` test images of the model's own dataset."""
+    files = {"/": ("text/html", b"<!doctype html><title>encoder</title>"), "/module.js": ("text/javascript", MODULE)}
+    models = {path.stem: vc.load_checkpoint(path).eval() for path in paths}
+    for name, model in models.items():
+        files[f"/{name}.vaee"] = ("application/octet-stream", vc.encoder_bytes(model, bits=16))
+    page = serving(browser, files)
+    worst = {}
+    for name, model in models.items():
+        x = vc.prepare_inputs(model, vc.load_dataset(model.config.dataset, train=False)[0][:images])
+        mean, logvar = vc.encode_dataset(model, x)  # x: what the model's own encoder sees (binarised or grey)
+        ours = np.array(page.evaluate(ENCODE_ALL_JS, [f"/{name}.vaee", x.flatten().tolist()]))
+        theirs = torch.cat([mean, logvar], 1).numpy()
+        worst[name] = float(np.abs(ours.reshape(theirs.shape) - theirs).max())
+    page.close()
+    return worst
+
+
+def test_the_browser_encodes_the_default_model_as_pytorch_does(browser):
+    worst = worst_differences(browser, [SHIPPED_2D], 200)
+    assert max(worst.values()) <= 0.01, worst
+
+
+@pytest.mark.slow
+def test_the_browser_encodes_as_pytorch_does_for_every_shipped_model(browser):
+    """1,000 test images for each of the thirteen (about 90 s): the same code, every architecture shipped."""
+    worst = worst_differences(browser, SHIPPED, 1000)
+    assert max(worst.values()) <= 0.01, worst
+
+
+STROKES = {
+    "a seven": [[(60, 60), (220, 60), (120, 230)]],
+    "a one, leaning": [[(150, 40), (120, 240)]],
+    "a zero": [[(140, 40), (200, 90), (200, 190), (140, 240), (80, 190), (80, 90), (140, 40)]],
+    "a small four, off centre": [[(30, 30), (30, 90), (90, 90)], [(80, 20), (80, 140)]],
+    "a wide stroke": [[(10, 140), (270, 150)]],
+}
+
+
+@pytest.mark.parametrize("name", STROKES)
+def test_the_browser_prepares_a_drawing_as_vae_core_does(browser, name):
+    page = serving(browser, {"/": ("text/html", b"<!doctype html>"), "/module.js": ("text/javascript", MODULE)})
+    drawn = page.evaluate(DRAW_JS, [[list(p) for p in stroke] for stroke in STROKES[name]])
+    page.close()
+    png = base64.b64decode(drawn["png"].split(",", 1)[1])
+    theirs = vc.preprocess_image(png)[0].numpy()
+    ours = np.array(drawn["input"], dtype=np.float32).reshape(28, 28)
+    assert np.abs(ours - theirs).max() <= 1 / 255, f"{(np.abs(ours - theirs) > 1 / 255).sum()} pixels differ"
