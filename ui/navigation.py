@@ -79,7 +79,7 @@ asked = requested_path()  # with a "/" (/a/b) it cannot be a page's address (doc
 if asked and "/" not in asked and asked not in {p.url_path for p in (*pages.values(), *detours)}:
     detours[st.Page(no_such_page, title="No such page", url_path=asked, visibility="hidden")] = None
 sections[registry.DEFAULT.section] += list(detours)  # hidden: the navigation lists none of them
-chosen = st.navigation(sections)
+chosen = st.navigation(sections, expanded=True)  # every page listed: 13 would otherwise fold after 10
 if chosen in detours:
     chosen.run()  # a switch to the screen, or the list of pages
     st.stop()
