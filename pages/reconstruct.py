@@ -119,7 +119,7 @@ inputs: list[tuple[str, bytes]] = []
 with draw_tab:
     pad, beside = st.columns([1, 2])
     with pad:
-        drawn = widgets.drawing_pad(Key.RECON_PAD)
+        drawn = widgets.drawing_pad(Key.RECON_PAD, active)
     if drawn:
         inputs.append(("your drawing", drawn))
 with upload_tab:

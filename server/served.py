@@ -34,7 +34,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 PREFIX = "/api/files"
 MAX_BYTES = 256 * 2**20  # ~30 of the largest decoders (7.4 MB); a few small files besides
 CACHE_CONTROL = "public, max-age=31536000, immutable"
-TYPES = {"vaed": "application/octet-stream", "pts": "application/octet-stream", "js": "text/javascript"}
+TYPES = {
+    "vaed": "application/octet-stream",
+    "vaee": "application/octet-stream",
+    "pts": "application/octet-stream",
+    "js": "text/javascript",
+}
 _NAME = re.compile(r"^([0-9a-f]{32})\.([a-z]{1,8})$")
 
 

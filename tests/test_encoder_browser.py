@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import vae_core as vc
-from harness.browser import require_chromium, serving
+from harness.browser import require_chromium, serving, shadowed, wait_ready
 from tests.support.files import ROOT, SHIPPED_2D
 
 pytestmark = pytest.mark.browser
@@ -106,3 +106,40 @@ def test_the_browser_prepares_a_drawing_as_vae_core_does(browser, name):
     theirs = vc.preprocess_image(png)[0].numpy()
     ours = np.array(drawn["input"], dtype=np.float32).reshape(28, 28)
     assert np.abs(ours - theirs).max() <= 1 / 255, f"{(np.abs(ours - theirs) > 1 / 255).sum()} pixels differ"
+
+
+# ------------------------------------------------------------------------- the drawing pad in the app
+
+DRAWING_PAD = shadowed(".pad")
+
+
+def test_while_a_digit_is_drawn_its_posterior_moves_with_no_message_to_the_server(page):
+    """On the default model's Reconstruct page: every stroke segment is encoded in the browser (the plane's
+    mean moves), nothing is sent until the pen lifts, and then the server places the drawing where the browser
+    had it (its star on the scatter: the posterior mean PyTorch computes from the PNG)."""
+    sent: list[object] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    page.goto(f"{page.app_url}/reconstruct?input=draw")  # type: ignore[attr-defined]
+    wait_ready(page)
+    page.wait_for_function(f"() => {DRAWING_PAD} && {DRAWING_PAD}.dataset.state === 'ready'", timeout=60_000)
+    box = page.locator("canvas[aria-label='drawing pad']").bounding_box()
+    page.mouse.move(box["x"] + 60, box["y"] + 60)
+    page.mouse.down()
+    before, means = len(sent), []
+    for i, (x, y) in enumerate([(120, 60), (180, 60), (220, 60), (190, 120), (160, 170), (130, 230)]):
+        page.mouse.move(box["x"] + x, box["y"] + y)  # a 7, one segment at a time
+        page.wait_for_function(f"() => {DRAWING_PAD}.stats.encodes > {i + 1}", timeout=10_000)
+        means.append(tuple(page.evaluate(f"() => {DRAWING_PAD}.stats.mean")))
+    during = len(sent) - before
+    page.mouse.up()
+    assert during == 0, f"{during} messages went to the server while drawing"
+    assert len(set(means)) == len(means), "the posterior mean moved with every segment"
+    page.wait_for_selector("text=-ELBO (nats)", timeout=30_000)
+    wait_ready(page)
+    assert len(sent) > before, "the release's rerun was not seen: the count above proves nothing"
+    star = page.evaluate(
+        """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
+            .find((g) => g._fullData.some((d) => d.name === 'your drawing'));
+        const t = gd._fullData.find((d) => d.name === 'your drawing'); return [t.x[0], t.y[0]]; }"""
+    )
+    assert np.abs(np.array(star) - np.array(means[-1])).max() <= 0.01, (star, means[-1])

@@ -295,6 +295,17 @@ def decoder_url(active: ActiveModel) -> str:
     return served.url(f"decoder:{active.key}", "vaed", lambda: vc.decoder_bytes(active.model, bits=16))
 
 
+def encoder_url(active: ActiveModel) -> str:
+    """The URL of the model's encoder as the browser runs it while a person draws (vae_core.export,
+    float16: posterior means and log-variances within 0.01 of PyTorch's, tests/test_encoder_browser.py)."""
+    return served.url(f"encoder:{active.key}", "vaee", lambda: vc.encoder_bytes(active.model, bits=16))
+
+
+def encoder_size(active: ActiveModel) -> int:
+    """Bytes of that file: 32 + 2 per encoder parameter."""
+    return 32 + 2 * sum(p.numel() for p in active.model.encoder.parameters())
+
+
 def decoder_size(active: ActiveModel) -> int:
     """Bytes of that file (the pad says how much it loads): 32 + 2 per decoder parameter."""
     return 32 + 2 * sum(p.numel() for p in active.model.decoder.parameters())

@@ -152,19 +152,27 @@ def read_image(name: str, data: bytes) -> torch.Tensor | None:
         return None
 
 
-def _component(name: str, *, decodes: bool = False) -> Any:
-    """A v2 component whose HTML, CSS and JavaScript are the files components/NAME.{html,css,js}.
-    ``decodes``: its JavaScript is components/decoder.js followed by NAME.js, as one module served by
-    URL (``_module_url``); the component itself gets only components/loader.js, which imports it."""
+# The components whose code is served by URL as one ES module (a module fetched by URL can import nothing by a
+# relative path here): the shared scripts they use go in front of their own, in this order.
+MODULE_PARTS = {
+    "latent_pad": ("decoder", "plane"),
+    "latent_scrub": ("decoder",),
+    "drawing_pad": ("decoder", "encoder", "plane"),
+}
+
+
+def _component(name: str) -> Any:
+    """A v2 component whose HTML, CSS and JavaScript are the files components/NAME.{html,css,js}; for one in
+    ``MODULE_PARTS`` the JavaScript is a module served by URL (``_module_url``) and the component itself gets
+    only components/loader.js, which imports it."""
     html, css, js = ((COMPONENTS / f"{name}.{ext}").read_text() for ext in ("html", "css", "js"))
-    if decodes:
+    if name in MODULE_PARTS:
         js = (COMPONENTS / "loader.js").read_text()
     return st.components.v2.component(f"vae_{name}", html=html, css=css, js=js)
 
 
 def _module_url(name: str) -> str:
-    """The URL of components/decoder.js + NAME.js as one ES module (a module fetched by URL can import
-    nothing by a relative path here, so the decoder goes in front), keyed by the code's own hash."""
+    """The URL of the component's module (its shared scripts, then NAME.js), keyed by the code's own hash."""
     key, source = _module(name)
     return served.url(key, "js", lambda: source)
 
@@ -172,24 +180,48 @@ def _module_url(name: str) -> str:
 @functools.cache
 def _module(name: str) -> tuple[str, bytes]:
     """Read once per process, as the components' HTML and CSS are."""
-    source = ((COMPONENTS / "decoder.js").read_text() + "\n" + (COMPONENTS / f"{name}.js").read_text()).encode()
+    parts = (*MODULE_PARTS[name], name)
+    source = "\n".join((COMPONENTS / f"{part}.js").read_text() for part in parts).encode()
     return f"module:{name}:{hashlib.sha256(source).hexdigest()}", source
 
 
 _pad = _component("drawing_pad")
 _copy_link = _component("copy_link")
 _step_keys = _component("step_keys")
-_latent_pad = _component("latent_pad", decodes=True)
-_latent_scrub = _component("latent_scrub", decodes=True)
+_latent_pad = _component("latent_pad")
+_latent_scrub = _component("latent_scrub")
 
 
-def drawing_pad(key: str) -> bytes | None:
-    """A black square to draw a white digit on with mouse or finger; the drawing as PNG bytes."""
-    result = _pad(key=key, on_image_change=lambda: None)
-    data = getattr(result, "image", None)
-    if not data or not isinstance(data, str) or not data.startswith("data:image/png;base64,"):
+def drawing_pad(key: str, active: ActiveModel | None = None) -> bytes | None:
+    """A black square to draw a white digit on with mouse or finger; the drawing as PNG bytes once a stroke
+    ends. With ``active``, the browser encodes the drawing while it is drawn (vae_core's preparation, then the
+    model's encoder and decoder, ui/components/encoder.js) and shows the posterior mean and its 1-sigma
+    ellipse on the plane of two latent dimensions (the model's two, or its two most used), and the
+    reconstruction: no message reaches the server until the stroke ends."""
+    data: dict[str, Any] = {"module": _module_url("drawing_pad"), "encoder": None}
+    if active is not None:
+        model = active.model
+        if model.latent_dim < 2:
+            data["why"] = "A 1-D model has no plane to show its posterior on while you draw."
+        else:
+            dims = (0, 1) if model.latent_dim == 2 else tuple(sorted(derived.usage(active.key, active).order[:2]))
+            decoder = derived.decoder_url(active) if model.likelihood.browser_output == "sigmoid" else None
+            data |= {
+                "encoder": derived.encoder_url(active),
+                "decoder": decoder,
+                "bytes": derived.encoder_size(active) + (derived.decoder_size(active) if decoder else 0),
+                "points": derived.points_url(active, dims),
+                "dims": list(dims),
+                "names": [f"z{d + 1}" for d in dims],
+                "classes": list(active.class_names),
+                "colours": list(PALETTE),
+                "limit": 4.0,
+            }
+    result = _pad(key=key, data=data, on_image_change=lambda: None)
+    image = getattr(result, "image", None)
+    if not image or not isinstance(image, str) or not image.startswith("data:image/png;base64,"):
         return None
-    return base64.b64decode(data.split(",", 1)[1])
+    return base64.b64decode(image.split(",", 1)[1])
 
 
 def copy_link() -> None:

@@ -7,7 +7,6 @@
 // Streamlit calls the default export on every render, with new data; the pad itself (its listeners, the loaded
 // decoder, the drawing) lives on the root element and is made once.
 
-const POINTS_KEEP = 8;
 // A touch screen (no hover, a coarse pointer: the test ui/style.css makes too) is told about fingers, not keys.
 const TOUCH = window.matchMedia("(hover: none) and (pointer: coarse)");
 
@@ -55,7 +54,6 @@ function makePad(root) {
     const y = s.limit - ((clientY - r.top) / r.height) * 2 * s.limit;
     return [clamp(x, s.limit), clamp(y, s.limit)];
   };
-  const toPixel = (x, y, size) => [((x + s.limit) / (2 * s.limit)) * size, ((s.limit - y) / (2 * s.limit)) * size];
 
   const schedule = () => {
     s.frame ||= requestAnimationFrame(draw);
@@ -88,7 +86,7 @@ function makePad(root) {
     const dpr = marker.width / size;
     markerCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
     markerCtx.clearRect(0, 0, size, size);
-    const [px, py] = toPixel(s.z[0], s.z[1], size);
+    const [px, py] = toPixel(s.z[0], s.z[1], size, s.limit);
     markerCtx.strokeStyle = 'rgba(230, 25, 75, .45)';
     markerCtx.lineWidth = 1;
     markerCtx.beginPath();
@@ -113,51 +111,7 @@ function makePad(root) {
   // The test digits' encoder means (the two chosen dimensions), coloured by label; axes and the +-3 square.
   function drawPoints(size) {
     s.drawnPoints = pointsKey();
-    const ctx = pointsCtx;
-    const dpr = pointsCanvas.width / size;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, size, size);
-    ctx.strokeStyle = 'rgba(128, 128, 128, .6)';
-    ctx.lineWidth = 1;
-    const [x0, y0] = toPixel(0, 0, size);
-    ctx.beginPath();
-    ctx.moveTo(x0, 0);
-    ctx.lineTo(x0, size);
-    ctx.moveTo(0, y0);
-    ctx.lineTo(size, y0);
-    ctx.stroke();
-    const [a, b] = toPixel(-3, 3, size);
-    const [c] = toPixel(3, 3, size);
-    ctx.setLineDash([4, 4]);
-    ctx.strokeRect(a, b, c - a, c - a);
-    ctx.setLineDash([]);
-    if (s.points) {
-      const { x, y, label } = s.points;
-      const dot = size > 300 ? 2.2 : 1.8;
-      ctx.globalAlpha = 0.55;
-      for (let k = 0; k < s.colours.length; k++) {
-        ctx.fillStyle = s.colours[k];
-        for (let i = 0; i < label.length; i++) {
-          if (label[i] !== k) continue;
-          const [px, py] = toPixel(x[i], y[i], size);
-          ctx.fillRect(px - dot / 2, py - dot / 2, dot, dot);
-        }
-      }
-      ctx.globalAlpha = 1;
-    }
-    // Labels with a halo of the background, readable over the points.
-    ctx.font = '12px sans-serif';
-    ctx.lineWidth = 3;
-    ctx.strokeStyle = getComputedStyle(pointsCanvas).backgroundColor;
-    ctx.fillStyle = 'rgba(110, 110, 110, 1)';
-    const caption = (text, x, y, align) => {
-      ctx.textAlign = align;
-      ctx.strokeText(text, x, y);
-      ctx.fillText(text, x, y);
-    };
-    caption(`${s.names[0]} →`, size - 4, y0 - 5, 'right');
-    caption(`↑ ${s.names[1]}`, x0 + 5, 13, 'left');
-    caption('±3', c - 3, b + 13, 'right');
+    drawPlane(pointsCanvas, size, s);
   }
 
   const snap = (v) => clamp(Number((Math.round(v / s.step) * s.step).toFixed(4)), s.limit);
@@ -214,7 +168,7 @@ function makePad(root) {
     s.base = Float32Array.from(data.base);
     legend(root.querySelector('.legend'), data.classes, data.colours);
     if (data.decoder !== s.decoderUrl || (!s.decoder && !s.loading)) loadDecoder(data.decoder);
-    if (data.points !== s.pointsUrl) loadPoints(data.points);
+    if (data.points !== s.pointsUrl) showPoints(data.points);
     const z = data.z.join();
     if (z !== s.fromPython && !s.dragging) s.z = [...data.z];
     s.fromPython = z;
@@ -248,21 +202,13 @@ function makePad(root) {
     ).catch((error) => say('unavailable', `Live decoding is unavailable here (${error.message}).`));
   }
 
-  function loadPoints(url) {
+  function showPoints(url) {
     s.pointsUrl = url;
     s.points = null;
-    if (!url) return;
-    const cache = (window.__vaePoints ??= new Map());
-    if (!cache.has(url)) {
-      const entry = fetch(url).then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(r.status))));
-      entry.then(null, () => cache.delete(url));
-      cache.set(url, entry);
-      while (cache.size > POINTS_KEEP) cache.delete(cache.keys().next().value);
-    }
-    cache.get(url).then(
-      (buffer) => {
+    loadPoints(url).then(
+      (points) => {
         if (url !== s.pointsUrl) return;
-        s.points = parsePoints(buffer);
+        s.points = points;
         schedule();
       },
       () => {}, // the plane works without the points
@@ -270,40 +216,4 @@ function makePad(root) {
   }
 
   return pad;
-}
-
-// The points file (ui/derived.py): uint32 N, then N float32 x, N float32 y, N uint8 labels, little-endian.
-function parsePoints(buffer) {
-  const n = new DataView(buffer).getUint32(0, true);
-  return {
-    x: new Float32Array(buffer, 4, n),
-    y: new Float32Array(buffer, 4 + 4 * n, n),
-    label: new Uint8Array(buffer, 4 + 8 * n, n),
-  };
-}
-
-function legend(element, classes, colours) {
-  const key = classes.join('\u0000');
-  if (element.dataset.key === key) return;
-  element.dataset.key = key;
-  element.replaceChildren(
-    ...classes.map((name, i) => {
-      const span = document.createElement('span');
-      span.textContent = name;
-      span.style.setProperty('--c', colours[i % colours.length]);
-      return span;
-    }),
-  );
-}
-
-// The canvas's backing store sized to its CSS size times the device pixel ratio; returns the CSS size (0 if hidden).
-function fit(canvas) {
-  const size = canvas.clientWidth;
-  const want = Math.round(size * (window.devicePixelRatio || 1));
-  if (size && canvas.width !== want) canvas.width = canvas.height = want;
-  return size;
-}
-
-function clamp(v, limit) {
-  return Math.max(-limit, Math.min(limit, v));
 }
