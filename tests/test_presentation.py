@@ -168,7 +168,7 @@ def test_hidden_controls_leave_no_trace(projector: Page) -> None:
 
 def test_a_step_can_open_the_drawing_tab(projector: Page) -> None:
     projector.set_viewport_size({"width": 1280, "height": 720})
-    open_step(projector, 11)
+    open_step(projector, next(n for n, step in enumerate(LESSON.steps, 1) if step.screen.file == "reconstruct.py"))
     selected = projector.locator(f'{MAIN} [role="tab"][aria-selected="true"]')
     assert selected.inner_text().strip() == "Draw a digit"
     assert "input=draw" in projector.url

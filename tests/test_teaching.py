@@ -54,6 +54,10 @@ ACTIONS: dict[str, tuple[str, Callable[[Page], None]]] = {
     "lesson.py": ("lesson?step=2", press("ArrowRight", 2)),
     "anomaly.py": ("anomaly?set=near-blank&score=elbo", lambda page: None),
     "traversals.py": ("traversals?a=mnist-2d&b=mnist-32d&rows=4&steps=7", lambda page: None),
+    "disentanglement.py": (
+        "disentanglement?a=sprites-beta4&b=sprites-factor",
+        lambda page: page.locator('[data-testid="stMain"]').get_by_text("scale and orientation").click(),
+    ),
     "collapse.py": ("collapse", lambda page: None),
     "holes.py": ("holes", lambda page: None),
     "compare.py": ("compare?show=two&a=mnist-2d&b=mnist-32d&seed=3", lambda page: None),
