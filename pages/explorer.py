@@ -116,6 +116,8 @@ def explorer() -> None:
         z2 = st.slider(
             f"z{dims[1] + 1}", -limit, limit, links.default(Key.Z_Y), step, key=Key.Z_Y, persist_state="session"
         )
+        with st.expander("Draw a digit: watch its posterior on the pad"):
+            widgets.drawing_pad(Key.EXPLORE_DRAW, active, compact=True)
         z = torch.zeros(model.latent_dim) if base is None else torch.tensor(base)
         z[dims[0]], z[dims[1]] = z1, z2
         nearest = float(np.sqrt(((means[:, list(dims)] - [z1, z2]) ** 2).sum(1)).min())

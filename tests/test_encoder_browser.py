@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
@@ -126,9 +127,10 @@ def test_while_a_digit_is_drawn_its_posterior_moves_with_no_message_to_the_serve
     page.mouse.move(box["x"] + 60, box["y"] + 60)
     page.mouse.down()
     before, means = len(sent), []
-    for i, (x, y) in enumerate([(120, 60), (180, 60), (220, 60), (190, 120), (160, 170), (130, 230)]):
-        page.mouse.move(box["x"] + x, box["y"] + y)  # a 7, one segment at a time
-        page.wait_for_function(f"() => {DRAWING_PAD}.stats.encodes > {i + 1}", timeout=10_000)
+    for x, y in [(120, 60), (180, 60), (220, 60), (190, 120), (160, 170), (130, 230)]:
+        encodes = page.evaluate(f"() => {DRAWING_PAD}.stats.encodes")
+        page.mouse.move(box["x"] + x, box["y"] + y)  # a 7, one segment at a time, each encoded before the next
+        page.wait_for_function(f"() => {DRAWING_PAD}.stats.encodes > {encodes}", timeout=10_000)
         means.append(tuple(page.evaluate(f"() => {DRAWING_PAD}.stats.mean")))
     during = len(sent) - before
     page.mouse.up()
@@ -143,3 +145,40 @@ def test_while_a_digit_is_drawn_its_posterior_moves_with_no_message_to_the_serve
         const t = gd._fullData.find((d) => d.name === 'your drawing'); return [t.x[0], t.y[0]]; }"""
     )
     assert np.abs(np.array(star) - np.array(means[-1])).max() <= 0.01, (star, means[-1])
+
+
+LATENT_PAD = shadowed(".latent-pad")
+
+
+def test_drawing_beside_the_explorers_pad_moves_its_point_to_the_posterior_and_releases_it_there(page):
+    """The explorer's small drawing pad: each segment's posterior goes to the latent pad on the page (its point
+    at the mean, the readout saying so), nothing reaches the server while drawing, and when the pen lifts the
+    point is released there as after a drag: the sliders and the link follow."""
+    sent: list[object] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    page.goto(page.app_url)  # type: ignore[attr-defined]
+    wait_ready(page)
+    page.get_by_text("Draw a digit: watch its posterior on the pad").click()
+    page.wait_for_function(f"() => {DRAWING_PAD} && {DRAWING_PAD}.dataset.state === 'ready'", timeout=60_000)
+    canvas = page.locator("canvas[aria-label='drawing pad']")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    scale = box["width"] / 280
+    page.mouse.move(box["x"] + 140 * scale, box["y"] + 40 * scale)
+    page.mouse.down()
+    before, points = len(sent), []
+    for y in (80, 120, 160, 200, 240):  # a 1, one segment at a time, each encoded before the next
+        encodes = page.evaluate(f"() => {DRAWING_PAD}.stats.encodes")
+        page.mouse.move(box["x"] + 140 * scale, box["y"] + y * scale)
+        page.wait_for_function(f"() => {DRAWING_PAD}.stats.encodes > {encodes}", timeout=10_000)
+        points.append(page.evaluate(f"() => {LATENT_PAD}.querySelector('.readout').textContent"))
+    mean = page.evaluate(f"() => {DRAWING_PAD}.stats.mean")
+    shown = f"z1 = {mean[0]:.2f}, z2 = {mean[1]:.2f}: your drawing's posterior mean"
+    page.wait_for_function(f"() => {LATENT_PAD}.querySelector('.readout').textContent.startsWith({shown!r})")
+    during, link = len(sent) - before, page.url
+    page.mouse.up()
+    assert during == 0, f"{during} messages went to the server while drawing"
+    assert all("your drawing's posterior mean" in p for p in points) and len(set(points)) > 1, points
+    page.wait_for_url(lambda url: url != link, timeout=15_000)  # released: the link follows
+    query = parse_qs(urlparse(page.url).query)
+    assert abs(float(query["z1"][0]) - mean[0]) <= 0.05 and abs(float(query["z2"][0]) - mean[1]) <= 0.05

@@ -52,6 +52,7 @@ class Key(StrEnum):
     Z_X = "z_x"
     Z_Y = "z_y"
     LATENT_PAD = "latent_pad"  # the pad: its trigger "release" carries the point let go of
+    EXPLORE_DRAW = "explore_draw"  # the small drawing pad whose posterior the latent pad shows
 
     # Interpolation
     INTERP_SOURCE = "interp_source"

@@ -192,12 +192,14 @@ _latent_pad = _component("latent_pad")
 _latent_scrub = _component("latent_scrub")
 
 
-def drawing_pad(key: str, active: ActiveModel | None = None) -> bytes | None:
+def drawing_pad(key: str, active: ActiveModel | None = None, *, compact: bool = False) -> bytes | None:
     """A black square to draw a white digit on with mouse or finger; the drawing as PNG bytes once a stroke
     ends. With ``active``, the browser encodes the drawing while it is drawn (vae_core's preparation, then the
     model's encoder and decoder, ui/components/encoder.js) and shows the posterior mean and its 1-sigma
     ellipse on the plane of two latent dimensions (the model's two, or its two most used), and the
-    reconstruction: no message reaches the server until the stroke ends."""
+    reconstruction: no message reaches the server until the stroke ends. ``compact``: a small pad beside the
+    page's latent pad, which shows the posterior and decodes its mean (the point is released there when the
+    pen lifts, as after a drag); the drawing itself never goes to the server, and None is returned."""
     data: dict[str, Any] = {"module": _module_url("drawing_pad"), "encoder": None}
     if active is not None:
         model = active.model
@@ -216,6 +218,7 @@ def drawing_pad(key: str, active: ActiveModel | None = None) -> bytes | None:
                 "classes": list(active.class_names),
                 "colours": list(PALETTE),
                 "limit": 4.0,
+                "compact": compact,
             }
     result = _pad(key=key, data=data, on_image_change=lambda: None)
     image = getattr(result, "image", None)

@@ -23,7 +23,8 @@ function makePad(root) {
   const stats = { encodes: 0, encodeMs: [] }; // read by the browser tests and bench/encoder.py
   const s = {
     encoder: null, decoder: null, urls: '', points: null, pointsUrl: null, dims: [0, 1], names: ['z1', 'z2'],
-    limit: 4, colours: [], drawing: false, frame: 0, posterior: null, drawnPoints: '',
+    limit: 4, colours: [], drawing: false, frame: 0, posterior: null, drawnPoints: '', decoderUrl: null,
+    compact: false, // beside a latent pad: no plane of its own, nothing sent to Python (the latent pad shows it)
   };
   const pad = { send: () => {}, stats };
   root.stats = stats;
@@ -32,6 +33,12 @@ function makePad(root) {
     status.textContent = text;
   };
 
+  if (!ctx) {
+    say('unavailable', 'This browser cannot draw on a canvas, so there is nothing to draw on here.');
+    live.hidden = true;
+    pad.update = () => {};
+    return pad;
+  }
   const clear = () => {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -71,13 +78,22 @@ function makePad(root) {
   canvas.onpointerup = () => {
     if (!s.drawing) return;
     s.drawing = false;
-    pad.send(canvas.toDataURL('image/png'));
+    if (s.frame) cancelAnimationFrame(s.frame), encodeDrawing(); // the last segment's posterior, now
+    announce(true);
+    if (!s.compact) pad.send(canvas.toDataURL('image/png'));
+  };
+  // Tell a latent pad on the page (latent_pad.js) where this drawing's posterior is, for the same model.
+  const announce = (final) => {
+    if (!s.posterior || !s.decoderUrl) return;
+    const { mean, sigma } = s.posterior;
+    const detail = { decoder: s.decoderUrl, mean: Array.from(mean), sigma, final };
+    window.dispatchEvent(new CustomEvent('vae:posterior', { detail }));
   };
   root.querySelector('button').onclick = () => {
     clear();
     s.posterior = null;
     drawLive();
-    pad.send(null);
+    if (!s.compact) pad.send(null);
   };
 
   // The drawing as the model sees it, encoded: the posterior's mean and log-variance, and the mean decoded.
@@ -89,9 +105,10 @@ function makePad(root) {
     if (!input) return; // nothing drawn yet
     const { mean, logvar } = s.encoder.encode(input);
     s.posterior = { mean: Float32Array.from(mean), sigma: Array.from(logvar, (v) => Math.exp(v / 2)) };
+    announce(false);
     drawLive();
     stats.encodes++;
-    stats.mean = Array.from(mean);
+    stats.mean = Array.from(s.posterior.mean); // as announced
     stats.encodeMs.push(performance.now() - t0);
     if (stats.encodeMs.length > 2000) stats.encodeMs.splice(0, 1000);
   }
@@ -153,10 +170,13 @@ function makePad(root) {
     }
     s.dims = data.dims;
     s.names = data.names;
+    s.decoderUrl = data.decoder;
+    s.compact = Boolean(data.compact);
+    root.toggleAttribute('data-compact', s.compact);
     s.limit = data.limit;
     s.colours = data.colours;
     legend(live.querySelector('.legend'), data.classes, data.colours);
-    live.hidden = false;
+    live.hidden = s.compact;
     if (data.points !== s.pointsUrl) {
       s.pointsUrl = data.points;
       s.points = null;
@@ -181,8 +201,11 @@ function makePad(root) {
           if (urls !== s.urls) return;
           s.encoder = encoder;
           s.decoder = decoder;
-          say('ready', 'While you draw, your browser encodes the drawing: the red ellipse is its posterior (mean and 1σ) '
-            + 'over the test digits\' means, and beside it the mean decoded.');
+          say('ready', s.compact
+            ? 'While you draw, your browser encodes the drawing: the latent pad shows its posterior (mean and 1σ) '
+              + 'and decodes the mean.'
+            : 'While you draw, your browser encodes the drawing: the red ellipse is its posterior (mean and 1σ) '
+              + 'over the test digits\' means, and beside it the mean decoded.');
           encodeDrawing();
           drawLive();
         },

@@ -33,6 +33,7 @@ function makePad(root) {
     decoder: null, decoderUrl: null, pointsUrl: null, points: null, dims: [0, 1], names: ['z1', 'z2'],
     base: new Float32Array(2), code: new Float32Array(2), limit: 4, step: 0.1, z: [0, 0], fromPython: null,
     dragging: false, loading: false, frame: 0, keyTimer: 0, drawnPoints: '', colours: [], bytes: 0,
+    posterior: null, // a drawing's posterior ({mean, sigma}) from a drawing pad on the page, shown until a drag
   };
   const pad = { send: () => {}, stats };
   root.stats = stats;
@@ -63,7 +64,7 @@ function makePad(root) {
     s.frame = 0;
     if (s.decoder) {
       const t0 = performance.now();
-      s.code.set(s.base);
+      s.code.set(s.posterior ? s.posterior.mean : s.base);
       s.code[s.dims[0]] = s.z[0];
       s.code[s.dims[1]] = s.z[1];
       s.decoder.decodeInto(s.code, pixels);
@@ -77,7 +78,8 @@ function makePad(root) {
       if (stats.decodeMs.length > 2000) stats.decodeMs.splice(0, 1000);
     }
     drawMarker();
-    readout.textContent = `${s.names[0]} = ${s.z[0].toFixed(2)}, ${s.names[1]} = ${s.z[1].toFixed(2)}`;
+    readout.textContent = `${s.names[0]} = ${s.z[0].toFixed(2)}, ${s.names[1]} = ${s.z[1].toFixed(2)}`
+      + (s.posterior ? ': your drawing\'s posterior mean, decoded' : '');
   }
 
   function drawMarker() {
@@ -87,6 +89,16 @@ function makePad(root) {
     markerCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
     markerCtx.clearRect(0, 0, size, size);
     const [px, py] = toPixel(s.z[0], s.z[1], size, s.limit);
+    if (s.posterior) { // the drawing's 1-sigma ellipse round its mean
+      const scale = size / (2 * s.limit), [sx, sy] = s.dims.map((d) => s.posterior.sigma[d] * scale);
+      markerCtx.beginPath();
+      markerCtx.ellipse(px, py, Math.max(sx, 1), Math.max(sy, 1), 0, 0, 2 * Math.PI);
+      markerCtx.fillStyle = 'rgba(230, 25, 75, .15)';
+      markerCtx.fill();
+      markerCtx.lineWidth = 2;
+      markerCtx.strokeStyle = '#e6194b';
+      markerCtx.stroke();
+    }
     markerCtx.strokeStyle = 'rgba(230, 25, 75, .45)';
     markerCtx.lineWidth = 1;
     markerCtx.beginPath();
@@ -131,6 +143,7 @@ function makePad(root) {
     marker.focus({ preventScroll: true });
     marker.setPointerCapture(event.pointerId);
     s.dragging = true;
+    s.posterior = null;
     root.dataset.dragging = '';
     moveTo(event);
   });
@@ -156,6 +169,17 @@ function makePad(root) {
     s.keyTimer = setTimeout(release, 400);
   });
   new ResizeObserver(schedule).observe(marker);
+  // A drawing pad on the page (drawing_pad.js) announces each posterior it computes for this model's decoder: the
+  // point goes to the mean, the ellipse round it, the digit is the mean decoded; when the pen lifts, the point
+  // is released as after a drag, so the sliders and the server follow.
+  window.addEventListener('vae:posterior', (event) => {
+    const { decoder, mean, sigma, final } = event.detail;
+    if (decoder !== s.decoderUrl || s.dragging || mean.length !== s.base.length) return;
+    s.posterior = { mean: Float32Array.from(mean), sigma };
+    s.z = s.dims.map((d) => clamp(mean[d], s.limit));
+    schedule();
+    if (final) release();
+  });
 
   pad.update = (data) => {
     s.limit = data.limit;
