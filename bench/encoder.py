@@ -11,6 +11,11 @@ loads ui/components/decoder.js + encoder.js as the app serves them, with the mod
 
 Each is timed over rounds of 20 calls with performance.now() after 20 warm-up calls; the table gives medians
 per call in ms, and the ratio of "all" to "decode" from the same run.
+
+Then, in the app (a `streamlit run app.py` of its own), the Reconstruct page's drawing pad on the default model:
+after a real pointerdown, one pointermove per animation frame along a zigzag for 3 s (1 s with ``--quick``),
+driven from inside the page; it reports the animation frames per second and the drawings encoded (prepared,
+encoded, decoded and drawn) per second while drawing, and the websocket messages sent meanwhile.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 import vae_core as vc
-from harness.browser import launch, serving
+from harness.browser import launch, running_app, serving, shadowed, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPONENTS = ROOT / "ui" / "components"
@@ -59,6 +64,55 @@ TIME_JS = """async ([encoderUrl, decoderUrl, rounds]) => {
 }"""
 
 
+PAD = shadowed(".pad")
+
+# One pointermove per animation frame on the drawing pad's canvas for `seconds` (a zigzag over it), after a
+# real pointerdown so the pad holds the pointer; resolves with the frames counted and the drawings encoded.
+DRAW_JS = (
+    """([seconds, left, top, side]) => new Promise((resolve) => {
+    const pad = """
+    + PAD
+    + """, canvas = pad.querySelector('.ink'), encodes = pad.stats.encodes, t0 = performance.now();
+    let frames = 0;
+    const step = (now) => {
+        const t = (now - t0) / 1000;
+        if (t >= seconds) return resolve({ frames, encodes: pad.stats.encodes - encodes, seconds: t });
+        frames++;
+        const x = left + side * (0.2 + 0.6 * Math.abs(((t * 1.7) % 2) - 1));
+        const y = top + side * (0.2 + 0.6 * (t / seconds));
+        canvas.dispatchEvent(new PointerEvent('pointermove', { clientX: x, clientY: y, pointerId: 1,
+            pointerType: 'mouse', buttons: 1, bubbles: true, composed: true }));
+        requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+})"""
+)
+
+
+def while_drawing(browser, seconds: float) -> str:
+    """The in-app measurement above, as a sentence."""
+    with running_app() as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        sent: list[object] = []
+        page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+        page.goto(f"{url}/reconstruct?input=draw")
+        wait_ready(page)
+        page.wait_for_function(f"() => {PAD} && {PAD}.dataset.state === 'ready'", timeout=120_000)
+        box = page.locator("canvas[aria-label='drawing pad']").bounding_box()
+        page.mouse.move(box["x"] + 40, box["y"] + 40)
+        page.mouse.down()
+        before = len(sent)
+        result = page.evaluate(DRAW_JS, [seconds, box["x"], box["y"], box["width"]])
+        during = len(sent) - before
+        page.mouse.up()
+        page.close()
+    fps, eps = result["frames"] / result["seconds"], result["encodes"] / result["seconds"]
+    return (
+        f"while drawing (mnist-2d, {result['seconds']:.1f} s): {fps:.1f} frames/s, {eps:.1f} drawings encoded/s, "
+        f"{during} messages to the server"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="two models, 3 rounds (CI)")
@@ -82,6 +136,8 @@ def main() -> None:
             median = {name: statistics.median(values) for name, values in times.items()}
             cells = [f"{median[name]:.2f} ms" for name in ("prepare", "encode", "decode", "all")]
             print(f"| {path.stem} | " + " | ".join(cells) + f" | {median['all'] / median['decode']:.1f}x |")
+        page.close()
+        print(while_drawing(browser, 1 if args.quick else 3))
         browser.close()
 
 

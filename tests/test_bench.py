@@ -73,7 +73,7 @@ QUICK: dict[str, tuple[list[str], Callable[[str], bool]]] = {
     "train_page": (["--quick", "--out", "{tmp}"], number(r"at the end: .* test -ELBO ([0-9.]+)")),
     "latency": (["--quick"], medians_measured),
     "decoder": (["--quick"], shows(r"\| mnist-2d \| \d+ \(100\) \| [0-9.]+ / [0-9.]+ \|")),
-    "encoder": (["--quick"], number(r"\| mnist-2d \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+ ms \| ([0-9.]+) ms \|")),
+    "encoder": (["--quick"], number(r"while drawing \(mnist-2d, [0-9.]+ s\): [0-9.]+ frames/s, ([0-9.]+) drawings")),
     "action_cost": (["--quick"], action_costs),
     "classroom": (["--quick"], shows(r"errors 0, leaks 0")),
     "load": (["--quick"], load_is_clean),
