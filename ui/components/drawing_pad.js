@@ -136,13 +136,7 @@ function makePad(root) {
     const [d0, d1] = s.dims;
     const [px, py] = toPixel(clamp(mean[d0], s.limit), clamp(mean[d1], s.limit), size, s.limit);
     const scale = size / (2 * s.limit);
-    pctx.beginPath();
-    pctx.ellipse(px, py, Math.max(sigma[d0] * scale, 1), Math.max(sigma[d1] * scale, 1), 0, 0, 2 * Math.PI);
-    pctx.fillStyle = 'rgba(230, 25, 75, .15)';
-    pctx.fill();
-    pctx.lineWidth = 2;
-    pctx.strokeStyle = '#e6194b';
-    pctx.stroke();
+    posteriorEllipse(pctx, px, py, sigma[d0] * scale, sigma[d1] * scale);
     pctx.beginPath();
     pctx.arc(px, py, 4, 0, 2 * Math.PI);
     pctx.fillStyle = '#e6194b';

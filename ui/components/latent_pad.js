@@ -90,23 +90,12 @@ function makePad(root) {
     markerCtx.clearRect(0, 0, size, size);
     const [px, py] = toPixel(s.z[0], s.z[1], size, s.limit);
     if (s.posterior) { // the drawing's 1-sigma ellipse round its mean
-      const scale = size / (2 * s.limit), [sx, sy] = s.dims.map((d) => s.posterior.sigma[d] * scale);
-      markerCtx.beginPath();
-      markerCtx.ellipse(px, py, Math.max(sx, 1), Math.max(sy, 1), 0, 0, 2 * Math.PI);
-      markerCtx.fillStyle = 'rgba(230, 25, 75, .15)';
-      markerCtx.fill();
-      markerCtx.lineWidth = 2;
-      markerCtx.strokeStyle = '#e6194b';
-      markerCtx.stroke();
+      const scale = size / (2 * s.limit);
+      posteriorEllipse(markerCtx, px, py, s.posterior.sigma[s.dims[0]] * scale, s.posterior.sigma[s.dims[1]] * scale);
     }
     markerCtx.strokeStyle = 'rgba(230, 25, 75, .45)';
     markerCtx.lineWidth = 1;
-    markerCtx.beginPath();
-    markerCtx.moveTo(px, 0);
-    markerCtx.lineTo(px, size);
-    markerCtx.moveTo(0, py);
-    markerCtx.lineTo(size, py);
-    markerCtx.stroke();
+    cross(markerCtx, px, py, size);
     markerCtx.beginPath();
     markerCtx.arc(px, py, 8, 0, 2 * Math.PI);
     markerCtx.fillStyle = '#fff';

@@ -19,12 +19,7 @@ function drawPlane(canvas, size, { limit, names, points, colours }) {
   ctx.strokeStyle = 'rgba(128, 128, 128, .6)';
   ctx.lineWidth = 1;
   const [x0, y0] = at(0, 0);
-  ctx.beginPath();
-  ctx.moveTo(x0, 0);
-  ctx.lineTo(x0, size);
-  ctx.moveTo(0, y0);
-  ctx.lineTo(size, y0);
-  ctx.stroke();
+  cross(ctx, x0, y0, size);
   const [a, b] = at(-3, 3);
   const [c] = at(3, 3);
   ctx.setLineDash([4, 4]);
@@ -57,6 +52,27 @@ function drawPlane(canvas, size, { limit, names, points, colours }) {
   caption(`${names[0]} →`, size - 4, y0 - 5, 'right');
   caption(`↑ ${names[1]}`, x0 + 5, 13, 'left');
   caption('±3', c - 3, b + 13, 'right');
+}
+
+// A vertical and a horizontal line across the square canvas through (x, y), in the context's current stroke.
+function cross(ctx, x, y, size) {
+  ctx.beginPath();
+  ctx.moveTo(x, 0);
+  ctx.lineTo(x, size);
+  ctx.moveTo(0, y);
+  ctx.lineTo(size, y);
+  ctx.stroke();
+}
+
+// A posterior's 1-sigma ellipse round its mean at (x, y), radii in CSS pixels (at least 1, so it shows).
+function posteriorEllipse(ctx, x, y, rx, ry) {
+  ctx.beginPath();
+  ctx.ellipse(x, y, Math.max(rx, 1), Math.max(ry, 1), 0, 0, 2 * Math.PI);
+  ctx.fillStyle = 'rgba(230, 25, 75, .15)';
+  ctx.fill();
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = '#e6194b';
+  ctx.stroke();
 }
 
 // The points file at url, parsed (a promise; null without a url). One fetch per URL for the whole page.
