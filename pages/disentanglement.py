@@ -3,7 +3,6 @@ each factor each latent dimension holds (a heat map per model), both standard me
 model, traversals labelled by the factor each dimension follows, and a latent pad per model whose axes
 are the dimensions that hold two chosen factors."""
 
-import numpy as np
 import streamlit as st
 
 import vae_core as vc
@@ -26,11 +25,10 @@ PAD_LIMIT = 4.0
 
 
 def penalty(config: vc.TrainConfig) -> str:
-    """What the model's loss adds to the ELBO, in the words of the table."""
-    if config.tc_weight > 0:
-        how = "FactorVAE" if config.tc_estimator == "discriminator" else "β-TCVAE"
-        return f"{how}, γ = {config.tc_weight:g}" + (f", β = {config.beta:g}" if config.beta != 1 else "")
-    return "plain VAE, β = 1" if config.beta == 1 else f"β-VAE, β = {config.beta:g}"
+    """The model's objective and its weights, as the table names them."""
+    weights = [f"β = {config.beta:g}"] if config.tc_weight == 0 or config.beta != 1 else []
+    weights += [f"γ = {config.tc_weight:g}"] if config.tc_weight > 0 else []
+    return ", ".join([config.method, *weights])
 
 
 def has_factors(active: ActiveModel) -> bool:
@@ -60,12 +58,13 @@ def code_map(active: ActiveModel, suffix: str) -> None:
     )
     mig = score.mig
     rows = [f"z{d + 1} {role}" for d, role in enumerate(score.roles)]
-    share = mig.mutual_information / mig.factor_entropy
-    fig = information_heatmap(share, mig.mutual_information, score.factor_names, rows, "Share of each factor held")
+    fig = information_heatmap(
+        score.share, mig.mutual_information, score.factor_names, rows, "Share of each factor held"
+    )
     st.plotly_chart(fig, key=f"{Key.DIS_MAP}_{suffix}")
     gaps = ", ".join(f"{name} {gap:.2f}" for name, gap in zip(score.factor_names, mig.per_factor, strict=True))
     st.caption(f"Cells: I(z_j; v_k) / H(v_k). Each factor's gap: {gaps} (MIG is their mean).")
-    order = tuple(int(d) for d in np.argsort(-share.max(axis=1), kind="stable"))
+    order = score.most_informative_first
     images = derived.traversal_rows(active.key, active, order, STEPS, None)
     st.image(
         png_uri(labelled_rows(images, [rows[d] for d in order])),

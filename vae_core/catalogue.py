@@ -78,8 +78,7 @@ def _penalty(train_config: TrainConfig) -> str:
     """β, and the total-correlation penalty's γ with how TC is estimated, where there is one."""
     if train_config.tc_weight <= 0:
         return f"{train_config.beta:g}"
-    how = "FactorVAE" if train_config.tc_estimator == "discriminator" else "β-TCVAE"
-    return f"{train_config.beta:g}; γ {train_config.tc_weight:g}, {how}"
+    return f"{train_config.beta:g}; γ {train_config.tc_weight:g}, {train_config.method}"
 
 
 def _cells(r: Row) -> list[str]:

@@ -193,3 +193,11 @@ class TrainConfig(_JSON):
         if len(self.adam_betas) != 2 or not all(0 <= b < 1 for b in self.adam_betas):
             raise ValueError("adam_betas must be two numbers in [0, 1)")
         object.__setattr__(self, "adam_betas", tuple(float(b) for b in self.adam_betas))
+
+    @property
+    def method(self) -> str:
+        """The objective by its paper's name: "VAE" (β = 1), "β-VAE", or, with a total-correlation penalty,
+        "FactorVAE" (TC estimated by a discriminator) or "β-TCVAE" (by minibatch-weighted sampling)."""
+        if self.tc_weight > 0:
+            return "FactorVAE" if self.tc_estimator == "discriminator" else "β-TCVAE"
+        return "VAE" if self.beta == 1 else "β-VAE"

@@ -227,6 +227,16 @@ class Disentanglement:
     factor_vae: FactorVAEScore
     roles: tuple[str, ...]  # per latent dimension: dimension_roles
 
+    @property
+    def share(self) -> np.ndarray:
+        """D x F: I(z_j; v_k) / H(v_k), the share of each factor's entropy each dimension holds (the heat map)."""
+        return self.mig.mutual_information / self.mig.factor_entropy
+
+    @property
+    def most_informative_first(self) -> tuple[int, ...]:
+        """The dimensions by the largest share of any factor they hold, most first (the traversal rows' order)."""
+        return tuple(int(d) for d in np.argsort(-self.share.max(axis=1), kind="stable"))
+
     def dimension_for(self, factor: str) -> int:
         """The latent dimension holding most of ``factor`` (MIG's z_(1) for it)."""
         return int(self.mig.mutual_information[:, self.factor_names.index(factor)].argmax())
