@@ -68,7 +68,7 @@ def grid_extent(active: ActiveModel) -> tuple[float, tuple[int, int], tuple[floa
     """(extent, the two dimensions the grid varies, the others' values): ±3 prior standard deviations
     round the prior's centre, over the two most informative dimensions."""
     model = active.model
-    dims = tuple(sorted(derived.usage(active.key, active).order[:2])) if model.latent_dim > 2 else (0, 1)
+    dims = derived.most_used_pair(active)
     centre, spread = latent.prior_spread(model.prior)  # exact for N(0, I): 3 round 0
     extent = float(np.ceil(max(abs(float(centre[d])) + 3 * float(spread[d]) for d in dims)))
     return extent, dims, tuple(float(v) for v in centre)

@@ -104,6 +104,15 @@ def usage(key: str, _active: ActiveModel) -> latent.DimensionUsage:
     return latent.usage_on(_active.model, test_set(_active)[0])
 
 
+def most_used_pair(active: ActiveModel) -> tuple[int, int]:
+    """The two latent dimensions a plane shows for this model, in order: its two for a 2-D model, else the
+    two that carry the most nats on the test split (``usage``)."""
+    if active.model.latent_dim <= 2:
+        return (0, 1)
+    first, second = sorted(usage(active.key, active).order[:2])
+    return first, second
+
+
 def dimension_usage(key: str, _active: ActiveModel) -> tuple[np.ndarray, str]:
     """How many nats each latent dimension carries on the test split, and what the figure is: the KL
     of q(z_d|x) to N(0, 1) for the standard normal prior, else the information 1/2 log(1 + Var μ / E σ²)

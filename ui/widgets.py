@@ -206,7 +206,7 @@ def drawing_pad(key: str, active: ActiveModel | None = None, *, compact: bool = 
         if model.latent_dim < 2:
             data["why"] = "A 1-D model has no plane to show its posterior on while you draw."
         else:
-            dims = (0, 1) if model.latent_dim == 2 else tuple(sorted(derived.usage(active.key, active).order[:2]))
+            dims = derived.most_used_pair(active)
             decoder = derived.decoder_url(active) if model.likelihood.browser_output == "sigmoid" else None
             data |= {
                 "encoder": derived.encoder_url(active),
