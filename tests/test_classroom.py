@@ -13,6 +13,7 @@ pytestmark = pytest.mark.browser
 require_chromium()
 
 
+@pytest.mark.slow  # waits out a closed tab's 30 s: the second CI stage (docs/testing.md)
 def test_a_closed_tabs_run_stops_within_30_s_and_the_next_in_the_queue_starts(browser):
     with running_app(env={"VAE_TRAINING_SLOTS": "1"}) as url:
         first = browser.new_context(viewport={"width": 1300, "height": 900})

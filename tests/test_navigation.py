@@ -38,6 +38,7 @@ def fresh_apps(request) -> Iterator[FreshApps]:
         yield apps
 
 
+@pytest.mark.slow  # a server boot and a cold first view per page: the second CI stage (docs/testing.md)
 @pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
 def test_a_deep_link_is_right_as_a_fresh_servers_first_request(browser, fresh_apps, screen):
     """Streamlit runs a folder named pages/ beside the main script as a file-name app until

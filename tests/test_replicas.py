@@ -21,7 +21,7 @@ import pytest
 from deploy.replicas import Balanced, balanced_app, haproxy_path
 from harness.browser import CHROMIUM, CHROMIUM_ARGS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # HAProxy and two servers: the second CI stage
 MISSING = [name for name, there in (("chromium", Path(CHROMIUM).exists()), ("haproxy", haproxy_path())) if not there]
 if MISSING:
     if os.environ.get("CI"):

@@ -92,6 +92,7 @@ def test_collapse_plots_the_stored_histories_and_says_when_a_history_has_none():
         assert any("no per-dimension records" in i.value for i in at.info)
 
 
+@pytest.mark.slow  # two real trainings: the second CI stage (docs/testing.md)
 def test_the_one_click_pair_trains_one_run_after_the_other_and_reports_active_units():
     at = app("collapse.py")
     smallest = at.select_slider(key=Key.COLLAPSE_IMAGES).options[0]
