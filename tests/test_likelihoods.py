@@ -25,6 +25,8 @@ from vae_core import (
     VAEConfig,
     checkpoint_bytes,
     decoder_bytes,
+    decoder_from_bytes,
+    decoder_output,
     elbo_per_image,
     initial_model,
     load_checkpoint,
@@ -82,7 +84,7 @@ def test_continuous_bernoulli_density_integrates_to_one_and_its_mean_is_its_inte
 
 
 def test_continuous_bernoulli_mean_is_not_lambda():
-    """The module's docstring's figures: lambda = 0.9 means E[x] = 0.67, lambda = 0.99 means 0.79."""
+    """The module's docstring's and the Samples page's figures: lambda = 0.9 means E[x] = 0.67, 0.99 means 0.79."""
     likelihood = ContinuousBernoulli()
     logits = torch.logit(torch.tensor([0.9, 0.99, 0.5])).reshape(1, 3, 1, 1)
     torch.testing.assert_close(likelihood.parameter_images(logits)["λ"].flatten(), torch.tensor([0.9, 0.99, 0.5]))
@@ -311,13 +313,15 @@ def test_every_likelihood_shapes_the_decoder_and_a_tiny_training_run_works(name)
 
 
 @pytest.mark.parametrize("name", list(LIKELIHOODS))
-def test_the_browser_decoder_takes_only_the_output_it_implements(name):
-    model = VAE(VAEConfig(latent_dim=2, likelihood=name, **SMALL))
-    if model.likelihood.browser_output == "sigmoid":
-        assert decoder_bytes(model)[:4] == b"VAED"
-    else:
-        with pytest.raises(ValueError, match="does not implement yet: this model decodes on the server"):
-            decoder_bytes(model)
+def test_the_browser_decoders_file_carries_every_likelihoods_output_channels_and_mean(name):
+    """The file names the output function and holds every output channel: its logits, through the
+    likelihood's own mean, give the model's decode (float32 weights: to float32's rounding)."""
+    model = VAE(VAEConfig(latent_dim=2, likelihood=name, **SMALL)).eval()
+    data = decoder_bytes(model, bits=32)
+    assert decoder_output(data) == model.likelihood.browser_output
+    z = torch.randn(16, 2, generator=torch.Generator().manual_seed(1)) * 2
+    with torch.no_grad():
+        torch.testing.assert_close(model.likelihood.mean(decoder_from_bytes(data)(z)), model.decode(z))
 
 
 def test_the_cli_offers_every_registered_likelihood(tmp_path, capsys):

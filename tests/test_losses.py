@@ -81,7 +81,7 @@ def test_every_registered_likelihood_declares_what_its_decoder_output_means():
     saying so), and the output function the browser decoder must apply: where it says sigmoid, the
     mean is the logits' sigmoid."""
     from vae_core import VAEConfig
-    from vae_core.export import BROWSER_OUTPUT
+    from vae_core.export import OUTPUTS
     from vae_core.likelihoods import LIKELIHOODS
 
     generator = torch.Generator().manual_seed(6)
@@ -91,7 +91,9 @@ def test_every_registered_likelihood_declares_what_its_decoder_output_means():
         assert likelihood.name == name and likelihood.label and isinstance(likelihood.normalised_8bit_density, bool)
         means = likelihood.mean(logits)
         assert means.shape == (3, 1, 28, 28) and means.min() >= 0 and means.max() <= 1
-        if likelihood.browser_output == BROWSER_OUTPUT:  # what decoder.js applies (vae_core.export checks it)
+        assert bool(likelihood.parameter_images(logits)) == bool(likelihood.parameters_note), name
+        assert likelihood.browser_output in OUTPUTS  # decoder.js implements it (vae_core.export checks it)
+        if likelihood.browser_output == "sigmoid":
             torch.testing.assert_close(means, torch.sigmoid(logits))
         best, worse = likelihood.log_prob(means, logits), likelihood.log_prob(1 - means, logits)
         assert best.shape == (3,) and (best > worse).all(), name

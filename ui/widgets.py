@@ -207,11 +207,10 @@ def drawing_pad(key: str, active: ActiveModel | None = None, *, compact: bool = 
             data["why"] = "A 1-D model has no plane to show its posterior on while you draw."
         else:
             dims = derived.most_used_pair(active)
-            decoder = derived.decoder_url(active) if model.likelihood.browser_output == "sigmoid" else None
             data |= {
                 "encoder": derived.encoder_url(active),
-                "decoder": decoder,
-                "bytes": derived.encoder_size(active) + (derived.decoder_size(active) if decoder else 0),
+                "decoder": derived.decoder_url(active),
+                "bytes": derived.encoder_size(active) + derived.decoder_size(active),
                 "points": derived.points_url(active, dims),
                 "dims": list(dims),
                 "names": [f"z{d + 1}" for d in dims],

@@ -11,18 +11,20 @@ Format, all little-endian:
     16      4     uint32 H, the hidden width
     20      4     uint32 C2, channels of the 7 x 7 map
     24      4     uint32 C1, channels of the 14 x 14 map
-    28      4     uint32 0, reserved (keeps the arrays 4-byte aligned)
+    28      2     uint16 the output function, an index into OUTPUTS: 0 sigmoid, 1 the continuous Bernoulli's
+                  mean, 2 the discretized logistic's mean
+    30      2     uint16 O, the decoder's output channels per pixel (0, in files written before this field, is 1)
     32      ...   the decoder's eight tensors, exactly as in the PyTorch state dict (row-major, no padding):
                   fc1.weight (H, D), fc1.bias (H),
                   fc2.weight (C2*49, H), fc2.bias (C2*49),
                   deconv1.weight (C2, C1, 4, 4), deconv1.bias (C1),
-                  deconv2.weight (C1, 1, 4, 4), deconv2.bias (1)
+                  deconv2.weight (C1, O, 4, 4), deconv2.bias (O)
 
 The decoder is Linear(D, H) ReLU Linear(H, C2*7*7) ReLU Unflatten(C2, 7, 7)
-ConvTranspose2d(C2, C1, 4, stride 2, padding 1) ReLU ConvTranspose2d(C1, 1, 4, stride 2, padding 1), and sigmoid
-gives the 28 x 28 pixel means: the output function every shipped likelihood declares
-(``Likelihood.browser_output``); a model whose likelihood declares another is refused. The file is
-32 + (bits / 8) * (number of decoder parameters) bytes.
+ConvTranspose2d(C2, C1, 4, stride 2, padding 1) ReLU ConvTranspose2d(C1, O, 4, stride 2, padding 1): the
+logits, O per pixel. The output function turns them into the 28 x 28 pixel means E[x|z], as the model's
+likelihood declares (``Likelihood.browser_output``; the formulas are in each likelihood's module). The
+file is 32 + (bits / 8) * (number of decoder parameters) bytes; the arrays stay 4-byte aligned.
 
 Why this and not ONNX: the browser side is ~150 lines of plain JavaScript that read exactly these
 tensors (measured against ONNX Runtime Web and TensorFlow.js in docs/decoder.md); float16 halves the
@@ -37,12 +39,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from .likelihoods import BrowserOutput
 from .model import VAE
 
 MAGIC = b"VAED"
 VERSION = 1
 HEADER = struct.Struct("<4s7I")
-BROWSER_OUTPUT = "sigmoid"  # what decoder.js applies to the logits
+# The output functions decoder.js implements, by their index in the header.
+OUTPUTS: tuple[BrowserOutput, ...] = ("sigmoid", "continuous_bernoulli_mean", "discretized_logistic_mean")
 
 
 def _layers(decoder: nn.Sequential) -> list[nn.Linear | nn.ConvTranspose2d]:
@@ -51,40 +55,52 @@ def _layers(decoder: nn.Sequential) -> list[nn.Linear | nn.ConvTranspose2d]:
 
 def decoder_bytes(model: VAE, *, bits: int = 16) -> bytes:
     """The decoder of ``model`` in the format above, its weights as float16 (bits=16) or float32 (bits=32).
-    Raises ValueError for a decoder of another shape, a likelihood whose mean is not the logits'
-    sigmoid (the one output function decoder.js applies), or a weight too large for float16."""
+    Raises ValueError for a decoder of another shape, a likelihood whose output function decoder.js does
+    not implement (not in OUTPUTS), or a weight too large for float16."""
     if bits not in (16, 32):
         raise ValueError(f"bits must be 16 or 32, not {bits}")
-    if model.likelihood.browser_output != BROWSER_OUTPUT:
+    output = model.likelihood.browser_output
+    if output not in OUTPUTS:
         raise ValueError(
-            f"the browser decoder (decoder.js) applies only the logits' {BROWSER_OUTPUT}; the "
-            f"{model.likelihood.label} likelihood's mean needs {model.likelihood.browser_output} "
-            f"(from {model.likelihood.decoder_channels} decoder output channel(s)), which it does not "
-            "implement yet: this model decodes on the server"
+            f"the browser decoder (decoder.js) does not implement {output}, the {model.likelihood.label} "
+            "likelihood's mean: this model decodes on the server"
         )
     layers = _layers(model.decoder)
     fc1, fc2, deconv1, deconv2 = layers
     d, h = fc1.in_features, fc1.out_features
     c2, c1 = deconv1.in_channels, deconv1.out_channels
+    channels = model.likelihood.decoder_channels
     expected = (
         (fc2.in_features, fc2.out_features) == (h, c2 * 49)
         and (deconv1.kernel_size, deconv1.stride, deconv1.padding) == ((4, 4), (2, 2), (1, 1))
         and (deconv2.in_channels, deconv2.out_channels, deconv2.kernel_size, deconv2.stride, deconv2.padding)
-        == (c1, 1, (4, 4), (2, 2), (1, 1))
+        == (c1, channels, (4, 4), (2, 2), (1, 1))
     )
     if not expected:
         raise ValueError(f"unexpected decoder shape: {model.decoder}")
-    return _pack(MAGIC, bits, (d, h, c2, c1), layers, "a decoder")
+    return _pack(MAGIC, bits, (d, h, c2, c1), layers, "a decoder", OUTPUTS.index(output) | channels << 16)
+
+
+def decoder_output(data: bytes) -> BrowserOutput:
+    """The output function a decoder file declares (what turns its logits into pixel means)."""
+    if len(data) < HEADER.size:
+        raise ValueError("not a decoder file: too short")
+    code = HEADER.unpack_from(data)[-1] & 0xFFFF
+    if code >= len(OUTPUTS):
+        raise ValueError(f"decoder file: unknown output function {code}")
+    return OUTPUTS[code]
 
 
 def decoder_from_bytes(data: bytes) -> nn.Sequential:
-    """The decoder (without its final sigmoid) that a file in the format above describes, with float32
-    weights: the reverse of ``decoder_bytes``, so the format can be checked without a browser."""
+    """The decoder (to its logits, without the output function: ``decoder_output``) that a file in the
+    format above describes, with float32 weights: the reverse of ``decoder_bytes``, so the format can be
+    checked without a browser."""
     if len(data) < HEADER.size:
         raise ValueError("not a decoder file: too short")
-    magic, version, bits, d, h, c2, c1, _ = HEADER.unpack_from(data)
+    magic, version, bits, d, h, c2, c1, output = HEADER.unpack_from(data)
     if magic != MAGIC or version != VERSION or bits not in (16, 32):
         raise ValueError("not a version-1 decoder file")
+    channels = max(output >> 16, 1)
     decoder = nn.Sequential(
         nn.Linear(d, h),
         nn.ReLU(),
@@ -93,7 +109,7 @@ def decoder_from_bytes(data: bytes) -> nn.Sequential:
         nn.Unflatten(1, (c2, 7, 7)),
         nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),
         nn.ReLU(),
-        nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),
+        nn.ConvTranspose2d(c1, channels, 4, stride=2, padding=1),
     )
     tensors = [t for layer in _layers(decoder) for t in (layer.weight, layer.bias)]
     count = sum(t.numel() for t in tensors)
@@ -139,9 +155,11 @@ def encoder_bytes(model: VAE, *, bits: int = 16) -> bytes:
     return _pack(ENCODER_MAGIC, bits, (d, h, c2, c1), layers, "an encoder")
 
 
-def _pack(magic: bytes, bits: int, sizes: tuple[int, int, int, int], layers: list[nn.Module], what: str) -> bytes:
+def _pack(
+    magic: bytes, bits: int, sizes: tuple[int, int, int, int], layers: list[nn.Module], what: str, last: int = 0
+) -> bytes:
     dtype = np.dtype("<f2") if bits == 16 else np.dtype("<f4")
-    parts = [HEADER.pack(magic, VERSION, bits, *sizes, 0)]
+    parts = [HEADER.pack(magic, VERSION, bits, *sizes, last)]
     for layer in layers:
         for tensor in (layer.weight, layer.bias):
             with np.errstate(over="ignore"):  # a weight past float16's range becomes inf: refused just below

@@ -13,6 +13,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_2D = ROOT / "checkpoints" / "mnist-2d.safetensors"
 SHIPPED_32D = ROOT / "checkpoints" / "mnist-32d.safetensors"
+# The two true likelihoods of grey levels, whose means the browser decoder computes from the logits otherwise.
+SHIPPED_LOGISTIC = ROOT / "checkpoints" / "logistic-2d.safetensors"
+SHIPPED_CONTINUOUS_BERNOULLI = ROOT / "checkpoints" / "cbernoulli-2d.safetensors"
 # A hostile pickle touches this file when it is unpickled: its existence proves that code ran.
 HOSTILE_MARKER = Path("/tmp/vae-explorer-hostile-pickle-ran")
 

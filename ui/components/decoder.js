@@ -6,9 +6,11 @@
 // ui/widgets.py serves this file with each component that decodes (latent_pad.js, latent_scrub.js) after it, as
 // one module. The file is written by vae_core/export.py (format in its docstring): a 32-byte header,
 // then the decoder's PyTorch tensors as float16 or float32. The network is Linear(D, H) ReLU Linear(H, C2*49) ReLU
-// ConvTranspose2d(C2, C1, 4, 2, 1) ReLU ConvTranspose2d(C1, 1, 4, 2, 1), then sigmoid; a pixel is
-// round(sigmoid * 255). Sums are float64 over float32 weights, so pixels match PyTorch's float32 to within one
-// 8-bit level.
+// ConvTranspose2d(C2, C1, 4, 2, 1) ReLU ConvTranspose2d(C1, O, 4, 2, 1): O logits per pixel, which the file's
+// output function turns into the pixel mean E[x|z] (OUTPUT below: the sigmoid; the continuous Bernoulli's mean; the
+// discretized logistic's mean over 256 grey levels from its location and log-scale channels, as vae_core's
+// likelihoods compute them); a pixel is round(mean * 255). Sums are float64 over float32 weights, so pixels match
+// PyTorch's float32 to within one 8-bit level.
 //
 // Speed: both big layers are scatters over the inputs that survive the ReLU before them (in the shipped models about
 // half the hidden units and 67-87 % of the 7 x 7 map are zero), four input rows per pass over the output. All state
@@ -62,7 +64,7 @@ function readHeader(data, magic, what) {
   const head = new DataView(buffer, 0, HEADER_BYTES);
   const u32 = (i) => head.getUint32(4 * i, true);
   if (u32(0) !== magic || u32(1) !== 1) throw new Error(`not a version-1 ${what} file (its magic or version differs)`);
-  return { buffer, sizes: [u32(2), u32(3), u32(4), u32(5), u32(6)] };
+  return { buffer, sizes: [u32(2), u32(3), u32(4), u32(5), u32(6)], last: u32(7) };
 }
 
 // The file's tensors, in order, as float32 arrays of the given sizes (from float16 or float32).
@@ -80,10 +82,12 @@ function readWeights(buffer, bits, sizes, what) {
 }
 
 export function parseDecoder(data) {
-  const { buffer, sizes: header } = readHeader(data, MAGIC, "decoder");
+  const { buffer, sizes: header, last } = readHeader(data, MAGIC, "decoder");
   const [bits, D, H, C2, C1] = header;
+  const output = OUTPUT[last & 0xffff], O = Math.max(last >>> 16, 1); // 0: a file from before the field, one map
+  if (!output) throw new Error(`decoder file: unknown output function ${last & 0xffff}`);
   const O2 = C2 * 49;
-  const sizes = [H * D, H, O2 * H, O2, C2 * C1 * 16, C1, C1 * 16, 1];
+  const sizes = [H * D, H, O2 * H, O2, C2 * C1 * 16, C1, C1 * O * 16, O];
   const [w1, b1, w2, b2, w3, b3, w4, b4] = readWeights(buffer, bits, sizes, "decoder");
 
   // Re-lay the weights so that every inner loop runs over contiguous memory.
@@ -95,11 +99,14 @@ export function parseDecoder(data) {
       for (let k = 0; k < 16; k++) w3t[(ci * 16 + k) * C1 + co] = w3[(ci * C1 + co) * 16 + k];
     }
   }
-  const w4t = new Float32Array(16 * C1); // (4, 4, C1)
-  for (let ci = 0; ci < C1; ci++) for (let k = 0; k < 16; k++) w4t[k * C1 + ci] = w4[ci * 16 + k];
+  const w4t = new Float32Array(O * 16 * C1); // (O, 4, 4, C1)
+  for (let ci = 0; ci < C1; ci++) {
+    for (let o = 0; o < O; o++) for (let k = 0; k < 16; k++) w4t[(o * 16 + k) * C1 + ci] = w4[(ci * O + o) * 16 + k];
+  }
 
   const net = {
-    D, H, C1, C2, w1, b1, w2t, b2, w3t, b3, w4t, b4: b4[0],
+    D, H, C1, C2, O, w1, b1, w2t, b2, w3t, b3, w4t, b4, output,
+    logits: new Float64Array(O),
     map7: new Float64Array(O2), // (C2, 7, 7), PyTorch's order
     map14: new Float64Array(16 * 16 * C1), // the 14 x 14 map padded by one pixel all round, channels last
     offset: new Int32Array(Math.max(H, C2) + 3), // the active inputs: where their weight rows start ...
@@ -107,11 +114,11 @@ export function parseDecoder(data) {
   };
   const decodeInto = (z, out) => run(net, z, out);
   const decode = (z) => decodeInto(z, new Uint8ClampedArray(784));
-  return { latentDim: D, hidden: H, channels: [C1, C2], bits, decode, decodeInto };
+  return { latentDim: D, hidden: H, channels: [C1, C2], bits, output: output.name, decode, decodeInto };
 }
 
 function run(net, z, out) {
-  const { D, H, C1, C2, w1, b1, w2t, b2, w3t, b3, w4t, b4, map7, map14, offset, value } = net;
+  const { D, H, C1, C2, O, w1, b1, w2t, b2, w3t, b3, w4t, b4, output, logits, map7, map14, offset, value } = net;
   if (z.length !== D) throw new Error(`expected a latent code of length ${D}, got ${z.length}`);
   const O2 = C2 * 49, S = 16 * C1, row = 4 * C1; // S: one row of the padded 14 x 14 map
   // Linear(D, H) + ReLU: list the active units as (offset of their row in w2t, value).
@@ -140,25 +147,59 @@ function run(net, z, out) {
       for (let ky = 0; ky < 4; ky++) axpy4(map14, y + ky * S, row, w3t, ky * row, offset, value, i);
     }
   }
-  // ReLU + ConvTranspose2d(C1, 1, 4, 2, 1) as a gather over the two valid kernel rows and columns, then sigmoid.
+  // ReLU + ConvTranspose2d(C1, O, 4, 2, 1) as a gather over the two valid kernel rows and columns, then the output
+  // function.
   for (let k = 0; k < 16 * S; k++) if (map14[k] < 0) map14[k] = 0;
   for (let oy = 0; oy < 28; oy++) {
     for (let ox = 0; ox < 28; ox++) {
-      let s = b4;
-      for (let ky = (oy + 1) & 1; ky < 4; ky += 2) {
-        const iy = (oy + 1 - ky) >> 1;
-        if (iy < 0 || iy > 13) continue;
-        for (let kx = (ox + 1) & 1; kx < 4; kx += 2) {
-          const ix = (ox + 1 - kx) >> 1;
-          if (ix < 0 || ix > 13) continue;
-          const m = (iy + 1) * S + (ix + 1) * C1, w = (ky * 4 + kx) * C1;
-          for (let c = 0; c < C1; c++) s += map14[m + c] * w4t[w + c];
+      for (let o = 0; o < O; o++) {
+        let s = b4[o];
+        for (let ky = (oy + 1) & 1; ky < 4; ky += 2) {
+          const iy = (oy + 1 - ky) >> 1;
+          if (iy < 0 || iy > 13) continue;
+          for (let kx = (ox + 1) & 1; kx < 4; kx += 2) {
+            const ix = (ox + 1 - kx) >> 1;
+            if (ix < 0 || ix > 13) continue;
+            const m = (iy + 1) * S + (ix + 1) * C1, w = ((o * 4 + ky) * 4 + kx) * C1;
+            for (let c = 0; c < C1; c++) s += map14[m + c] * w4t[w + c];
+          }
         }
+        logits[o] = s;
       }
-      out[oy * 28 + ox] = 255 / (1 + Math.exp(-s)); // Uint8ClampedArray rounds half to even, as torch.round does
+      out[oy * 28 + ox] = 255 * output(logits); // Uint8ClampedArray rounds half to even, as torch.round does
     }
   }
   return out;
+}
+
+// The output functions by their index in the file's header (vae_core/export.py's OUTPUTS): a pixel's logits to
+// its mean E[x|z] in [0, 1].
+const OUTPUT = [sigmoidMean, continuousBernoulliMean, discretizedLogisticMean];
+
+function sigmoidMean(logits) {
+  return 1 / (1 + Math.exp(-logits[0]));
+}
+
+// The continuous Bernoulli's mean in the logit l (vae_core/likelihoods/continuous_bernoulli.py):
+// 1/2 + L(l/2) / 2 with L(y) = coth(y) - 1/y, its Taylor series y/3 - y^3/45 + 2y^5/945 where |l| < 0.2.
+function continuousBernoulliMean(logits) {
+  const l = logits[0], y = l / 2;
+  const langevin = Math.abs(l) < 0.2 ? y / 3 - y ** 3 / 45 + (2 * y ** 5) / 945 : 1 / Math.tanh(y) - 1 / y;
+  return 0.5 + 0.5 * langevin;
+}
+
+// The discretized logistic's mean (vae_core/likelihoods/discretized_logistic.py): channel 0 the location mu,
+// channel 1 log s, floored at -7 - log 2; E[x] = (1/255) sum over k = 1..255 of sigmoid((mu - (k - 1/2)/255) / s).
+// Terms more than 40 scale units from mu are 1 or 0 to within e^-40, so only the edges near mu are summed.
+const LOGISTIC_FLOOR = -7 - Math.LN2, SATURATED = 40;
+
+function discretizedLogisticMean(logits) {
+  const mu = logits[0], s = Math.exp(Math.max(logits[1], LOGISTIC_FLOOR));
+  const first = Math.min(Math.max(Math.ceil(255 * (mu - SATURATED * s) + 0.5), 1), 256);
+  const last = Math.min(Math.max(Math.floor(255 * (mu + SATURATED * s) + 0.5), 0), 255);
+  let total = first - 1; // every edge below first: sigmoid = 1
+  for (let k = first; k <= last; k++) total += 1 / (1 + Math.exp(-(mu - (k - 0.5) / 255) / s));
+  return total / 255;
 }
 
 // Pad the active list to a multiple of four with (offset 0, value 0) entries, which add nothing.
