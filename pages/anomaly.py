@@ -18,6 +18,7 @@ SCORE_NAMES = {
     "iwae": "−log p(x), IWAE",
     "reconstruction": "reconstruction −log p(x|z)",
     "complexity": "complexity-corrected",
+    "typicality": "typicality |−log p(x) − H|",
 }
 DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST"}
 GALLERY = 24
@@ -47,7 +48,7 @@ fpr = c3.select_slider(
 st.caption(
     f"**{chosen}**: {ood.describe(chosen)}. Compared with {derived.ANOMALY_IMAGES:,} {test_name}; the threshold "
     f"is set on {derived.ANOMALY_IMAGES:,} other, held-out ones. Scores in nats: higher is more anomalous. "
-    f"IWAE with k = {derived.ANOMALY_K} samples."
+    f"IWAE with k = {derived.ANOMALY_K} samples. {derived.what_the_likelihood_measures(model)}"
 )
 
 result = derived.anomaly_detection(active, chosen, score, fpr)
@@ -88,11 +89,7 @@ compared = {score: result}
 if misled:
     compared["complexity"] = derived.anomaly_detection(active, chosen, "complexity", fpr)
 # Each image scored alone, as the Reconstruct page scores it: the same image, the same figures there.
-mine = (
-    {s: v.numpy() for s, v in anomaly.score_each(model, pixels, scores=tuple(compared), k=derived.ANOMALY_K).items()}
-    if inputs
-    else {}
-)
+mine = derived.upload_scores(active, pixels, tuple(compared)) if pixels is not None else {}
 inside = derived.anomaly_scores(active, derived.IN_DISTRIBUTION, score)
 if pixels is not None:
     st.image([png_uri(enlarge(p, 3)) for p in pixels.numpy()], caption=[name for name, _ in inputs], width=84)
@@ -151,6 +148,8 @@ st.caption(
         if fooled
         else "Here no set fools the likelihood."
     )
+    + " "
+    + (derived.steadiest_score(table) if with_iwae else "Add the IWAE columns to see which score holds on every set.")
     + " The table in docs/anomaly.md, from `python -m vae_core anomaly`, uses the same images with k = 100."
 )
 

@@ -78,9 +78,11 @@ def test_scores_match_direct_computation(which, small_model, binarised_model, di
 
 
 def test_each_score_is_the_same_alone_or_with_others(small_model, digits):
-    together = anomaly.score_many(small_model, digits, k=5)
+    together = anomaly.score_many(small_model, digits, scores=anomaly.SCORES, k=5, typical_nll=150.0)
     for name in anomaly.SCORES:
-        torch.testing.assert_close(anomaly.anomaly_scores(small_model, digits, score=name, k=5), together[name])
+        alone = anomaly.anomaly_scores(small_model, digits, score=name, k=5, typical_nll=150.0)
+        torch.testing.assert_close(alone, together[name])
+    torch.testing.assert_close(together["typicality"], (together["iwae"] - 150.0).abs())
     # Float inputs are taken as prepared: the same figures as their uint8 originals for a grey-level model.
     torch.testing.assert_close(
         anomaly.anomaly_scores(small_model, digits.float() / 255, score="iwae", k=5), together["iwae"]
@@ -95,6 +97,8 @@ def test_bad_arguments_are_refused(small_model, digits):
         anomaly.anomaly_scores(small_model, digits, score="likelihood")
     with pytest.raises(ValueError, match="k must be"):
         anomaly.anomaly_scores(small_model, digits, score="iwae", k=0)
+    with pytest.raises(ValueError, match="typicality score needs typical_nll"):
+        anomaly.anomaly_scores(small_model, digits, score="typicality")
     with pytest.raises(ValueError, match="false-positive rate"):
         anomaly.threshold_at_fpr(np.arange(10), 0.0)
 
@@ -163,6 +167,19 @@ def test_benchmark_judges_every_score_on_every_set(small_model):
     assert set(result.scores) == {"in-distribution", "held-out", "uniform-noise", "rotated-180"}
     again = anomaly.benchmark(small_model, ["rotated-180"], ("elbo",), images=30, k=3)
     np.testing.assert_array_equal(again.scores["rotated-180"]["elbo"], result.scores["rotated-180"]["elbo"])
+
+
+def test_typicality_measures_from_the_held_out_images_mean_and_flags_the_too_likely(small_model):
+    """H is the held-out half's mean IWAE score, from the same draws as its iwae column; near-blank
+    images, which the likelihood finds *more* likely than digits, are flagged by typicality."""
+    result = anomaly.benchmark(small_model, ["near-blank"], ("iwae", "typicality"), images=60, k=3)
+    held_out = result.scores["held-out"]
+    typical = held_out["iwae"].astype(np.float64).mean()
+    np.testing.assert_allclose(held_out["typicality"], np.abs(held_out["iwae"] - typical), atol=1e-4)  # float32
+    blank = result.scores["near-blank"]
+    assert blank["iwae"].mean() < typical  # the pitfall: more likely than the model's own digits ...
+    assert result.results["near-blank"]["iwae"].auroc < 0.5
+    assert result.results["near-blank"]["typicality"].auroc > 0.9  # ... and typicality is not fooled
 
 
 def test_an_upload_has_one_score_alone_beside_others_and_with_its_parts(small_model, digits):

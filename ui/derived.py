@@ -9,7 +9,7 @@ weights, so a cache entry can never outlive the model it was computed from.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -22,6 +22,9 @@ from ui.models import ActiveModel
 from ui.state import Key
 from vae_core import anomaly, latent, nearest, ood, preprocess, sharpness
 from vae_core.disentanglement import SCORE_VERSION
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The explorer's grid as a page first opens (its link parameters declare it): what the server warms at start-up.
 GRID_SIZE, GRID_EXTENT = links.default(Key.GRID_N), links.default(Key.GRID_EXTENT)
@@ -217,11 +220,50 @@ def anomaly_images(dataset: str, name: str) -> tuple[np.ndarray, np.ndarray | No
 @st.cache_data(show_spinner="Scoring the images with the model ...", max_entries=256, persist="disk")
 def _anomaly_scores(key: str, _active: ActiveModel, name: str, iwae: bool) -> dict[str, np.ndarray]:
     """Every score of one family for one set: the IWAE-based ones, or the one-sample ones (which cost
-    a single encoder and decoder pass)."""
+    a single encoder and decoder pass). Typicality measures from the held-out images' mean IWAE score."""
     family = anomaly.IWAE_SCORES if iwae else tuple(s for s in anomaly.SCORES if s not in anomaly.IWAE_SCORES)
     images = torch.from_numpy(anomaly_images(_active.model.config.dataset, name)[0])
-    scores = anomaly.score_many(_active.model, images, scores=family, k=ANOMALY_K)
+    scores = anomaly.score_many(_active.model, images, scores=[s for s in family if s != "typicality"], k=ANOMALY_K)
+    if "typicality" in family:
+        level = scores["iwae"] if name == HELD_OUT else torch.from_numpy(anomaly_scores(_active, HELD_OUT, "iwae"))
+        scores["typicality"] = anomaly.typicality(scores["iwae"], anomaly.typical_negative_log_likelihood(level))
     return {s: v.numpy() for s, v in scores.items()}
+
+
+def what_the_likelihood_measures(model: vc.VAE) -> str:
+    """Whether the model's −log p(x) is a code length of the images it scores, which decides whether the
+    complexity-corrected score is an exact likelihood ratio (vae_core.anomaly) or a heuristic."""
+    if model.config.binarize == "dynamic":
+        return (
+            f"This model's −log p(x) ({model.likelihood.label}) is a code length of the *binarised* image, as is "
+            "the 1-bit PNG it is compared with: the complexity-corrected score is an exact likelihood ratio."
+        )
+    if model.likelihood.normalised_8bit_density:
+        return (
+            f"This model's −log p(x) ({model.likelihood.label}) is a code length of the 8-bit image, as is the PNG: "
+            "the complexity-corrected score is an exact likelihood ratio."
+        )
+    return (
+        f"This model's −log p(x) ({model.likelihood.label}) is not a probability of 8-bit images, so the "
+        "complexity-corrected score is a heuristic; typicality does not need one."
+    )
+
+
+def steadiest_score(table: pd.DataFrame) -> str:
+    """Which score's worst set is best in the page's AUROC table (one column per score): the one to use."""
+    worst = table.min()
+    best = worst.idxmax()
+    return f"Here **{best}** holds best over every set: its worst is {worst[best]:.3f} ({table[best].idxmin()})."
+
+
+def upload_scores(active: ActiveModel, pixels: torch.Tensor, scores: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The anomaly page's scores of uploads (uint8 N x 28 x 28), each image alone as Reconstruct scores it;
+    typicality from the held-out images' mean IWAE score, as the page's own sets."""
+    typical = None
+    if "typicality" in scores:
+        typical = anomaly.typical_negative_log_likelihood(anomaly_scores(active, HELD_OUT, "iwae"))
+    figures = anomaly.score_each(active.model, pixels, scores=scores, k=ANOMALY_K, typical_nll=typical)
+    return {s: v.numpy() for s, v in figures.items()}
 
 
 def anomaly_scores(active: ActiveModel, name: str, score: str) -> np.ndarray:

@@ -10,6 +10,14 @@ is an anomaly score: higher is more anomalous. Scores here, in nats per image:
 - ``complexity``: the ``iwae`` score minus L(x), the image's lossless compressed length in nats
   (Serrà et al. 2020, "Input complexity and out-of-distribution detection with likelihood-based
   generative models"): S(x) = -log p(x) - L(x).
+- ``typicality``: |-log p(x) - H|, how far the ``iwae`` score lies from H, the mean -log p(x) of the
+  model's own held-out test images (Nalisnick et al. 2019, "Detecting out-of-distribution inputs to deep
+  generative models using typicality", their test with one input, M = 1). Chosen as the new score
+  because it needs no second model: an image far too *likely* is flagged as surely as one far too
+  unlikely, which is exactly the near-blank pitfall below, and it holds for every likelihood, true
+  density or not. H is the entropy of the model's data as the model sees it; the caller gives it
+  (``typical_nll``), computed on the held-out half that also sets the thresholds, as Nalisnick et al.
+  use one validation set for both.
 
 Why the correction: likelihood models can give *higher* likelihood to simple images they never saw
 (a blank page, a flat grey) than to their own data (Nalisnick et al. 2019, "Do deep generative models
@@ -54,10 +62,11 @@ from .model import VAE
 from .ood import DEFAULT_IMAGES, SEED, in_distribution, ood_set
 from .randomness import RandomState, generator_for
 
-Score = Literal["elbo", "iwae", "reconstruction", "complexity"]
+Score = Literal["elbo", "iwae", "reconstruction", "complexity", "typicality"]
 SCORES: tuple[str, ...] = options(Score)
 LIKELIHOOD_SCORES = ("elbo", "iwae")  # raw (bounds on) the likelihood: where Nalisnick et al.'s pitfall lives
-IWAE_SCORES = ("iwae", "complexity")  # need the k-sample IWAE estimate: the costly ones
+IWAE_SCORES = ("iwae", "complexity", "typicality")  # need the k-sample IWAE estimate: the costly ones
+ALONE_SCORES = tuple(s for s in SCORES if s != "typicality")  # what a set of images can be scored by on its own
 DEFAULT_K = 100
 DEFAULT_FPR = 0.05
 
@@ -91,13 +100,15 @@ def score_many(
     model: VAE,
     images: Tensor,
     *,
-    scores: Sequence[str] = SCORES,
+    scores: Sequence[str] = ALONE_SCORES,
     k: int = DEFAULT_K,
     random_state: RandomState = SEED,
+    typical_nll: float | None = None,
 ) -> dict[str, Tensor]:
     """Several scores of the same images (higher = more anomalous), each N values on the CPU, with
     the shared work done once: ``elbo`` and ``reconstruction`` come from the same posterior sample,
-    ``complexity`` reuses the ``iwae`` estimate.
+    ``complexity`` and ``typicality`` reuse the ``iwae`` estimate. ``typicality`` needs ``typical_nll``,
+    H above: the mean ``iwae`` score of the model's own held-out images (``typical_negative_log_likelihood``).
 
     ``images``: uint8 N x 28 x 28 (prepared as the model was trained) or float N x 1 x 28 x 28 taken
     as prepared. Runs on the model's device. ``random_state``: an int seeds a fresh generator for each
@@ -108,6 +119,8 @@ def score_many(
         raise ValueError(f"unknown score {sorted(unknown)[0]!r}: choose from {', '.join(SCORES)}")
     if k < 1:
         raise ValueError("k must be at least 1")
+    if "typicality" in scores and typical_nll is None:
+        raise ValueError("the typicality score needs typical_nll, the mean -log p(x) of the model's held-out images")
     model.eval()
     x = model_inputs(model, images, random_state=random_state)
 
@@ -122,7 +135,19 @@ def score_many(
         out["iwae"] = -iwae_log_likelihood(model, x, k, random_state=draws())
         if "complexity" in scores:
             out["complexity"] = out["iwae"] - compressed_length(x, binary=model.config.binarize == "dynamic")
+        if "typicality" in scores:
+            out["typicality"] = typicality(out["iwae"], typical_nll)  # type: ignore[arg-type] # checked above
     return {name: out[name] for name in scores}
+
+
+def typicality(negative_log_likelihood: Tensor, typical_nll: float) -> Tensor:
+    """|-log p(x) - H|: the distance from the typical set's level (Nalisnick et al. 2019, M = 1)."""
+    return (negative_log_likelihood - typical_nll).abs()
+
+
+def typical_negative_log_likelihood(held_out_iwae: Tensor | np.ndarray) -> float:
+    """H, the typical set's level: the mean ``iwae`` score of the model's own held-out test images."""
+    return float(np.mean(np.asarray(held_out_iwae, dtype=np.float64)))
 
 
 def anomaly_scores(
@@ -132,11 +157,13 @@ def anomaly_scores(
     score: str = "elbo",
     k: int = DEFAULT_K,
     random_state: RandomState = SEED,
+    typical_nll: float | None = None,
 ) -> Tensor:
     """One score per image, higher = more anomalous, in nats: ``elbo`` (-ELBO), ``iwae`` (-log p(x)
-    by IWAE with k samples), ``reconstruction`` (-log p(x|z), one sample) or ``complexity`` (the IWAE
-    score minus the PNG length, Serrà et al. 2020). See ``score_many`` for the inputs and the draws."""
-    return score_many(model, images, scores=(score,), k=k, random_state=random_state)[score]
+    by IWAE with k samples), ``reconstruction`` (-log p(x|z), one sample), ``complexity`` (the IWAE
+    score minus the PNG length, Serrà et al. 2020) or ``typicality`` (|IWAE score - typical_nll|,
+    Nalisnick et al. 2019). See ``score_many`` for the inputs and the draws."""
+    return score_many(model, images, scores=(score,), k=k, random_state=random_state, typical_nll=typical_nll)[score]
 
 
 # ----------------------------------------------------------------------------------------- uploads
@@ -177,13 +204,20 @@ def upload_elbo(model: VAE, image: Tensor, *, random_state: int = SEED) -> Uploa
 
 
 def score_each(
-    model: VAE, images: Tensor, *, scores: Sequence[str] = SCORES, k: int = DEFAULT_K, random_state: int = SEED
+    model: VAE,
+    images: Tensor,
+    *,
+    scores: Sequence[str] = ALONE_SCORES,
+    k: int = DEFAULT_K,
+    random_state: int = SEED,
+    typical_nll: float | None = None,
 ) -> dict[str, Tensor]:
     """``score_many`` of each image alone (uploads, drawings): an image's score does not depend on
     which images are scored with it. Float images are rounded to 8 bits first (``upload_pixels``)."""
     pixels = upload_pixels(images)
     each = [
-        score_many(model, pixels[i : i + 1], scores=scores, k=k, random_state=random_state) for i in range(len(pixels))
+        score_many(model, pixels[i : i + 1], scores=scores, k=k, random_state=random_state, typical_nll=typical_nll)
+        for i in range(len(pixels))
     ]
     return {s: torch.cat([e[s] for e in each]) if each else torch.empty(0) for s in scores}
 
@@ -298,14 +332,15 @@ def benchmark(
     ``on_set(name)`` is called as each set is done (progress)."""
     dataset = model.config.dataset
     reference = in_distribution(images, dataset, seed, root)
+    typical_nll = None
+    if "typicality" in scores:  # H from the held-out images' iwae scores, the same draws as their own iwae column
+        held_out_iwae = score_many(model, reference.held_out, scores=("iwae",), k=k, random_state=seed)["iwae"]
+        typical_nll = typical_negative_log_likelihood(held_out_iwae)
     scored: dict[str, dict[str, np.ndarray]] = {}
-    for name, data in (("in-distribution", reference.images), ("held-out", reference.held_out)):
-        scored[name] = {s: v.numpy() for s, v in score_many(model, data, scores=scores, k=k, random_state=seed).items()}
-        if on_set is not None:
-            on_set(name)
-    for name in sets:
-        data = ood_set(name, images, dataset, seed, root)
-        scored[name] = {s: v.numpy() for s, v in score_many(model, data, scores=scores, k=k, random_state=seed).items()}
+    named = [("in-distribution", reference.images), ("held-out", reference.held_out)]
+    for name, data in (*named, *((s, ood_set(s, images, dataset, seed, root)) for s in sets)):
+        figures = score_many(model, data, scores=scores, k=k, random_state=seed, typical_nll=typical_nll)
+        scored[name] = {s: v.numpy() for s, v in figures.items()}
         if on_set is not None:
             on_set(name)
     results = {

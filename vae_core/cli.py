@@ -172,7 +172,8 @@ def _parser() -> argparse.ArgumentParser:
         "  elbo           -ELBO, one posterior sample\n"
         "  iwae           -log p(x) estimated by IWAE with --k samples\n"
         "  reconstruction -log p(x|z), one posterior sample\n"
-        "  complexity     iwae minus the image's lossless PNG length (Serra et al. 2020)",
+        "  complexity     iwae minus the image's lossless PNG length (Serra et al. 2020)\n"
+        "  typicality     |iwae - H|, H the mean iwae of held-out test images (Nalisnick et al. 2019)",
         formatter_class=_HelpFormatter,
     )
     a.add_argument("checkpoint")
