@@ -43,6 +43,9 @@ def samples() -> None:
     st.download_button(
         "Download PNG", lambda: png_bytes(for_export(grid, side)), f"samples-seed{seed}.png", "image/png"
     )
+    parameters = vc.sample_prior_parameters(model, n * n, random_state=int(seed), temperature=temperature)
+    if parameters:
+        likelihood_parameters(parameters, n)
     if st.toggle(
         "Show each sample's nearest training image",
         key=Key.SAMPLES_NEAREST,
@@ -52,6 +55,22 @@ def samples() -> None:
     ):
         nearest_training(images[:, 0] if images.dim() == 4 else images, sampled_pixels)
     links.publish()
+
+
+def likelihood_parameters(parameters: dict[str, torch.Tensor], n: int) -> None:
+    """The decoder's own parameters for the same codes, each stretched over black to white: for the
+    continuous Bernoulli, lambda is not the mean (Loaiza-Ganem & Cunningham's Figure 2)."""
+    st.markdown(f"**The likelihood's parameters for the same codes** ({model.likelihood.label})")
+    columns = st.columns(len(parameters))
+    for column, (label, images) in zip(columns, parameters.items(), strict=True):
+        low, high = float(images.min()), float(images.max())
+        stretched = (images - low) / max(high - low, 1e-12)
+        column.image(
+            png_uri(enlarge(vc.to_uint8(vc.tile(stretched, n, pad=2)), 1)),
+            caption=f"{label}: black {low:.3g}, white {high:.3g}",
+            width=min(350, 30 * n),
+        )
+    st.caption(model.likelihood.parameters_note)
 
 
 def nearest_training(images: torch.Tensor, drawn: bool) -> None:

@@ -50,7 +50,7 @@ from .disentanglement import (
     score_disentanglement,
 )
 from .evaluate import Evaluation, elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
-from .export import decoder_bytes, decoder_from_bytes, encoder_bytes
+from .export import decoder_bytes, decoder_from_bytes, decoder_output, encoder_bytes
 from .images import to_uint8
 from .inference import (
     decode,
@@ -61,6 +61,7 @@ from .inference import (
     lerp,
     reconstruct,
     sample_prior,
+    sample_prior_parameters,
     slerp,
     tile,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "decode_grid",
     "decoder_bytes",
     "decoder_from_bytes",
+    "decoder_output",
     "describe",
     "dimension_usage",
     "elbo_per_image",
@@ -153,6 +155,7 @@ __all__ = [
     "register_likelihood",
     "register_prior",
     "sample_prior",
+    "sample_prior_parameters",
     "save_checkpoint",
     "score_disentanglement",
     "slerp",

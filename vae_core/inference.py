@@ -37,6 +37,20 @@ def sample_prior(
         return model.likelihood.draw(logits, generator)[:, 0]
 
 
+def sample_prior_parameters(
+    model: VAE, n: int, *, random_state: RandomState = 0, temperature: float = 1.0
+) -> dict[str, Tensor]:
+    """The likelihood's own parameters (``Likelihood.parameter_images``: the continuous Bernoulli's lambda,
+    the discretized logistic's location and scale) for the n codes ``sample_prior`` draws with the same
+    arguments, each N x 28 x 28 on the CPU; empty where the mean says it all (Bernoulli, Gaussian).
+    Loaiza-Ganem & Cunningham show lambda beside the mean (their Figure 2): they differ."""
+    generator = generator_for(random_state)
+    with torch.inference_mode():
+        z = model.prior.sample(n, generator, temperature)
+        logits = model.decode_logits(z.to(model.device, torch.float32)).cpu().float()
+        return {label: image[:, 0] for label, image in model.likelihood.parameter_images(logits).items()}
+
+
 def equal_mass_probabilities(n: int) -> Tensor:
     """(i + 1/2) / n for i < n: the centres of n cells of equal probability, for inverse-CDF grids."""
     return (torch.arange(n, dtype=torch.float64) + 0.5) / n

@@ -51,6 +51,8 @@ class Likelihood:
     decoder_channels: ClassVar[int] = 1
     browser_output: ClassVar[BrowserOutput] = "sigmoid"
     normalised_8bit_density: ClassVar[bool] = False
+    # What ``parameter_images`` shows, in a sentence for the page that draws them (none: nothing to show).
+    parameters_note: ClassVar[str] = ""
 
     @classmethod
     def from_config(cls, config: VAEConfig) -> Likelihood:

@@ -112,6 +112,10 @@ class ContinuousBernoulli(Likelihood):
     label = "continuous Bernoulli (normalised cross-entropy)"
     browser_output = "continuous_bernoulli_mean"
     normalised_8bit_density = False
+    parameters_note = (
+        "λ is not the mean: λ = 0.9 means E[x] = 0.67 and λ = 0.99 means 0.79, so to draw a white stroke the "
+        "decoder must push λ far closer to 1 than the grey level it means."
+    )
 
     def log_prob(self, x: Tensor, logits: Tensor) -> Tensor:
         return continuous_bernoulli_log_density(x, logits).flatten(1).sum(1)

@@ -91,6 +91,10 @@ class DiscretizedLogistic(Likelihood):
     decoder_channels = 2
     browser_output = "discretized_logistic_mean"
     normalised_8bit_density = True
+    parameters_note = (
+        "The location μ is the centre of each pixel's logistic (it may lie beyond [0, 1]: the end levels take the "
+        "tails), the scale s its spread: where s is small the model is sure of the pixel's grey level."
+    )
 
     def log_prob(self, x: Tensor, logits: Tensor) -> Tensor:
         return discretized_logistic_log_mass(x, *location_and_log_scale(logits)).flatten(1).sum(1)
