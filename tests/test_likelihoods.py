@@ -91,6 +91,18 @@ def test_continuous_bernoulli_mean_is_not_lambda():
     assert likelihood.mean(logits).flatten().tolist() == pytest.approx([0.67, 0.79, 0.5], abs=0.005)
 
 
+def test_continuous_bernoulli_reads_its_logits_within_the_bound():
+    """Past +-510 (the mean there is half a grey level from 0 or 1) the logits change nothing: the density's
+    reward for confidence, unbounded at the ends, stops (the module's "The bound")."""
+    likelihood = ContinuousBernoulli()
+    far = torch.tensor([-7e9, -600.0, 600.0, 7e9]).reshape(1, 4, 1, 1)
+    edge = torch.tensor([-510.0, -510.0, 510.0, 510.0]).reshape(1, 4, 1, 1)
+    torch.testing.assert_close(likelihood.mean(far), likelihood.mean(edge))
+    assert likelihood.mean(edge).flatten().tolist() == pytest.approx([1 / 510, 1 / 510, 1 - 1 / 510, 1 - 1 / 510])
+    x = torch.tensor([0.0, 0.3, 0.7, 1.0]).reshape(1, 4, 1, 1)
+    torch.testing.assert_close(likelihood.log_prob(x, far), likelihood.log_prob(x, edge))
+
+
 def test_continuous_bernoulli_numerics_in_and_around_the_taylor_band():
     """float32 log C and mean against float64 closed forms, from far tails into the band's edges and
     to lambda = 1/2 itself; continuous across the band's edge; the same as torch.distributions'

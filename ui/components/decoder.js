@@ -180,10 +180,13 @@ function sigmoidMean(logits) {
   return 1 / (1 + Math.exp(-logits[0]));
 }
 
-// The continuous Bernoulli's mean in the logit l (vae_core/likelihoods/continuous_bernoulli.py):
-// 1/2 + L(l/2) / 2 with L(y) = coth(y) - 1/y, its Taylor series y/3 - y^3/45 + 2y^5/945 where |l| < 0.2.
+// The continuous Bernoulli's mean in the logit l (vae_core/likelihoods/continuous_bernoulli.py), l clamped to
+// +-510 as there: 1/2 + L(l/2) / 2 with L(y) = coth(y) - 1/y, its Taylor series y/3 - y^3/45 + 2y^5/945 where
+// |l| < 0.2.
+const LOGIT_BOUND = 510;
+
 function continuousBernoulliMean(logits) {
-  const l = logits[0], y = l / 2;
+  const l = Math.min(Math.max(logits[0], -LOGIT_BOUND), LOGIT_BOUND), y = l / 2;
   const langevin = Math.abs(l) < 0.2 ? y / 3 - y ** 3 / 45 + (2 * y ** 5) / 945 : 1 / Math.tanh(y) - 1 / y;
   return 0.5 + 0.5 * langevin;
 }
