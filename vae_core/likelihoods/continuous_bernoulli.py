@@ -20,8 +20,8 @@ as the paper does (its Figure 2).
 **The bound.** The density is unbounded at the ends: p(0 | lambda) = C(lambda)(1 - lambda), about |l| for
 large negative l, so on MNIST, whose pixels are mostly exactly 0, the ELBO rewards ever larger logits
 without limit. Measured here: trained unbounded (30 epochs, latent 2), the training loss fell without
-end (-2,969 nats after one epoch, -7,604 after 28) while the test -ELBO stayed at -1,099, the logits
-reached 7e9 and the reconstructions turned to grey blobs: the model bought density on the background
+end (-2,969 nats after one epoch, -7,603 after 28) while the test -ELBO at the end was -1,099, the
+logits reached 7e9 and the reconstructions were grey blobs: the model bought density on the background
 instead of drawing digits. So the decoder's logits are clamped to +-LOGIT_BOUND = 510, where the mean
 is within half a grey level of 0 or 1 (E[x] ~ 1/|l|: 1/510), so every image it can show stays
 reachable while the reward for confidence stops there (at most log 510 = 6.2 nats a pixel); as the
