@@ -13,6 +13,8 @@ anomaly page's advice and docs/anomaly.md quote.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -25,19 +27,28 @@ SCORES = ("elbo", "complexity", "typicality")
 LABELS = {"elbo": "−ELBO", "complexity": "complexity-corrected", "typicality": "typicality"}
 
 
-def measure(paths: list[Path], images: int, k: int) -> dict[str, anomaly.Benchmark]:
-    results = {}
-    for path in paths:
-        model = vc.load_checkpoint(path)
-        sets = ood.available_sets(model.config.dataset, None)
-        results[path.stem] = anomaly.benchmark(model, sets, SCORES, images, k)
-        print(f"{path.stem}: done", file=sys.stderr)
-    return results
+AUROCs = dict[str, dict[str, float]]  # set -> score -> AUROC
 
 
-def table(results: dict[str, anomaly.Benchmark]) -> str:
+def measure(path: Path, images: int, k: int, store: Path | None) -> AUROCs:
+    """One model's AUROCs, from ``store`` when a run with the same file and settings left them there."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    kept = store / f"{path.stem}-{digest}-{images}-{k}.json" if store else None
+    if kept and kept.exists():
+        return json.loads(kept.read_text())
+    model = vc.load_checkpoint(path)
+    result = anomaly.benchmark(model, ood.available_sets(model.config.dataset, None), SCORES, images, k)
+    aurocs = {name: {s: result.results[name][s].auroc for s in SCORES} for name in result.sets}
+    if kept:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps(aurocs))
+    print(f"{path.stem}: done", file=sys.stderr)
+    return aurocs
+
+
+def table(results: dict[str, AUROCs]) -> str:
     names = list(results)
-    sets = next(iter(results.values())).sets
+    sets = list(next(iter(results.values())))
     slash = " / ".join(LABELS[s] for s in SCORES)
     lines = [
         f"| set (AUROC of {slash}) | " + " | ".join(f"`{n}`" for n in names) + " |",
@@ -48,9 +59,9 @@ def table(results: dict[str, anomaly.Benchmark]) -> str:
         return f"**{value:.2f}**" if value < 0.5 else f"{value:.2f}"
 
     for name in sets:
-        row = [" / ".join(cell(results[n].results[name][s].auroc) for s in SCORES) for n in names]
+        row = [" / ".join(cell(results[n][name][s]) for s in SCORES) for n in names]
         lines.append(f"| {name} | " + " | ".join(row) + " |")
-    worst = {(n, s): min(results[n].results[name][s].auroc for name in sets) for n in names for s in SCORES}
+    worst = {(n, s): min(results[n][name][s] for name in sets) for n in names for s in SCORES}
     lines.append("| **worst set** | " + " | ".join(" / ".join(cell(worst[n, s]) for s in SCORES) for n in names) + " |")
     (model, score), value = max(worst.items(), key=lambda item: item[1])
     lines += [
@@ -66,11 +77,12 @@ def main() -> None:
     parser.add_argument("--write", default=None, metavar="FILE", help="replace the table between FILE's markers")
     parser.add_argument("--images", type=int, default=500)
     parser.add_argument("--k", type=int, default=20)
+    parser.add_argument("--store", type=Path, default=None, help="keep each model's AUROCs here and reuse them")
     parser.add_argument("checkpoints", nargs="*", type=Path, help="default: every shipped MNIST model")
     args = parser.parse_args()
     shipped = sorted((ROOT / "checkpoints").glob("*.safetensors"))
     paths = args.checkpoints or [p for p in shipped if vc.load_checkpoint(p).config.dataset == "mnist"]
-    text = table(measure(paths, args.images, args.k))
+    text = table({p.stem: measure(p, args.images, args.k, args.store) for p in paths})
     if args.write is None:
         print(text)
         return
