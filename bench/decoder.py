@@ -270,7 +270,7 @@ async def switches(playwright: Playwright, url: str, a: str, b: str, tries: int)
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    shipped = list(models.shipped_checkpoints())[: args.models]
+    shipped = [n for n in models.shipped_checkpoints() if not args.only or n in args.only][: args.models]
     results: dict[str, Any] = {"models": {}}
     with running_app() as url:
         async with async_playwright() as p:
@@ -332,6 +332,7 @@ def main() -> None:
     parser.add_argument("--tries", type=int, default=3, help="model switches of each kind")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--models", type=int, default=None, help="only the first N shipped models")
+    parser.add_argument("--only", nargs="+", metavar="NAME", default=None, help="only these shipped models")
     parser.add_argument("--quick", action="store_true", help="2 models, few codes and decodes (CI)")
     args = parser.parse_args()
     if args.quick:
