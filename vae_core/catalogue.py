@@ -23,6 +23,7 @@ from .checkpoint import load_checkpoint
 from .config import TrainConfig
 from .data import load_dataset
 from .latent import usage_on
+from .losses import bits_per_dimension
 from .model import VAE
 from .provenance import Provenance
 from .usage import ACTIVE_UNIT_NATS, active_units, record_nats
@@ -90,6 +91,7 @@ def _cells(r: Row) -> list[str]:
         "–"
         if test is None or test.iwae_nll is None
         else f"{_nats(test.iwae_nll)} (k = {test.iwae_k}, {test.iwae_images or 0:,} images)"
+        + (f"; {bits_per_dimension(test.iwae_nll):.3f} bits/dim" if r.model.likelihood.normalised_8bit_density else "")
     )
     active = "–" if r.active is None else f"{r.active} of {r.model.latent_dim}" + ("*" if r.active_measured else "")
     seconds = record.train_seconds
