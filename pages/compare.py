@@ -12,12 +12,15 @@ from ui.images import enlarge, png_uri
 from ui.models import ActiveModel
 from ui.notes import explain
 from ui.state import Key
-from vae_core import latent
+from vae_core import VAE, latent
+from vae_core.losses import bits_per_dimension
 from vae_core.usage import ACTIVE_UNIT_NATS
 
 PRESETS = {
     "Gaussian vs Bernoulli": ("gaussian-10d", "beta1-10d"),
     "Gaussian vs Bernoulli, 2-D": ("classic-2d", "standard-2d"),
+    "Bernoulli vs discretized logistic, 2-D": ("standard-2d", "logistic-2d"),
+    "Bernoulli vs continuous Bernoulli, 2-D": ("standard-2d", "cbernoulli-2d"),
     "β = 1 vs β = 4": ("beta1-10d", "beta4-10d"),
     "standard vs mixture prior": ("standard-2d", "mixture-2d"),
     "β = 1 vs β-TCVAE, sprites": ("sprites-beta1", "sprites-tcvae"),
@@ -52,6 +55,7 @@ def figures_table(pair: tuple[ActiveModel, ActiveModel]) -> None:
             "KL": f"{figures.kl:.2f}",
             ACTIVE_ROW: f"{derived.usage(active.key, active).active_units} of {model.latent_dim}",
             "−log p(x), IWAE": "not measured" if iwae is None else f"{iwae:.2f} (k = {figures.iwae_k})",
+            "bits per dimension": bits_per_pixel(model, iwae),
         }
     st.dataframe(pd.DataFrame(columns))
     a, b = (p.model.config for p in pair)
@@ -62,6 +66,13 @@ def figures_table(pair: tuple[ActiveModel, ActiveModel]) -> None:
         )
     else:
         st.caption("All figures on the test split, nats per image (lower is better), from each model's checkpoint.")
+
+
+def bits_per_pixel(model: VAE, iwae: float | None) -> str:
+    """−log p(x) in bits per dimension, the literature's unit, where it is a code length of the 8-bit image."""
+    if not model.likelihood.normalised_8bit_density:
+        return "not a probability of 8-bit images"
+    return "not measured" if iwae is None else f"{bits_per_dimension(iwae):.3f}"
 
 
 def grid_extent(active: ActiveModel) -> tuple[float, tuple[int, int], tuple[float, ...] | None]:

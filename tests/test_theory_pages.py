@@ -182,6 +182,20 @@ def test_compare_two_models_on_the_same_digits_seed_and_grid():
     assert strip.size == (10 * 28 * 2, 2 * 28 * 2)  # ten images, each above its reconstruction, enlarged twice
 
 
+def test_compare_gives_bits_per_dimension_only_where_the_likelihood_is_a_probability_of_8_bit_images():
+    """The discretized logistic's −log p(x) is a code length of the 8-bit image: in bits per dimension,
+    nats / (784 ln 2) of its stored IWAE figure; the Bernoulli's cross-entropy on grey levels is not."""
+    at = app("compare.py")
+    at.segmented_control(key=Key.COMPARE_PRESET).set_value("Bernoulli vs discretized logistic, 2-D").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    bernoulli, logistic = table.iloc[:, 0], table.iloc[:, 1]
+    assert bernoulli["bits per dimension"] == "not a probability of 8-bit images"
+    stored = vc.load_checkpoint(ROOT / "checkpoints" / "logistic-2d.safetensors").info.test
+    assert float(logistic["bits per dimension"]) == pytest.approx(stored.iwae_nll / (784 * np.log(2)), abs=1e-3)
+    assert 0 < float(logistic["bits per dimension"]) < 8  # better than storing the raw bytes
+
+
 def test_compare_computes_the_figures_of_a_model_that_has_none_stored(small_model):
     at = app("compare.py")
     uploaded = upload_checkpoint(at, "tiny.safetensors", small_model)
