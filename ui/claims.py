@@ -26,6 +26,7 @@ import numpy as np
 
 import vae_core as vc
 from ui import derived, models
+from vae_core.losses import bits_per_dimension
 
 Options = Mapping[str, str]
 
@@ -80,6 +81,16 @@ def _kl(active: models.ActiveModel, _options: Options) -> float:
 @measure("reconstruction", "the reconstruction term on the test set", "nats")
 def _reconstruction(active: models.ActiveModel, _options: Options) -> float:
     return float(derived.test_figures(active.key, active).reconstruction)
+
+
+@measure("bits_per_dimension", "−log p(x) of the test digits (IWAE) in bits per dimension", "bits")
+def _bits_per_dimension(active: models.ActiveModel, _options: Options) -> float:
+    """A code length of the 8-bit image only where the likelihood is a probability of 8-bit images:
+    NaN otherwise (and when no IWAE figure is stored), so a claim about it cannot hold."""
+    figures = derived.test_figures(active.key, active)
+    if not active.model.likelihood.normalised_8bit_density or figures.iwae_nll is None:
+        return math.nan
+    return float(bits_per_dimension(figures.iwae_nll))
 
 
 @measure("mid_grey_share", "the share of the inked pixels of decoded prior samples that are mid-grey", n="7", seed="0")
