@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 import vae_core as vc
 from harness.uploads import digit_png
 from tests.support.apptest import app, array, chart, images_of, page_path, wait_for
-from tests.support.files import SHIPPED_2D, SHIPPED_32D, hostile_pickle
+from tests.support.files import SHIPPED_2D, SHIPPED_32D, SHIPPED_CONTINUOUS_BERNOULLI, hostile_pickle
 from ui import registry
 from ui.state import Key
 from vae_core.images import to_uint8
@@ -316,6 +316,25 @@ def test_sampled_pixels_are_bernoulli_draws():
     assert drawn != means
     grid = np.asarray(Image.open(io.BytesIO(base64.b64decode(drawn.split(",", 1)[1]))))
     assert set(np.unique(grid)) <= {0, 255}, "each pixel is a Bernoulli draw: black or white"
+
+
+def test_samples_of_a_likelihood_with_its_own_parameters_show_them_for_the_same_codes():
+    """The continuous Bernoulli's λ beside its means (they differ: λ is not the mean); the Bernoulli's
+    mean says it all, so nothing more is shown for it."""
+    at = app("samples.py")
+    assert len(at.get("image")) == 1
+    at.sidebar.selectbox(key=Key.MODEL).set_value("shipped:cbernoulli-2d").run()
+    assert not at.exception
+    images = at.get("image")
+    assert len(images) == 2 and images[1].captions[0].startswith("λ: black")
+    assert any("λ is not the mean" in c.value for c in at.caption)
+    model, n = vc.load_checkpoint(SHIPPED_CONTINUOUS_BERNOULLI), at.slider(key=Key.SAMPLES_N).value ** 2
+    means = vc.sample_prior(model, n, random_state=at.number_input(key=Key.SAMPLES_SEED).value)
+    lam = vc.sample_prior_parameters(model, n, random_state=at.number_input(key=Key.SAMPLES_SEED).value)["λ"]
+    assert (lam - means).abs().max() > 0.05  # the same codes, yet another image ...
+    moderate = (lam > 0.01) & (lam < 0.99)  # where float32's λ still holds its logit
+    again = model.likelihood.mean(torch.logit(lam.double()).float().unsqueeze(1))[:, 0]
+    torch.testing.assert_close(again[moderate], means[moderate], atol=2e-3, rtol=0)  # ... whose mean is the grid's
 
 
 def test_an_input_as_atypical_as_the_least_typical_test_digits_is_flagged():
