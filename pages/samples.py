@@ -68,7 +68,7 @@ def likelihood_parameters(parameters: dict[str, torch.Tensor], n: int) -> None:
         column.image(
             png_uri(enlarge(vc.to_uint8(vc.tile(stretched, n, pad=2)), 1)),
             caption=f"{label}: black {low:.3g}, white {high:.3g}",
-            width=min(350, 30 * n),
+            width=min(700, 56 * n) // len(parameters),  # together as wide as the samples above
         )
     st.caption(model.likelihood.parameters_note)
 
