@@ -171,10 +171,13 @@ def test_drawing_beside_the_explorers_pad_moves_its_point_to_the_posterior_and_r
         encodes = page.evaluate(f"() => {DRAWING_PAD}.stats.encodes")
         page.mouse.move(box["x"] + 140 * scale, box["y"] + y * scale)
         page.wait_for_function(f"() => {DRAWING_PAD}.stats.encodes > {encodes}", timeout=10_000)
+        mean = page.evaluate(f"() => {DRAWING_PAD}.stats.mean")
+        shown = f"z1 = {mean[0]:.2f}, z2 = {mean[1]:.2f}: your drawing's posterior mean"
+        # the latent pad redraws on its next animation frame: each segment's posterior must reach it
+        page.wait_for_function(
+            f"() => {LATENT_PAD}.querySelector('.readout').textContent.startsWith({shown!r})", timeout=10_000
+        )
         points.append(page.evaluate(f"() => {LATENT_PAD}.querySelector('.readout').textContent"))
-    mean = page.evaluate(f"() => {DRAWING_PAD}.stats.mean")
-    shown = f"z1 = {mean[0]:.2f}, z2 = {mean[1]:.2f}: your drawing's posterior mean"
-    page.wait_for_function(f"() => {LATENT_PAD}.querySelector('.readout').textContent.startsWith({shown!r})")
     during, link = len(sent) - before, page.url
     page.mouse.up()
     assert during == 0, f"{during} messages went to the server while drawing"
