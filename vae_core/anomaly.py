@@ -332,17 +332,20 @@ def benchmark(
     ``on_set(name)`` is called as each set is done (progress)."""
     dataset = model.config.dataset
     reference = in_distribution(images, dataset, seed, root)
-    typical_nll = None
-    if "typicality" in scores:  # H from the held-out images' iwae scores, the same draws as their own iwae column
-        held_out_iwae = score_many(model, reference.held_out, scores=("iwae",), k=k, random_state=seed)["iwae"]
-        typical_nll = typical_negative_log_likelihood(held_out_iwae)
-    scored: dict[str, dict[str, np.ndarray]] = {}
+    # Typicality needs H, the held-out images' mean iwae score: every set is scored without it (with iwae), then
+    # it is added from the iwae column once the held-out half has been scored, so no set is scored twice.
+    alone = [s for s in scores if s != "typicality"] + (["iwae"] if "typicality" in scores else [])
+    each: dict[str, dict[str, Tensor]] = {}
     named = [("in-distribution", reference.images), ("held-out", reference.held_out)]
     for name, data in (*named, *((s, ood_set(s, images, dataset, seed, root)) for s in sets)):
-        figures = score_many(model, data, scores=scores, k=k, random_state=seed, typical_nll=typical_nll)
-        scored[name] = {s: v.numpy() for s, v in figures.items()}
+        each[name] = score_many(model, data, scores=list(dict.fromkeys(alone)), k=k, random_state=seed)
         if on_set is not None:
             on_set(name)
+    if "typicality" in scores:
+        typical_nll = typical_negative_log_likelihood(each["held-out"]["iwae"])
+        for figures in each.values():
+            figures["typicality"] = typicality(figures["iwae"], typical_nll)
+    scored = {name: {s: figures[s].numpy() for s in scores} for name, figures in each.items()}
     results = {
         name: {s: detection(scored["in-distribution"][s], scored[name][s], scored["held-out"][s], fpr) for s in scores}
         for name in sets
