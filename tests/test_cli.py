@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 import vae_core as vc
@@ -82,6 +83,7 @@ def test_train_flags_come_from_the_configs(tmp_path):
     assert "invalid choice: 'flat'" in refused.stderr and "standard" in refused.stderr
 
 
+@pytest.mark.slow  # real trainings: the second CI stage (docs/testing.md)
 def test_train_takes_a_thread_count_or_chooses_one(tmp_path):
     """--threads N is used as given; without it the run takes the free CPUs (vae_core.threads) and says so."""
     ckpt = tmp_path / "tiny.safetensors"
@@ -93,6 +95,7 @@ def test_train_takes_a_thread_count_or_chooses_one(tmp_path):
     assert "threads must be a whole number of at least 1, not '0'" in refused.stderr
 
 
+@pytest.mark.slow  # real trainings: the second CI stage (docs/testing.md)
 def test_anomaly_prints_the_auroc_table_and_writes_csv(tmp_path):
     ckpt = tmp_path / "tiny.safetensors"
     tiny = ["--epochs", "1", "--train-images", "600", "--hidden", "32", "--conv-channels", "4", "8"]
@@ -131,6 +134,7 @@ def test_anomaly_refuses_unknown_and_missing_sets(tmp_path):
     assert missing.stderr.startswith("error:") and "kmnist" in missing.stderr and "Traceback" not in missing.stderr
 
 
+@pytest.mark.slow  # real trainings: the second CI stage (docs/testing.md)
 def test_disentanglement_scores_each_checkpoint_as_the_library_does_and_refuses_data_without_factors(tmp_path):
     ckpt = tmp_path / "tiny-sprites.safetensors"
     tiny = ["--dataset", "sprites", "--latent-dim", "3", "--epochs", "1", "--train-images", "300"]

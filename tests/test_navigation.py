@@ -55,7 +55,15 @@ def test_a_deep_link_is_right_as_a_fresh_servers_first_request(browser, fresh_ap
     assert current == screen.title
 
 
-@pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
+# The two pages whose first view computes most (a hole map, four models' scores) run in the slow stage.
+HEAVY_FIRST_VIEW = {"holes.py", "disentanglement.py"}
+
+
+@pytest.mark.parametrize(
+    "screen",
+    [pytest.param(s, marks=[pytest.mark.slow] if s.file in HEAVY_FIRST_VIEW else []) for s in registry.SCREENS],
+    ids=lambda s: s.file,
+)
 def test_nothing_overflows_a_phone_screen_and_every_maths_panel_renders(page, screen):
     """One tab per page, for two checks of what it shows. First, at 390 px (a phone), nothing may make
     the page scroll sideways: the 420 px manifold once did. Then, at 1400 px, every "maths behind it"
@@ -120,7 +128,7 @@ def test_a_long_model_name_is_shown_whole(page):
     """A trained run's or an upload's name is longer than the sidebar's select box: the caption under
     it says it whole, and the open list is as wide as the name."""
     name = "2-d bernoulli, β 1, stopped at epoch 0.97 of 3 epochs · ab12.safetensors"
-    checkpoint = (registry.PAGES_DIR.parent / "checkpoints" / "mnist-2d.safetensors").read_bytes()
+    checkpoint = (registry.PAGES_DIR.parent / "checkpoints" / "standard-2d.safetensors").read_bytes()  # the smallest
     page.goto(page.app_url)
     wait_ready(page, title=registry.DEFAULT.heading)
     sidebar = page.locator('[data-testid="stSidebar"]')
