@@ -83,6 +83,30 @@ def test_the_browser_decodes_as_pytorch_does_within_one_level(browser, checkpoin
     assert diff.max() <= 1, f"{(diff > 1).sum()} pixels differ by more than one level"
 
 
+def test_the_browser_decodes_a_hierarchy_through_its_levels_means_as_pytorch_does(browser):
+    """A three-level model (vae_core.hierarchy; the version-2 file): decoder.js takes each level below the top
+    at its conditional mean, as HierarchicalVAE.decode does. Seeded weights, made bolder so that the logits
+    spread over the whole grey scale (at PyTorch's initialisation every pixel is near mid-grey)."""
+    config = vc.VAEConfig(latent_dim=2, lower_levels=(32, 16), likelihood="discretized-logistic")
+    model = vc.build_model(config, torch.Generator().manual_seed(0)).eval()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.mul_(3)
+    files = {
+        "/": ("text/html", b"<!doctype html><title>decoder</title>"),
+        "/decoder.js": ("text/javascript", DECODER_JS.read_bytes()),
+        "/model.vaed": ("application/octet-stream", vc.decoder_bytes(model, bits=32)),
+    }
+    page = serving(browser, files, "http://decoder.test")
+    z = 2 * torch.randn(100, 2, generator=torch.Generator().manual_seed(1))
+    ours = base64.b64decode(page.evaluate(DECODE_ALL_JS, ["/model.vaed", z.flatten().tolist(), 2]))
+    page.close()
+    theirs = to_uint8(vc.decode(model, z))
+    assert theirs.std() > 40, "the test's images are not flat grey"
+    diff = np.abs(np.frombuffer(ours, np.uint8).reshape(theirs.shape).astype(int) - theirs.astype(int))
+    assert diff.max() <= 1, f"{(diff > 1).sum()} pixels differ by more than one level"
+
+
 # ---------------------------------------------------------------- the latent pad in the app
 
 

@@ -59,7 +59,7 @@ def test_a_weight_too_large_for_float16_is_refused():
     [
         (lambda b: b[:20], "too short"),
         (lambda b: b"XXXX" + b[4:], "version-1"),
-        (lambda b: b[:4] + struct.pack("<I", 2) + b[8:], "version-1"),
+        (lambda b: b[:4] + struct.pack("<I", 3) + b[8:], "version-1 or version-2"),
         (lambda b: b[:-2], "size does not match"),
         (lambda b: b + b"\0\0", "size does not match"),
     ],

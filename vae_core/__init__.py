@@ -2,8 +2,8 @@
 
 Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), with a convolutional encoder and decoder.
 One module per concern: config, losses, priors and likelihoods (packages: one module each, with a
-registry keyed by name), model, data, images (pixels in [0, 1] as 8-bit grey levels: the one
-conversion), train, evaluate, checkpoint, inference,
+registry keyed by name), model, hierarchy (levels of latent codes under the model's), data, images
+(pixels in [0, 1] as 8-bit grey levels: the one conversion), train, evaluate, checkpoint, inference,
 preprocess, sprites (images made from known factors), disentanglement (MIG and the FactorVAE metric
 against those factors), anomaly (scores and how well they detect the unfamiliar), ood (an offline out-of-distribution
 suite), usage (which latent dimensions are active: one definition), latent (traversals, dimension usage
@@ -51,6 +51,7 @@ from .disentanglement import (
 )
 from .evaluate import Evaluation, elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
 from .export import decoder_bytes, decoder_from_bytes, decoder_output, encoder_bytes
+from .hierarchy import HierarchicalVAE
 from .images import to_uint8
 from .inference import (
     decode,
@@ -67,7 +68,7 @@ from .inference import (
 )
 from .likelihoods import LIKELIHOODS, Likelihood, make_likelihood, register_likelihood
 from .losses import ELBOTerms
-from .model import VAE
+from .model import VAE, build_model
 from .preprocess import ImageError, PreprocessSteps, preprocess_image, preprocess_steps
 from .priors import PRIORS, MixturePrior, Prior, StandardNormal, VampPrior, register_prior
 from .provenance import Provenance, TrainingStage
@@ -100,6 +101,7 @@ __all__ = [
     "EpochRecord",
     "Evaluation",
     "FactorVAEScore",
+    "HierarchicalVAE",
     "ImageError",
     "Likelihood",
     "MixturePrior",
@@ -117,6 +119,7 @@ __all__ = [
     "VampPrior",
     "active_units",
     "anomaly_scores",
+    "build_model",
     "checkpoint_bytes",
     "data_root",
     "dataset_names",

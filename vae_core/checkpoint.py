@@ -20,7 +20,7 @@ from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
 from .config import TrainConfig, VAEConfig
-from .model import VAE
+from .model import VAE, build_model
 from .provenance import Provenance
 
 FORMAT = "vae-latent-explorer/1"
@@ -117,7 +117,7 @@ def model_from_bytes(data: bytes, map_location: str | torch.device = "cpu") -> V
         info = Provenance.from_json(metadata.get("info", "{}"))
     except ValueError as exc:  # json's errors are ValueErrors too
         raise CheckpointError(f"the checkpoint's record of itself (info) is invalid: {exc}") from exc
-    model = VAE(config)
+    model = build_model(config)
     expected = model.state_dict()
     if set(tensors) != set(expected):
         raise CheckpointError(

@@ -10,7 +10,7 @@ import shlex
 import sys
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, get_origin, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 import torch
 from PIL import Image
@@ -71,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     _config_flag(model, "--hidden", "hidden", "width of the fully connected layer")
     _config_flag(model, "--prior", "prior", "p(z): " + "; ".join(f"{c.name}: {c.label}" for c in PRIORS.values()))
     _config_flag(model, "--prior-components", "prior_components", "K: mixture components or VampPrior pseudo-inputs")
+    _config_flag(
+        model,
+        "--lower-levels",
+        "lower_levels",
+        "sizes of the stochastic levels below z, from the top down (none: the one-level VAE; "
+        "32: a hierarchy z_2 -> z_1 with a 32-D z_1 under the --latent-dim top, vae_core.hierarchy)",
+        metavar="D",
+    )
     _config_flag(how, "--epochs", "epochs", "passes over the training set")
     _config_flag(how, "--batch-size", "batch_size", "images per step (under torchrun: over all processes)")
     _config_flag(how, "--lr", "learning_rate", "peak learning rate")
@@ -318,6 +326,9 @@ def _config_flag(group: Any, flag: str, name: str, help: str, **options: Any) ->
     hint, default = get_type_hints(cls)[name], getattr(cls, name)
     if (choices := field_choices(cls, name)) is not None:
         options["choices"] = choices
+    elif get_origin(hint) is tuple and get_args(hint)[-1] is Ellipsis:  # any number of values, maybe none
+        options.update(nargs="*", type=get_args(hint)[0])
+        default = list(default)
     elif get_origin(hint) is tuple:
         options.update(nargs=len(default), type=type(default[0]))
         default = list(default)
@@ -419,6 +430,8 @@ def _print_figures(figures: Evaluation) -> None:
         print(
             f"test -log p(x) (IWAE, k={figures.iwae_k}, {figures.iwae_images} images) {figures.iwae_nll:.2f} nats/image"
         )
+    if figures.kl_per_level is not None:  # a hierarchy (vae_core.hierarchy): its KL term level by level
+        print("KL per level, from the top down (nats):", " + ".join(f"{v:.2f}" for v in figures.kl_per_level))
 
 
 def _evaluate(args: argparse.Namespace) -> int:

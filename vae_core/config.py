@@ -100,6 +100,9 @@ class VAEConfig(_JSON):
     # "vamp" the VampPrior, a mixture of the encoder's posteriors at K learnt pseudo-inputs).
     prior: str = "standard"
     prior_components: int = 10
+    # Stochastic levels below z (vae_core.hierarchy), their sizes from the top down: () is the one-level VAE;
+    # (32,) puts a 32-dimensional z_1 under a latent_dim-dimensional top level z_2, p(z_1 | z_2) learnt.
+    lower_levels: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.latent_dim < 1:
@@ -119,7 +122,10 @@ class VAEConfig(_JSON):
         too_large = self.latent_dim > 1024 or self.hidden > 8192 or max(self.conv_channels) > 1024
         if too_large or self.prior_components > 8192:
             raise ValueError("the model is implausibly large (latent_dim <= 1024, hidden <= 8192, channels <= 1024)")
+        if len(self.lower_levels) > 8 or any(int(d) < 1 or int(d) > 1024 for d in self.lower_levels):
+            raise ValueError("lower_levels: at most 8 levels below the top, each of 1 to 1024 dimensions")
         object.__setattr__(self, "conv_channels", tuple(int(c) for c in self.conv_channels))
+        object.__setattr__(self, "lower_levels", tuple(int(d) for d in self.lower_levels))
 
 
 @dataclass(frozen=True)

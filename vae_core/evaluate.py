@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from .data import binarize, to_float
-from .losses import ELBOTerms, normal_log_prob
+from .losses import ELBOTerms
 from .model import VAE
 from .randomness import RandomState, generator_for
 from .records import as_json_record, from_json_record
@@ -51,9 +51,8 @@ def iwae_log_likelihood(
     per_call = max(1, IWAE_SAMPLES_PER_CALL // k)
     for start in range(0, x.shape[0], per_call):
         images = x[start : start + per_call]
-        mean, logvar = model.encode(images)
         log_weights = [
-            _log_weights(model, images, mean, logvar, min(chunk, k - done), generator) for done in range(0, k, chunk)
+            model.log_importance_weights(images, min(chunk, k - done), generator) for done in range(0, k, chunk)
         ]
         out[start : start + images.shape[0]] = (torch.logsumexp(torch.cat(log_weights, 1), 1) - math.log(k)).cpu()
     return out
@@ -63,28 +62,18 @@ def iwae_log_likelihood(
 IWAE_SAMPLES_PER_CALL = 256
 
 
-def _log_weights(
-    model: VAE, images: Tensor, mean: Tensor, logvar: Tensor, n: int, generator: torch.Generator | None
-) -> Tensor:
-    """IWAE's log importance weights log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) for n samples
-    z_i ~ q(z|x) of each image: B x n (Burda, Grosse & Salakhutdinov 2015; their bound is the
-    expectation of log (1/k) sum_i w_i). The one place they are computed: ``iwae_log_likelihood``
-    combines them, and every IWAE figure (``evaluate``, the anomaly scores, the Reconstruct page)
-    comes through it; tests/test_anomaly.py checks it against torch.distributions."""
-    b = images.shape[0]
-    z = model.reparameterize(mean[:, None].expand(b, n, -1), logvar[:, None].expand(b, n, -1), generator)
-    flat = z.reshape(b * n, -1)
-    log_px_z = model.log_likelihood(images.repeat_interleave(n, 0), model.decode_logits(flat)).reshape(b, n)
-    return log_px_z + model.prior.log_prob(flat).reshape(b, n) - normal_log_prob(z, mean[:, None], logvar[:, None])
-
-
 @torch.inference_mode()
 def elbo_per_image(model: VAE, x: Tensor, *, random_state: RandomState = None, batch_size: int = 1000) -> ELBOTerms:
     """The model's own ``elbo_terms`` over x in batches, on the CPU: one posterior sample per image,
     drawn with ``random_state`` (vae_core.randomness)."""
     generator = generator_for(random_state, model.device)
     parts = [model.elbo_terms(batch.to(model.device), generator) for batch in x.split(batch_size)]
-    return ELBOTerms(*(torch.cat([getattr(p, f).cpu() for p in parts]) for f in ELBOTerms.__dataclass_fields__))
+    return ELBOTerms(
+        *(
+            None if getattr(parts[0], f) is None else torch.cat([getattr(p, f).cpu() for p in parts])
+            for f in ELBOTerms.__dataclass_fields__
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -94,7 +83,8 @@ class Evaluation:
     gives it, N(0, I); else None); ``information_per_dim`` is 1/2 log(1 + Var_x(mu_d) / E_x[sigma_d^2]) (every
     prior); ``activity`` is Burda et al.'s Cov_x(E_q[z_d]); ``active_units`` counts the dimensions that
     carry at least ``active_threshold`` nats (vae_core.usage: the KL where it exists, else the
-    information); the IWAE estimate of -log p(x) is on the first ``iwae_images`` images."""
+    information); the IWAE estimate of -log p(x) is on the first ``iwae_images`` images; a hierarchy's
+    ``kl_per_level`` is each level's KL term from the top down (vae_core.hierarchy; None with one level)."""
 
     images: int
     negative_elbo: float
@@ -108,6 +98,7 @@ class Evaluation:
     iwae_k: int | None = None
     iwae_images: int | None = None
     iwae_nll: float | None = None
+    kl_per_level: tuple[float, ...] | None = None
 
     # What a record written before a field was stored means (vae_core.records): no activity, ().
     ABSENT: ClassVar[dict[str, Any]] = {"activity": ()}
@@ -163,5 +154,8 @@ def evaluate(
         kl_per_dim=None if usage.kl is None else tuple(round(v, 4) for v in usage.kl.tolist()),
         information_per_dim=tuple(round(v, 4) for v in usage.information.tolist()),
         active_threshold=usage.threshold,
+        kl_per_level=None
+        if terms.kl_per_level is None
+        else tuple(round(v, 4) for v in terms.kl_per_level.mean(0).tolist()),
         **iwae,
     )

@@ -20,6 +20,18 @@ Format, all little-endian:
                   deconv1.weight (C2, C1, 4, 4), deconv1.bias (C1),
                   deconv2.weight (C1, O, 4, 4), deconv2.bias (O)
 
+A hierarchical model (vae_core.hierarchy) is written as **version 2**: D is its top level's size, and between
+the header and the decoder's tensors come
+
+    32      4     uint32 L, the levels below the top
+    36      4L    uint32 each level's size d_l, from the top down
+    36+4L   ...   for each level below the top, from the top down, the mean half of p(z_l | z_{l+1}):
+                  cond.weight (H, d_above), cond.bias (H), mean.weight (d_l, H), mean.bias (d_l)
+
+and the decoder's first layer reads every level's code, fc1.weight (H, D + sum d_l). The browser then decodes a
+top code as the pages do (``HierarchicalVAE.decode``): each lower level at its conditional mean
+mean.weight ReLU(cond.weight z_above + cond.bias) + mean.bias, the codes side by side, then the decoder.
+
 The decoder is Linear(D, H) ReLU Linear(H, C2*7*7) ReLU Unflatten(C2, 7, 7)
 ConvTranspose2d(C2, C1, 4, stride 2, padding 1) ReLU ConvTranspose2d(C1, O, 4, stride 2, padding 1): the
 logits, O per pixel. The output function turns them into the 28 x 28 pixel means E[x|z], as the model's
@@ -37,13 +49,14 @@ import struct
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from .likelihoods import BrowserOutput
 from .model import VAE
 
 MAGIC = b"VAED"
 VERSION = 1
+LEVELS_VERSION = 2  # a decoder file with levels below the top (the format above)
 HEADER = struct.Struct("<4s7I")
 # The output functions decoder.js implements, by their index in the header.
 OUTPUTS: tuple[BrowserOutput, ...] = ("sigmoid", "continuous_bernoulli_mean", "discretized_logistic_mean")
@@ -67,18 +80,32 @@ def decoder_bytes(model: VAE, *, bits: int = 16) -> bytes:
         )
     layers = _layers(model.decoder)
     fc1, fc2, deconv1, deconv2 = layers
-    d, h = fc1.in_features, fc1.out_features
+    levels = model.mean_path()  # the levels below the top: (cond, mean) pairs of Linear layers
+    d, h = model.latent_dim, fc1.out_features
     c2, c1 = deconv1.in_channels, deconv1.out_channels
     channels = model.likelihood.decoder_channels
+    sizes = [mean.out_features for _, mean in levels]
+    above = [d, *sizes]
     expected = (
-        (fc2.in_features, fc2.out_features) == (h, c2 * 49)
+        fc1.in_features == d + sum(sizes)
+        and all(
+            (cond.in_features, cond.out_features, mean.in_features) == (a, h, h)
+            for (cond, mean), a in zip(levels, above, strict=False)
+        )
+        and (fc2.in_features, fc2.out_features) == (h, c2 * 49)
         and (deconv1.kernel_size, deconv1.stride, deconv1.padding) == ((4, 4), (2, 2), (1, 1))
         and (deconv2.in_channels, deconv2.out_channels, deconv2.kernel_size, deconv2.stride, deconv2.padding)
         == (c1, channels, (4, 4), (2, 2), (1, 1))
     )
     if not expected:
         raise ValueError(f"unexpected decoder shape: {model.decoder}")
-    return _pack(MAGIC, bits, (d, h, c2, c1), layers, "a decoder", OUTPUTS.index(output) | channels << 16)
+    last = OUTPUTS.index(output) | channels << 16
+    if not levels:
+        return _pack(MAGIC, bits, (d, h, c2, c1), layers, "a decoder", last)
+    path = [layer for pair in levels for layer in pair]
+    head = struct.pack(f"<I{len(sizes)}I", len(sizes), *sizes)
+    packed = _pack(MAGIC, bits, (d, h, c2, c1), path + layers, "a decoder", last, version=LEVELS_VERSION)
+    return packed[: HEADER.size] + head + packed[HEADER.size :]
 
 
 def decoder_output(data: bytes) -> BrowserOutput:
@@ -91,18 +118,44 @@ def decoder_output(data: bytes) -> BrowserOutput:
     return OUTPUTS[code]
 
 
-def decoder_from_bytes(data: bytes) -> nn.Sequential:
+class MeanPathDecoder(nn.Module):
+    """A hierarchical model's decoder as the browser runs it: a top code, each level below at its conditional
+    mean (``path``: per level a Linear, the ReLU, and the mean's Linear), the codes side by side, the decoder."""
+
+    def __init__(self, path: list[tuple[nn.Linear, nn.Linear]], decoder: nn.Sequential) -> None:
+        super().__init__()
+        self.path = nn.ModuleList(nn.Sequential(cond, nn.ReLU(), mean) for cond, mean in path)
+        self.decoder = decoder
+
+    def forward(self, top: Tensor) -> Tensor:
+        codes = [top]
+        for level in self.path:
+            codes.append(level(codes[-1]))
+        return self.decoder(torch.cat(codes, dim=1))
+
+
+def decoder_from_bytes(data: bytes) -> nn.Module:
     """The decoder (to its logits, without the output function: ``decoder_output``) that a file in the
     format above describes, with float32 weights: the reverse of ``decoder_bytes``, so the format can be
-    checked without a browser."""
+    checked without a browser. A version-2 file gives a ``MeanPathDecoder`` of the top code."""
     if len(data) < HEADER.size:
         raise ValueError("not a decoder file: too short")
     magic, version, bits, d, h, c2, c1, output = HEADER.unpack_from(data)
-    if magic != MAGIC or version != VERSION or bits not in (16, 32):
-        raise ValueError("not a version-1 decoder file")
+    if magic != MAGIC or version not in (VERSION, LEVELS_VERSION) or bits not in (16, 32):
+        raise ValueError("not a version-1 or version-2 decoder file")
+    start, sizes = HEADER.size, []
+    if version == LEVELS_VERSION:
+        if len(data) < start + 4:
+            raise ValueError("decoder file: too short")
+        (count,) = struct.unpack_from("<I", data, start)
+        if not 1 <= count <= 8 or len(data) < start + 4 + 4 * count:
+            raise ValueError("decoder file: bad number of levels")
+        sizes = list(struct.unpack_from(f"<{count}I", data, start + 4))
+        start += 4 + 4 * count
     channels = max(output >> 16, 1)
+    path = [(nn.Linear(a, h), nn.Linear(h, size)) for a, size in zip([d, *sizes], sizes, strict=False)]
     decoder = nn.Sequential(
-        nn.Linear(d, h),
+        nn.Linear(d + sum(sizes), h),
         nn.ReLU(),
         nn.Linear(h, c2 * 49),
         nn.ReLU(),
@@ -111,17 +164,18 @@ def decoder_from_bytes(data: bytes) -> nn.Sequential:
         nn.ReLU(),
         nn.ConvTranspose2d(c1, channels, 4, stride=2, padding=1),
     )
-    tensors = [t for layer in _layers(decoder) for t in (layer.weight, layer.bias)]
+    layers = [layer for pair in path for layer in pair] + _layers(decoder)
+    tensors = [t for layer in layers for t in (layer.weight, layer.bias)]
     count = sum(t.numel() for t in tensors)
-    if len(data) != HEADER.size + count * bits // 8:
+    if len(data) != start + count * bits // 8:
         raise ValueError("decoder file: size does not match its header")
-    values = np.frombuffer(data, "<f2" if bits == 16 else "<f4", count, HEADER.size).astype(np.float32)
+    values = np.frombuffer(data, "<f2" if bits == 16 else "<f4", count, start).astype(np.float32)
     at = 0
     with torch.no_grad():
         for tensor in tensors:
             tensor.copy_(torch.from_numpy(values[at : at + tensor.numel()].copy()).reshape(tensor.shape))
             at += tensor.numel()
-    return decoder.eval()
+    return (MeanPathDecoder(path, decoder) if path else decoder).eval()
 
 
 # ---------------------------------------------------------------------------------------- the encoder
@@ -156,10 +210,16 @@ def encoder_bytes(model: VAE, *, bits: int = 16) -> bytes:
 
 
 def _pack(
-    magic: bytes, bits: int, sizes: tuple[int, int, int, int], layers: list[nn.Module], what: str, last: int = 0
+    magic: bytes,
+    bits: int,
+    sizes: tuple[int, int, int, int],
+    layers: list[nn.Module],
+    what: str,
+    last: int = 0,
+    version: int = VERSION,
 ) -> bytes:
     dtype = np.dtype("<f2") if bits == 16 else np.dtype("<f4")
-    parts = [HEADER.pack(magic, VERSION, bits, *sizes, last)]
+    parts = [HEADER.pack(magic, version, bits, *sizes, last)]
     for layer in layers:
         for tensor in (layer.weight, layer.bias):
             with np.errstate(over="ignore"):  # a weight past float16's range becomes inf: refused just below

@@ -32,15 +32,24 @@ def normal_log_prob(z: Tensor, mean: Tensor, logvar: Tensor) -> Tensor:
     return -0.5 * (LOG_2PI + logvar + (z - mean).pow(2) / logvar.exp()).sum(-1)
 
 
+def gaussian_kl(mean: Tensor, logvar: Tensor, prior_mean: Tensor, prior_logvar: Tensor) -> Tensor:
+    """KL(N(mean, exp(logvar)) || N(prior_mean, exp(prior_logvar))) per dimension, for diagonal Gaussians:
+    1/2 (log s_p^2 - log s^2 + (s^2 + (m - m_p)^2) / s_p^2 - 1). With the prior N(0, 1) it is Kingma &
+    Welling's Appendix B; between the levels of a hierarchy it is each level's KL term (vae_core.hierarchy)."""
+    return 0.5 * (prior_logvar - logvar + (logvar.exp() + (mean - prior_mean).pow(2)) / prior_logvar.exp() - 1.0)
+
+
 @dataclass(frozen=True)
 class ELBOTerms:
     """One batch's bound, each field a tensor of one value (or row) per image."""
 
     reconstruction: Tensor  # -log p(x|z) for one sample z ~ q(z|x): a one-sample estimate, nats
     kl: Tensor  # KL(q(z|x) || p(z)), nats: the prior's closed form, else the one-sample estimate (vae_core/priors)
-    mean: Tensor  # the posterior q(z|x) = N(mean, diag(exp(logvar))), N x D
+    mean: Tensor  # the posterior q(z|x) = N(mean, diag(exp(logvar))), N x D (a hierarchy's: its top level's)
     logvar: Tensor
     z: Tensor  # the sample z ~ q(z|x) the reconstruction term was computed at, N x D
+    # A hierarchy's KL term of each level, N x L from the top down (their sum is ``kl``); None for one level.
+    kl_per_level: Tensor | None = None
 
     @property
     def negative_elbo(self) -> Tensor:

@@ -15,7 +15,7 @@ from torch import Tensor, nn
 
 from .config import TrainConfig, VAEConfig
 from .likelihoods import Likelihood, make_likelihood
-from .losses import ELBOTerms
+from .losses import ELBOTerms, normal_log_prob
 from .priors import Prior, make_prior
 
 
@@ -47,7 +47,7 @@ class VAE(nn.Module):
             nn.Linear(config.hidden, 2 * config.latent_dim),  # mean and log-variance
         )
         self.decoder = nn.Sequential(
-            nn.Linear(config.latent_dim, config.hidden),
+            nn.Linear(self.code_size(config), config.hidden),
             nn.ReLU(),
             nn.Linear(config.hidden, c2 * 7 * 7),
             nn.ReLU(),
@@ -56,13 +56,33 @@ class VAE(nn.Module):
             nn.ReLU(),
             nn.ConvTranspose2d(c1, self.likelihood.decoder_channels, 4, stride=2, padding=1),  # 14 -> 28: logits
         )
+        self.build_lower_levels(config)
         if generator is not None:
             _initialise(self, generator)
         self.prior: Prior = make_prior(config, self.encode, generator)
 
+    @staticmethod
+    def code_size(config: VAEConfig) -> int:
+        """Numbers the decoder reads, one per latent dimension of every level (one level here)."""
+        return config.latent_dim
+
+    def build_lower_levels(self, config: VAEConfig) -> None:
+        """The stochastic levels below the top: none in this VAE (vae_core.hierarchy adds them)."""
+
     @property
     def latent_dim(self) -> int:
         return self.config.latent_dim
+
+    @property
+    def noise_size(self) -> int:
+        """Standard normal draws one sample of every level takes (the reparameterisation's eps per image)."""
+        return self.code_size(self.config)
+
+    def mean_path(self) -> list[tuple[nn.Linear, nn.Linear]]:
+        """The levels below the latent code, each as the two Linear layers (ReLU between) that give its
+        conditional mean from the level above: none here (vae_core.hierarchy has them; vae_core.export
+        writes them for the browser's decoder)."""
+        return []
 
     @property
     def device(self) -> torch.device:
@@ -109,6 +129,19 @@ class VAE(nn.Module):
         kl = self.prior.kl(mean, logvar)  # closed form where the prior has one, else estimated from z
         return ELBOTerms(reconstruction, self.prior.kl_estimate(mean, logvar, z) if kl is None else kl, mean, logvar, z)
 
+    def log_importance_weights(self, x: Tensor, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """IWAE's log importance weights log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) for n samples
+        z_i ~ q(z|x) of each image of x: B x n (Burda, Grosse & Salakhutdinov 2015; their bound is the
+        expectation of log (1/k) sum_i w_i). vae_core.evaluate.iwae_log_likelihood combines them, and every
+        IWAE figure (``evaluate``, the anomaly scores, the Reconstruct page) comes through it;
+        tests/test_anomaly.py checks them against torch.distributions."""
+        mean, logvar = self.encode(x)
+        b = x.shape[0]
+        z = self.reparameterize(mean[:, None].expand(b, n, -1), logvar[:, None].expand(b, n, -1), generator)
+        flat = z.reshape(b * n, -1)
+        log_px_z = self.log_likelihood(x.repeat_interleave(n, 0), self.decode_logits(flat)).reshape(b, n)
+        return log_px_z + self.prior.log_prob(flat).reshape(b, n) - normal_log_prob(z, mean[:, None], logvar[:, None])
+
     def forward(self, x: Tensor) -> Tensor:
         """Reconstruction of x through the posterior mean (no sampling), as pixel means."""
         return self.decode(self.encode(x)[0])
@@ -124,3 +157,11 @@ def _initialise(model: nn.Module, generator: torch.Generator) -> None:
                 fan_in, _ = nn.init._calculate_fan_in_and_fan_out(layer.weight)
                 bound = 1 / math.sqrt(fan_in)
                 nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+
+
+def build_model(config: VAEConfig, generator: torch.Generator | None = None) -> VAE:
+    """The model ``config`` describes: this module's VAE, or with levels below the top
+    (``config.lower_levels``) vae_core.hierarchy's, whose first level is this VAE's latent code."""
+    from .hierarchy import HierarchicalVAE  # it subclasses VAE
+
+    return (HierarchicalVAE if config.lower_levels else VAE)(config, generator)

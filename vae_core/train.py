@@ -42,7 +42,7 @@ from .config import TrainConfig, VAEConfig
 from .data import binarize, to_float
 from .factor_vae import Penalty, kl_decomposition, make_penalty
 from .losses import ELBOTerms
-from .model import VAE
+from .model import VAE, build_model
 from .randomness import RandomState, generator_for
 from .records import as_json_record, from_json_record
 from .usage import dimension_usage
@@ -78,8 +78,9 @@ class EpochRecord:
     written (older records counted Burda's criterion: displays recount from the nats). The probe's
     KL split three ways (vae_core.factor_vae.kl_decomposition, the probe's own aggregate posterior):
     ``mutual_information`` I(x; z), ``total_correlation`` and ``dimensionwise_kl`` (None for a prior
-    that does not factorise). Records written before these were kept lack them (None); the oldest
-    carry the ``step`` they were written at.
+    that does not factorise). A hierarchy's (vae_core.hierarchy) ``kl_per_level``: the probe's KL term of
+    each level from the top down, nats (None with one level). Records written before these were kept
+    lack them (None); the oldest carry the ``step`` they were written at.
     """
 
     epoch: float
@@ -94,6 +95,7 @@ class EpochRecord:
     mutual_information: float | None = None
     total_correlation: float | None = None
     dimensionwise_kl: float | None = None
+    kl_per_level: tuple[float, ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON-ready record a checkpoint stores (unset figures left out)."""
@@ -240,7 +242,7 @@ def initial_model(config: VAEConfig, images: Tensor, *, random_state: RandomStat
     """A fresh model as a run seeded ``random_state`` (vae_core.randomness) starts it: PyTorch's
     default initialisation drawn from the seed's own generator, and the prior started from the
     training images where it needs them (from a second generator with the same seed)."""
-    model = VAE(config, generator=generator_for(random_state))
+    model = build_model(config, generator=generator_for(random_state))
     model.prior.initialise_from(images, generator_for(random_state))
     return model
 
@@ -337,7 +339,7 @@ class _Run:
             x = to_float(self.data[order[start : start + size]])
             if self.dynamic_binarisation:
                 x = binarize(x, self.data_generator)
-            eps = torch.randn(x.shape[0], self.model.latent_dim, generator=self.noise_generator, device=self.device)
+            eps = torch.randn(x.shape[0], self.model.noise_size, generator=self.noise_generator, device=self.device)
             yield x[self.rank :: self.world], eps[self.rank :: self.world]
 
 
@@ -451,6 +453,7 @@ def _epoch_record(model: VAE, probe: Tensor, sums: Tensor, world: int, epoch: fl
     count, loss, rec, kl = sums.tolist()
     model.eval()
     mean, logvar = model.encode(probe)
+    levels = model.elbo_terms(probe, torch.Generator(device=probe.device).manual_seed(0)).kl_per_level
     model.train()
     mean, logvar = mean.float().cpu(), logvar.float().cpu()
     usage = dimension_usage(mean, logvar, model.prior)
@@ -472,6 +475,7 @@ def _epoch_record(model: VAE, probe: Tensor, sums: Tensor, world: int, epoch: fl
         mutual_information=round(information, 4),
         total_correlation=round(total_correlation, 4),
         dimensionwise_kl=None if dimensionwise is None else round(dimensionwise, 4),
+        kl_per_level=None if levels is None else tuple(round(v, 4) for v in levels.mean(0).tolist()),
     )
 
 

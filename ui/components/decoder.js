@@ -3,14 +3,15 @@
 //   const decoder = await sharedDecoder(url);                          // or parseDecoder(arrayBuffer)
 //   const pixels = decoder.decode(new Float32Array(decoder.latentDim)); // Uint8ClampedArray(784), 28 x 28 row-major
 //
-// ui/widgets.py serves this file with each component that decodes (latent_pad.js, latent_scrub.js) after it, as
-// one module. The file is written by vae_core/export.py (format in its docstring): a 32-byte header,
-// then the decoder's PyTorch tensors as float16 or float32. The network is Linear(D, H) ReLU Linear(H, C2*49) ReLU
-// ConvTranspose2d(C2, C1, 4, 2, 1) ReLU ConvTranspose2d(C1, O, 4, 2, 1): O logits per pixel, which the file's
-// output function turns into the pixel mean E[x|z] (OUTPUT below: the sigmoid; the continuous Bernoulli's mean; the
-// discretized logistic's mean over 256 grey levels from its location and log-scale channels, as vae_core's
-// likelihoods compute them); a pixel is round(mean * 255). Sums are float64 over float32 weights, so pixels match
-// PyTorch's float32 to within one 8-bit level.
+// ui/widgets.py serves this file with each component that decodes (latent_pad.js, latent_scrub.js) after it, as one
+// module. The file is written by vae_core/export.py (format in its docstring): a 32-byte header, then the decoder's
+// PyTorch tensors as float16 or float32 (version 2, a hierarchical model's: first the levels below the top, each
+// decoded at its conditional mean by descend, the codes side by side making D). The network is Linear(D, H) ReLU
+// Linear(H, C2*49) ReLU ConvTranspose2d(C2, C1, 4, 2, 1) ReLU ConvTranspose2d(C1, O, 4, 2, 1): O logits per pixel,
+// which the file's output function turns into the pixel mean E[x|z] (OUTPUT below: the sigmoid; the continuous
+// Bernoulli's mean; the discretized logistic's mean over 256 grey levels from its location and log-scale channels, as
+// vae_core's likelihoods compute them); a pixel is round(mean * 255). Sums are float64 over float32 weights, so pixels
+// match PyTorch's float32 to within one 8-bit level.
 //
 // Speed: both big layers are scatters over the inputs that survive the ReLU before them (in the shipped models about
 // half the hidden units and 67-87 % of the 7 x 7 map are zero), four input rows per pass over the output. All state
@@ -56,39 +57,61 @@ async function fetchBytes(url, init) {
   return response.arrayBuffer();
 }
 
-// A weights file's header (the magic, version 1, then bits, D, H, C2, C1: vae_core/export.py) and its buffer.
-function readHeader(data, magic, what) {
+// A weights file's header (the magic, a version in versions, then bits, D, H, C2, C1: vae_core/export.py) and its
+// buffer.
+function readHeader(data, magic, what, versions = [1]) {
   const buffer =
     data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
   if (buffer.byteLength < HEADER_BYTES) throw new Error(`${what} file: too short`);
   const head = new DataView(buffer, 0, HEADER_BYTES);
   const u32 = (i) => head.getUint32(4 * i, true);
-  if (u32(0) !== magic || u32(1) !== 1) throw new Error(`not a version-1 ${what} file (its magic or version differs)`);
-  return { buffer, sizes: [u32(2), u32(3), u32(4), u32(5), u32(6)], last: u32(7) };
+  if (u32(0) !== magic || !versions.includes(u32(1))) {
+    throw new Error(`not a version-${versions.join(" or ")} ${what} file (its magic or version differs)`);
+  }
+  return { buffer, version: u32(1), sizes: [u32(2), u32(3), u32(4), u32(5), u32(6)], last: u32(7) };
 }
 
-// The file's tensors, in order, as float32 arrays of the given sizes (from float16 or float32).
-function readWeights(buffer, bits, sizes, what) {
+// The file's tensors from byte start on, in order, as float32 arrays of the given sizes (from float16 or float32).
+function readWeights(buffer, bits, sizes, what, start = HEADER_BYTES) {
   const count = sizes.reduce((a, b) => a + b, 0);
-  if ((bits !== 16 && bits !== 32) || buffer.byteLength !== HEADER_BYTES + count * (bits / 8)) {
+  if ((bits !== 16 && bits !== 32) || buffer.byteLength !== start + count * (bits / 8)) {
     throw new Error(`${what} file: size does not match its header`);
   }
   const all =
-    bits === 32
-      ? new Float32Array(buffer, HEADER_BYTES, count)
-      : halfToFloat(new Uint16Array(buffer, HEADER_BYTES, count));
+    bits === 32 ? new Float32Array(buffer, start, count) : halfToFloat(new Uint16Array(buffer, start, count));
   let at = 0;
   return sizes.map((n) => all.subarray(at, (at += n)));
 }
 
+// A version-2 file's levels below the top (vae_core.hierarchy): their sizes from the top down, and where the
+// weights begin. None in a version-1 file.
+function readLevels(buffer, version) {
+  if (version !== 2) return { levels: [], start: HEADER_BYTES };
+  const view = new DataView(buffer);
+  const count = buffer.byteLength >= HEADER_BYTES + 4 ? view.getUint32(HEADER_BYTES, true) : 0;
+  if (count < 1 || count > 8 || buffer.byteLength < HEADER_BYTES + 4 + 4 * count) {
+    throw new Error("decoder file: bad number of levels");
+  }
+  const levels = Array.from({ length: count }, (_, i) => view.getUint32(HEADER_BYTES + 4 + 4 * i, true));
+  return { levels, start: HEADER_BYTES + 4 + 4 * count };
+}
+
 export function parseDecoder(data) {
-  const { buffer, sizes: header, last } = readHeader(data, MAGIC, "decoder");
-  const [bits, D, H, C2, C1] = header;
+  const { buffer, version, sizes: header, last } = readHeader(data, MAGIC, "decoder", [1, 2]);
+  const [bits, top, H, C2, C1] = header;
   const output = OUTPUT[last & 0xffff], O = Math.max(last >>> 16, 1); // 0: a file from before the field, one map
   if (!output) throw new Error(`decoder file: unknown output function ${last & 0xffff}`);
+  const { levels, start } = readLevels(buffer, version);
+  const above = [top, ...levels], D = above.reduce((a, b) => a + b, 0); // D: every level's code, side by side
   const O2 = C2 * 49;
-  const sizes = [H * D, H, O2 * H, O2, C2 * C1 * 16, C1, C1 * O * 16, O];
-  const [w1, b1, w2, b2, w3, b3, w4, b4] = readWeights(buffer, bits, sizes, "decoder");
+  const pathSizes = levels.flatMap((size, i) => [H * above[i], H, size * H, size]);
+  const sizes = [...pathSizes, H * D, H, O2 * H, O2, C2 * C1 * 16, C1, C1 * O * 16, O];
+  const tensors = readWeights(buffer, bits, sizes, "decoder", start);
+  const path = levels.map((size, i) => {
+    const [w1, b1, w2, b2] = tensors.slice(4 * i, 4 * i + 4);
+    return { inputs: above[i], size, w1, b1, w2, b2 };
+  });
+  const [w1, b1, w2, b2, w3, b3, w4, b4] = tensors.slice(4 * levels.length);
 
   // Re-lay the weights so that every inner loop runs over contiguous memory.
   const w2t = new Float32Array(H * O2); // (H, C2*49): row h is hidden unit h's contribution to the 7 x 7 map
@@ -105,7 +128,9 @@ export function parseDecoder(data) {
   }
 
   const net = {
-    D, H, C1, C2, O, w1, b1, w2t, b2, w3t, b3, w4t, b4, output,
+    top, D, H, C1, C2, O, w1, b1, w2t, b2, w3t, b3, w4t, b4, output, path,
+    code: new Float64Array(D), // the top code and each lower level's conditional mean, side by side
+    hidden: new Float64Array(H),
     logits: new Float64Array(O),
     map7: new Float64Array(O2), // (C2, 7, 7), PyTorch's order
     map14: new Float64Array(16 * 16 * C1), // the 14 x 14 map padded by one pixel all round, channels last
@@ -114,12 +139,36 @@ export function parseDecoder(data) {
   };
   const decodeInto = (z, out) => run(net, z, out);
   const decode = (z) => decodeInto(z, new Uint8ClampedArray(784));
-  return { latentDim: D, hidden: H, channels: [C1, C2], bits, output: output.name, decode, decodeInto };
+  return { latentDim: top, levels, hidden: H, channels: [C1, C2], bits, output: output.name, decode, decodeInto };
 }
 
-function run(net, z, out) {
-  const { D, H, C1, C2, O, w1, b1, w2t, b2, w3t, b3, w4t, b4, output, logits, map7, map14, offset, value } = net;
-  if (z.length !== D) throw new Error(`expected a latent code of length ${D}, got ${z.length}`);
+// Each level below the top at its conditional mean, as HierarchicalVAE.decode takes it: mean = W2 ReLU(W1 above + b1)
+// + b2, from the level above's code. Fills net.code with every level's code, the top first.
+function descend(net, z) {
+  const { code, hidden, path } = net;
+  code.set(z);
+  let from = 0, at = z.length;
+  for (const { inputs, size, w1, b1, w2, b2 } of path) {
+    const H = b1.length;
+    for (let h = 0; h < H; h++) {
+      let s = b1[h];
+      for (let d = 0, k = h * inputs; d < inputs; d++) s += w1[k + d] * code[from + d];
+      hidden[h] = s > 0 ? s : 0;
+    }
+    for (let d = 0; d < size; d++) {
+      let s = b2[d];
+      for (let h = 0, k = d * H; h < H; h++) s += w2[k + h] * hidden[h];
+      code[at + d] = s;
+    }
+    (from = at), (at += size);
+  }
+  return code;
+}
+
+function run(net, latent, out) {
+  const { top, D, H, C1, C2, O, w1, b1, w2t, b2, w3t, b3, w4t, b4, output, logits, map7, map14, offset, value } = net;
+  if (latent.length !== top) throw new Error(`expected a latent code of length ${top}, got ${latent.length}`);
+  const z = net.path.length ? descend(net, latent) : latent;
   const O2 = C2 * 49, S = 16 * C1, row = 4 * C1; // S: one row of the padded 14 x 14 map
   // Linear(D, H) + ReLU: list the active units as (offset of their row in w2t, value).
   let n = 0;
