@@ -25,6 +25,7 @@ def test_help_explains_every_command():
     assert "--latent-dim" in run("train", "--help").stdout
 
 
+@pytest.mark.slow  # a real training: the second CI stage (docs/testing.md)
 def test_train_evaluate_sample_manifold_end_to_end(tmp_path):
     ckpt = tmp_path / "tiny.safetensors"
     out = run(

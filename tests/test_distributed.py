@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from vae_core import load_checkpoint
@@ -29,6 +30,7 @@ def train(out: Path, processes: int) -> subprocess.CompletedProcess:
     return result
 
 
+@pytest.mark.slow  # two real trainings under torchrun: the second CI stage (docs/testing.md)
 def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path):
     train(tmp_path / "one.safetensors", 1)
     two_processes = train(tmp_path / "two.safetensors", 2)

@@ -11,7 +11,8 @@ from playwright.sync_api import sync_playwright
 
 from harness.browser import launch, require_chromium, running_server
 
-pytestmark = pytest.mark.browser
+# Each starts a server of its own and waits out the race: the second CI stage (docs/testing.md).
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 require_chromium()
 
 APP = "tests/apps/fragment_after_page_switch.py"

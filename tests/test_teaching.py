@@ -102,6 +102,8 @@ def test_the_copy_link_control_copies_this_views_link(page):
     assert note.inner_text() == f"Copied: {page.url}" and "seed=5" in page.url
 
 
+# The lesson's third whole walk (test_presentation walks it at two sizes): the second CI stage (docs/testing.md).
+@pytest.mark.slow
 def test_a_lesson_walked_by_keyboard_in_presentation_mode(page):
     lesson = lessons.load_all()[0][0]
     page.goto(f"{page.app_url}/lesson?present=1")
