@@ -27,7 +27,7 @@ from vae_core import (
     train,
 )
 from vae_core.data import to_float
-from vae_core.hierarchy import precision_weighted
+from vae_core.hierarchy import hold_lower, hold_top, level_usage, posterior_means, precision_weighted
 from vae_core.losses import gaussian_kl
 
 SMALL = dict(hidden=32, conv_channels=(4, 8))
@@ -178,3 +178,24 @@ def test_the_browsers_decoder_file_carries_the_mean_path(trained):
         decoder_from_bytes(data[:-4])
     with pytest.raises(ValueError, match="levels"):
         decoder_from_bytes(data[:32] + struct.pack("<I", 99) + data[36:])
+
+
+def test_each_levels_usage_adds_up_to_the_bound_s_kl(trained, images):
+    usage = level_usage(trained, images, random_state=0)
+    assert [u.size for u in usage] == [2, 6, 4]
+    assert all(len(u.kl_per_dim) == u.size and 0 <= u.active_units <= u.size for u in usage)
+    assert all(u.kl == pytest.approx(sum(u.kl_per_dim), abs=1e-3) for u in usage)
+    figures = evaluate(trained, images)  # another posterior sample per image: the same expectation
+    assert sum(u.kl for u in usage) == pytest.approx(figures.kl, rel=0.1)
+    assert usage[0].active_units == sum(v >= 0.1 for v in usage[0].kl_per_dim)
+
+
+def test_holding_one_level_and_drawing_the_others(trained, images):
+    x = to_float(images[:1])
+    means = posterior_means(trained, x)
+    torch.testing.assert_close(means[:, :2], trained.encode(x)[0].detach())  # the top at q's mean
+    held = hold_top(trained, x, 6, random_state=0)
+    assert held.shape == (6, 1, 28, 28) and torch.equal(held, hold_top(trained, x, 6, random_state=0))
+    assert not torch.allclose(held[0], held[1])  # the lower levels were drawn, not fixed
+    converse = hold_lower(trained, x, 6, random_state=0)
+    assert converse.shape == (6, 1, 28, 28) and not torch.allclose(converse[0], converse[1])

@@ -36,12 +36,34 @@ one-level VAE does, weight for weight (tests/test_hierarchy.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor, nn
 
 from .config import VAEConfig
+from .evaluate import prepare_inputs
 from .losses import ELBOTerms, gaussian_kl, normal_log_prob
 from .model import VAE
+from .randomness import RandomState, generator_for
+from .usage import active_units
+
+
+@dataclass(frozen=True)
+class LevelSample:
+    """One level of a sampled path: q's mean and log-variance, the sample z, and the conditional prior
+    p(z_l | z_{l+1}) it was drawn against (None at the top, whose prior is the model's ``prior``)."""
+
+    mean: Tensor
+    logvar: Tensor
+    z: Tensor
+    prior_mean: Tensor | None = None
+    prior_logvar: Tensor | None = None
+
+    def kl_per_dimension(self) -> Tensor:
+        """KL(q(z_l | x, z_{l+1}) || p(z_l | z_{l+1})) per image and dimension, in closed form (a lower level)."""
+        assert self.prior_mean is not None and self.prior_logvar is not None, "the top level's KL is the prior's"
+        return gaussian_kl(self.mean, self.logvar, self.prior_mean, self.prior_logvar)
 
 
 def precision_weighted(mean: Tensor, logvar: Tensor, prior_mean: Tensor, prior_logvar: Tensor) -> tuple[Tensor, Tensor]:
@@ -117,48 +139,125 @@ class HierarchicalVAE(VAE):
             z = self.descend(z)
         return self.decoder(z).float()
 
-    def _posterior_path(
-        self, x: Tensor, generator: torch.Generator | None, eps: Tensor | None, samples: int = 1
-    ) -> tuple[list[tuple[Tensor, Tensor, Tensor]], list[tuple[Tensor, Tensor] | None]]:
-        """``samples`` samples of every level from q for each image, from the top down (an image's samples
-        side by side: N * samples rows). Returns, per level, (q's mean, q's logvar, the sample) and the
-        conditional prior p(z_l | z_{l+1}) the sample was drawn against (None at the top, whose prior is
-        ``self.prior``). ``eps``: the noise of every level side by side (N x code_size)."""
+    def posterior_path(
+        self, x: Tensor, generator: torch.Generator | None = None, eps: Tensor | None = None, samples: int = 1
+    ) -> list[LevelSample]:
+        """``samples`` samples of every level from q for each image (an image's samples side by side:
+        N * samples rows), from the top down, each with the distributions it was drawn from and against.
+        ``eps``: the noise of every level side by side (N x code_size); zeros give the posterior means'
+        path (each level at q's mean given the level above at its own)."""
         features = self.encoder[:-1](x).repeat_interleave(samples, 0)  # the bottom-up pass once per image
         mean, logvar = self.encoder[-1](features).float().chunk(2, dim=1)
         noises = [None] * len(self.levels) if eps is None else list(eps.split(self.levels, dim=1))
-        path = [(mean, logvar, self.reparameterize(mean, logvar, generator, noises[0]))]
-        priors: list[tuple[Tensor, Tensor] | None] = [None]
+        path = [LevelSample(mean, logvar, self.reparameterize(mean, logvar, generator, noises[0]))]
         for level, estimate in enumerate(self.estimates):
-            prior_mean, prior_logvar = self.conditional(level, path[-1][2])
+            prior_mean, prior_logvar = self.conditional(level, path[-1].z)
             own_mean, own_logvar = estimate(features).float().chunk(2, dim=1)
             mean, logvar = precision_weighted(own_mean, own_logvar, prior_mean, prior_logvar)
-            path.append((mean, logvar, self.reparameterize(mean, logvar, generator, noises[level + 1])))
-            priors.append((prior_mean, prior_logvar))
-        return path, priors
+            z = self.reparameterize(mean, logvar, generator, noises[level + 1])
+            path.append(LevelSample(mean, logvar, z, prior_mean, prior_logvar))
+        return path
 
     def elbo_terms(self, x: Tensor, generator: torch.Generator | None = None, eps: Tensor | None = None) -> ELBOTerms:
         """The hierarchical bound's parts for one sample of every level (the module's docstring)."""
-        path, priors = self._posterior_path(x, generator, eps)
-        top_mean, top_logvar, top = path[0]
-        top_kl = self.prior.kl(top_mean, top_logvar)
-        kls = [self.prior.kl_estimate(top_mean, top_logvar, top) if top_kl is None else top_kl]
-        for (mean, logvar, _), (prior_mean, prior_logvar) in zip(path[1:], priors[1:], strict=True):
-            kls.append(gaussian_kl(mean, logvar, prior_mean, prior_logvar).sum(1))
-        codes = torch.cat([z for _, _, z in path], dim=1)
+        path = self.posterior_path(x, generator, eps)
+        top = path[0]
+        top_kl = self.prior.kl(top.mean, top.logvar)
+        kls = [self.prior.kl_estimate(top.mean, top.logvar, top.z) if top_kl is None else top_kl]
+        kls += [level.kl_per_dimension().sum(1) for level in path[1:]]
+        codes = torch.cat([level.z for level in path], dim=1)
         reconstruction = -self.log_likelihood(x, self.decoder(codes).float())
         per_level = torch.stack(kls, dim=1)
-        return ELBOTerms(reconstruction, per_level.sum(1), top_mean, top_logvar, top, per_level)
+        return ELBOTerms(reconstruction, per_level.sum(1), top.mean, top.logvar, top.z, per_level)
 
     def log_importance_weights(self, x: Tensor, n: int, generator: torch.Generator | None = None) -> Tensor:
         """log w = log p(x | z_1..z_L) + log p(z_L) + sum_l log p(z_l | z_{l+1}) - log q(z_L | x)
         - sum_l log q(z_l | x, z_{l+1}), for n samples of the whole path per image: B x n."""
         b = x.shape[0]
-        path, priors = self._posterior_path(x, generator, None, samples=n)
-        top_mean, top_logvar, top = path[0]
-        log_w = self.prior.log_prob(top) - normal_log_prob(top, top_mean, top_logvar)
-        for (mean, logvar, z), (prior_mean, prior_logvar) in zip(path[1:], priors[1:], strict=True):
-            log_w = log_w + normal_log_prob(z, prior_mean, prior_logvar) - normal_log_prob(z, mean, logvar)
-        codes = torch.cat([z for _, _, z in path], dim=1)
+        path = self.posterior_path(x, generator, samples=n)
+        top = path[0]
+        log_w = self.prior.log_prob(top.z) - normal_log_prob(top.z, top.mean, top.logvar)
+        for level in path[1:]:
+            log_w = log_w + normal_log_prob(level.z, level.prior_mean, level.prior_logvar)
+            log_w = log_w - normal_log_prob(level.z, level.mean, level.logvar)
+        codes = torch.cat([level.z for level in path], dim=1)
         log_w = log_w + self.log_likelihood(x.repeat_interleave(n, 0), self.decoder(codes).float())
         return log_w.reshape(b, n)
+
+
+# ------------------------------------------------------------------------------- what each level encodes
+
+
+@dataclass(frozen=True)
+class LevelUsage:
+    """One level's share of the bound on a data set: ``size`` dimensions, its KL term (nats per image,
+    the mean over the images), each dimension's KL (None at a top whose prior has no closed form per
+    dimension) and how many dimensions carry at least ``ACTIVE_UNIT_NATS`` (vae_core.usage's threshold)."""
+
+    size: int
+    kl: float
+    kl_per_dim: tuple[float, ...] | None
+    active_units: int | None
+
+
+@torch.inference_mode()
+def level_usage(
+    model: HierarchicalVAE, images: Tensor, *, random_state: RandomState = 0, batch_size: int = 1000
+) -> tuple[LevelUsage, ...]:
+    """Each level's KL term and active units over ``images`` (uint8 N x 28 x 28, prepared as the model was
+    trained), one posterior path per image drawn with ``random_state``, from the top down. A collapsed level
+    shows as a KL near 0 and no active unit (Sønderby et al. 2016 count active units level by level too)."""
+    model.eval()
+    generator = generator_for(random_state, model.device)
+    x = prepare_inputs(model, images, random_state=random_state)
+    sums: list[Tensor | None] = [None] * len(model.levels)
+    for batch in x.split(batch_size):
+        path = model.posterior_path(batch.to(model.device), generator)
+        top = model.prior.kl_per_dimension(path[0].mean, path[0].logvar)
+        if top is None:  # no closed form per dimension: the level's total, estimated from its sample
+            top = model.prior.kl_estimate(path[0].mean, path[0].logvar, path[0].z)[:, None]
+        for i, per_dim in enumerate([top] + [level.kl_per_dimension() for level in path[1:]]):
+            total = per_dim.double().sum(0).cpu()
+            sums[i] = total if sums[i] is None else sums[i] + total
+    usages = []
+    for size, total in zip(model.levels, sums, strict=True):
+        assert total is not None
+        per_dim = total / x.shape[0]
+        whole = per_dim.numel() == size
+        usages.append(
+            LevelUsage(
+                size=size,
+                kl=float(per_dim.sum()),
+                kl_per_dim=tuple(round(v, 4) for v in per_dim.tolist()) if whole else None,
+                active_units=active_units(per_dim) if whole else None,
+            )
+        )
+    return tuple(usages)
+
+
+def posterior_means(model: HierarchicalVAE, x: Tensor) -> Tensor:
+    """Every level's code along the posterior means' path for each image of x (float N x 1 x 28 x 28):
+    the top at q's mean, each level below at q's mean given the level above at its own. N x code_size."""
+    with torch.inference_mode():
+        path = model.posterior_path(x.to(model.device), eps=torch.zeros(x.shape[0], model.noise_size))
+    return torch.cat([level.z for level in path], dim=1)
+
+
+def hold_top(model: HierarchicalVAE, x: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
+    """Decodes of one image x (1 x 1 x 28 x 28) with its top code held at q's mean and the levels below
+    drawn n times from p(z_l | z_{l+1}): what the top alone fixes (the same digit, other strokes, if the
+    levels split the work that way). n x 1 x 28 x 28 pixel means."""
+    top = posterior_means(model, x)[:, : model.latent_dim]
+    with torch.inference_mode():
+        codes = model.descend(top.expand(n, -1), generator_for(random_state, model.device))
+        return model.likelihood.mean(model.decoder(codes).float()).cpu()
+
+
+def hold_lower(model: HierarchicalVAE, x: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
+    """The converse: one image's levels below the top held at their posterior means, the top drawn n
+    times from the prior p(z_L); decoded. What the top adds once the lower levels are fixed. n x 1 x 28 x 28."""
+    lower = posterior_means(model, x)[:, model.latent_dim :]
+    with torch.inference_mode():
+        top = model.prior.sample(n, generator_for(random_state)).to(model.device)
+        codes = torch.cat([top, lower.expand(n, -1)], dim=1)
+        return model.likelihood.mean(model.decoder(codes).float()).cpu()
