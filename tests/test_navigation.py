@@ -55,8 +55,8 @@ def test_a_deep_link_is_right_as_a_fresh_servers_first_request(browser, fresh_ap
     assert current == screen.title
 
 
-# The two pages whose first view computes most (a hole map, four models' scores) run in the slow stage.
-HEAVY_FIRST_VIEW = {"holes.py", "disentanglement.py"}
+# The pages whose first view computes most (hole maps, four models' scores) run in the slow stage.
+HEAVY_FIRST_VIEW = {"holes.py", "disentanglement.py", "levels.py"}
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,7 @@ ACTIONS: dict[str, tuple[str, Callable[[Page], None]]] = {
     ),
     "collapse.py": ("collapse", lambda page: None),
     "holes.py": ("holes", lambda page: None),
+    "levels.py": ("levels?digit=3:2&seed=4", lambda page: None),
     "compare.py": ("compare?show=two&a=mnist-2d&b=mnist-32d&seed=3", lambda page: None),
 }
 

@@ -17,10 +17,10 @@ from PIL import Image
 
 import vae_core as vc
 from tests.support.apptest import app, array, chart, images_of, page_path, upload_checkpoint, wait_for
-from tests.support.files import ROOT, SHIPPED_32D
+from tests.support.files import ROOT, SHIPPED_32D, SHIPPED_LADDER
 from ui.notes import note
 from ui.state import Key
-from vae_core import latent
+from vae_core import hierarchy, latent
 
 
 def installed(*names: str) -> bool:
@@ -152,6 +152,27 @@ def test_holes_of_a_higher_dimensional_model_shows_each_dimensions_means_against
     means = vc.encode_dataset(vc.load_checkpoint(SHIPPED_32D), vc.load_dataset("mnist", False)[0])[0]
     d = int(figure["layout"]["annotations"][0]["text"].split()[0][1:]) - 1
     np.testing.assert_allclose(array(histograms[0]["x"]), means[:, d].numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_levels_gives_each_levels_share_and_holds_one_level_while_drawing_the_other():
+    at = app("levels.py")
+    assert not at.exception and any("this page shows ladder-2d" in i.value for i in at.info)  # the default: one level
+    model = vc.load_checkpoint(SHIPPED_LADDER)
+    usage = hierarchy.level_usage(model, vc.load_dataset("mnist", False)[0], random_state=0)
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["z2 (top)", "z1 (given z2)"]
+    assert table.loc["KL term (nats per image)"].tolist() == [f"{u.kl:.2f}" for u in usage]
+    assert table.loc["active units (≥ 0.1 nats)"].tolist() == [f"{u.active_units} of {u.size}" for u in usage]
+    holes = at.dataframe[1].value
+    assert holes.columns[0] == "ladder-2d" and holes.loc["levels", "ladder-2d"] == "2-D over 32-D"
+    assert chart(at, "levels_q")["data"] and chart(at, "levels_p")["data"]
+    shown = images_of(at)
+    assert len(shown) == 3  # the digit, the row holding the top, the row holding the level below
+    at.number_input(key=Key.LEVELS_SEED).set_value(4).run()
+    again = images_of(at)
+    assert again[0] == shown[0] and again[1] != shown[1] and again[2] != shown[2]  # other draws, the same digit
+    at.sidebar.selectbox(key=Key.MODEL).set_value("shipped:ladder-2d").run()
+    assert not at.exception and not at.info  # the model in the sidebar is the hierarchy itself
 
 
 def test_compare_two_models_on_the_same_digits_seed_and_grid():

@@ -59,6 +59,23 @@ def test_holes_maps_the_two_densities_and_decodes_samples_from_holes(page):
     assert main(page).locator('[data-testid="stDataFrame"]').count() == 1  # the standard/mixture comparison
 
 
+def test_levels_shows_each_levels_share_and_a_new_seed_draws_other_levels(page):
+    open_page(page, "levels?digit=7:0")
+    text = main(page).inner_text()
+    assert "Each level's share of the bound" in text and "one posterior path each" in text
+    assert "z2 held at its posterior mean; z1 drawn from p(z1 | z2)" in text
+    assert main(page).locator('[data-testid="stDataFrame"]').count() == 2  # the levels, the holes
+    assert main(page).locator(".js-plotly-plot").count() == 2  # the top's q(z) and its prior
+    before = image_sources(page)
+    assert len(before) == 3
+    main(page).get_by_label("Seed").fill("5")
+    main(page).get_by_label("Seed").press("Enter")
+    wait_ready(page, timeout=FIRST_VIEW_MS)
+    after = image_sources(page)
+    assert after[0] == before[0] and after[1:] != before[1:]
+    assert "seed=5" in page.url
+
+
 def test_compare_switches_presets_and_shows_the_classic_recipes_figures(page):
     open_page(page, "compare")
     assert len(image_sources(page)) == 6

@@ -20,7 +20,7 @@ from server import served
 from ui import links
 from ui.models import ActiveModel
 from ui.state import Key
-from vae_core import anomaly, latent, nearest, ood, preprocess, sharpness
+from vae_core import anomaly, hierarchy, latent, nearest, ood, preprocess, sharpness
 from vae_core.disentanglement import SCORE_VERSION
 
 if TYPE_CHECKING:
@@ -174,6 +174,21 @@ def test_figures(key: str, _active: ActiveModel) -> vc.Evaluation:
     else computed now on the whole test split (ELBO and its parts, activity, active units; no IWAE)."""
     stored = _active.model.info.test
     return stored if stored is not None else vc.evaluate(_active.model, test_set(_active)[0])
+
+
+@st.cache_data(show_spinner="Measuring each level's share of the bound ...", max_entries=8)
+def level_usage(key: str, _active: ActiveModel) -> tuple[hierarchy.LevelUsage, ...]:
+    """A hierarchical model's KL term and active units per level on the whole test split (seed 0)."""
+    return hierarchy.level_usage(_active.model, test_set(_active)[0], random_state=0)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def held_levels(key: str, _active: ActiveModel, index: int, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """For test image ``index`` of a hierarchical model: n decodes holding the top code and drawing the levels
+    below, and n holding the levels below and drawing the top (vae_core.hierarchy), as pixel means."""
+    x = vc.prepare_inputs(_active.model, test_set(_active)[0][index : index + 1])
+    top = hierarchy.hold_top(_active.model, x, n, random_state=seed)
+    return top, hierarchy.hold_lower(_active.model, x, n, random_state=seed)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

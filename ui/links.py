@@ -341,6 +341,10 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         shipped_model("b", Key.COLLAPSE_B),
         choice("images", Key.COLLAPSE_IMAGES, {str(n): n for n in (5000, 10_000, 20_000)}, default=20_000),
     ),
+    "levels.py": (
+        test_digit("digit", Key.LEVELS_DIGIT),
+        number("seed", Key.LEVELS_SEED, 0, SEED_MAX, default=0, integer=True),
+    ),
     "compare.py": (
         named("show", Key.COMPARE_VIEW, {"two": "Two models side by side", "classic": "The classic recipe's figures"}),
         shipped_model("a", Key.COMPARE_A),

@@ -96,6 +96,14 @@ SCREENS: tuple[Screen, ...] = (
         section="Theory",
     ),
     Screen(
+        file="levels.py",
+        title="What each level encodes",
+        heading="What each level of a hierarchy encodes",
+        icon=":material/layers:",
+        url_path="levels",
+        section="Theory",
+    ),
+    Screen(
         file="compare.py",
         title="Compare two models",
         heading="Compare two models",

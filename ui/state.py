@@ -159,6 +159,12 @@ class Key(StrEnum):
     HOLES_MAP = "holes_map"
     HOLES_HISTOGRAMS = "holes_histograms"
 
+    # What each level encodes
+    LEVELS_DIGIT = "levels_digit"  # the test digit whose levels are held (_class and _index)
+    LEVELS_SEED = "levels_seed"
+    LEVELS_Q = "levels_q"
+    LEVELS_P = "levels_p"
+
     # Compare two models (charts suffixed _a and _b)
     COMPARE_VIEW = "compare_view"
     COMPARE_PRESET = "compare_preset"

@@ -246,18 +246,18 @@ def posterior_means(model: HierarchicalVAE, x: Tensor) -> Tensor:
 def hold_top(model: HierarchicalVAE, x: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
     """Decodes of one image x (1 x 1 x 28 x 28) with its top code held at q's mean and the levels below
     drawn n times from p(z_l | z_{l+1}): what the top alone fixes (the same digit, other strokes, if the
-    levels split the work that way). n x 1 x 28 x 28 pixel means."""
+    levels split the work that way). n x 28 x 28 pixel means on the CPU, as vae_core.inference.decode gives."""
     top = posterior_means(model, x)[:, : model.latent_dim]
     with torch.inference_mode():
         codes = model.descend(top.expand(n, -1), generator_for(random_state, model.device))
-        return model.likelihood.mean(model.decoder(codes).float()).cpu()
+        return model.likelihood.mean(model.decoder(codes).float())[:, 0].cpu()
 
 
 def hold_lower(model: HierarchicalVAE, x: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
     """The converse: one image's levels below the top held at their posterior means, the top drawn n
-    times from the prior p(z_L); decoded. What the top adds once the lower levels are fixed. n x 1 x 28 x 28."""
+    times from the prior p(z_L); decoded. What the top adds once the lower levels are fixed. n x 28 x 28."""
     lower = posterior_means(model, x)[:, model.latent_dim :]
     with torch.inference_mode():
         top = model.prior.sample(n, generator_for(random_state)).to(model.device)
         codes = torch.cat([top, lower.expand(n, -1)], dim=1)
-        return model.likelihood.mean(model.decoder(codes).float()).cpu()
+        return model.likelihood.mean(model.decoder(codes).float())[:, 0].cpu()

@@ -74,6 +74,11 @@ class VAE(nn.Module):
         return self.config.latent_dim
 
     @property
+    def levels(self) -> tuple[int, ...]:
+        """Each stochastic level's size, from the top down: one level here (vae_core.hierarchy has more)."""
+        return (self.config.latent_dim,)
+
+    @property
     def noise_size(self) -> int:
         """Standard normal draws one sample of every level takes (the reparameterisation's eps per image)."""
         return self.code_size(self.config)

@@ -16,6 +16,8 @@ SHIPPED_32D = ROOT / "checkpoints" / "mnist-32d.safetensors"
 # The two true likelihoods of grey levels, whose means the browser decoder computes from the logits otherwise.
 SHIPPED_LOGISTIC = ROOT / "checkpoints" / "logistic-2d.safetensors"
 SHIPPED_CONTINUOUS_BERNOULLI = ROOT / "checkpoints" / "cbernoulli-2d.safetensors"
+# The hierarchy (vae_core.hierarchy): a 2-D top over a 32-D level, whose decoder file is version 2.
+SHIPPED_LADDER = ROOT / "checkpoints" / "ladder-2d.safetensors"
 # A hostile pickle touches this file when it is unpickled: its existence proves that code ran.
 HOSTILE_MARKER = Path("/tmp/vae-explorer-hostile-pickle-ran")
 
