@@ -214,6 +214,7 @@ def test_explore_from_here_opens_the_explorer_at_an_uploaded_digits_code(page):
     assert [float(query["z1"][0]), float(query["z2"][0])] == z, "and the link says so"
 
 
+@pytest.mark.slow  # the anomaly page's first view (tests/support/stages.py)
 def test_anomaly_upload_is_scored_marked_and_judged(page):
     open_page(page, "anomaly")
     assert "Every set, every score: AUROC" in main(page).inner_text()
@@ -243,6 +244,7 @@ def filled_square_png() -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.slow  # a real training: the second CI stage (docs/testing.md)
 def test_train_shows_moving_curves_and_stops(page):
     open_page(page, "train")
     page.get_by_role("button", name="Start training").click()

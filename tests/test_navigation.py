@@ -9,6 +9,7 @@ import pytest
 
 from harness.browser import FreshApps, require_chromium, wait_ready
 from harness.browser import fresh_apps as fresh_apps_of
+from tests.support.stages import per_screen
 from ui import registry
 
 pytestmark = pytest.mark.browser
@@ -55,15 +56,7 @@ def test_a_deep_link_is_right_as_a_fresh_servers_first_request(browser, fresh_ap
     assert current == screen.title
 
 
-# The pages whose first view computes most (hole maps, four models' scores) run in the slow stage.
-HEAVY_FIRST_VIEW = {"holes.py", "disentanglement.py", "levels.py"}
-
-
-@pytest.mark.parametrize(
-    "screen",
-    [pytest.param(s, marks=[pytest.mark.slow] if s.file in HEAVY_FIRST_VIEW else []) for s in registry.SCREENS],
-    ids=lambda s: s.file,
-)
+@pytest.mark.parametrize("screen", per_screen())
 def test_nothing_overflows_a_phone_screen_and_every_maths_panel_renders(page, screen):
     """One tab per page, for two checks of what it shows. First, at 390 px (a phone), nothing may make
     the page scroll sideways: the 420 px manifold once did. Then, at 1400 px, every "maths behind it"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from harness.browser import OUTER_POINT_JS, require_chromium, wait_ready
+from tests.support.stages import per_screen
 from ui import lessons, registry
 
 pytestmark = pytest.mark.browser
@@ -65,7 +66,7 @@ ACTIONS: dict[str, tuple[str, Callable[[Page], None]]] = {
 }
 
 
-@pytest.mark.parametrize("screen", registry.SCREENS, ids=lambda s: s.file)
+@pytest.mark.parametrize("screen", per_screen())
 def test_a_view_opens_again_from_its_link_pixel_for_pixel(browser, page, screen):
     path, act = ACTIONS[screen.file]
     page.goto(f"{page.app_url}/{path}")

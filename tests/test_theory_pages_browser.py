@@ -51,6 +51,7 @@ def test_collapse_draws_the_histories_and_offers_the_pair(page):
     assert charts >= 2 or "no per-dimension records" in text
 
 
+@pytest.mark.slow  # a first view that computes for long (tests/support/stages.py)
 def test_holes_maps_the_two_densities_and_decodes_samples_from_holes(page):
     open_page(page, "holes")
     assert main(page).locator(".js-plotly-plot").count() == 3  # log q, log p, the hole map
@@ -59,6 +60,7 @@ def test_holes_maps_the_two_densities_and_decodes_samples_from_holes(page):
     assert main(page).locator('[data-testid="stDataFrame"]').count() == 1  # the standard/mixture comparison
 
 
+@pytest.mark.slow  # a first view that computes for long (tests/support/stages.py)
 def test_levels_shows_each_levels_share_and_a_new_seed_draws_other_levels(page):
     open_page(page, "levels?digit=7:0")
     text = main(page).inner_text()
