@@ -11,7 +11,9 @@ from ui.fragments import fragment
 from ui.images import mark_cell, nearest_cell, png_uri
 from ui.notes import explain
 from ui.state import Key
+from vae_core import hierarchy
 
+LOWER_DRAWS = 6  # decodes of a hierarchy's point with its lower levels drawn
 active = models.active()
 model = active.model
 widgets.instructions(
@@ -99,6 +101,26 @@ def released(x: float, y: float) -> None:
     st.session_state[Key.Z_X], st.session_state[Key.Z_Y] = x, y
 
 
+def lower_levels(z: torch.Tensor) -> None:
+    """A hierarchy's levels below the point: at their conditional means (what the pad, the image and the grid
+    decode), or drawn from p(z_l | z_{l+1}), six times (vae_core.hierarchy)."""
+    drawn = st.toggle(
+        "Draw the levels below the top",
+        key=Key.LOWER_DRAWN,
+        persist_state="session",
+        help="This model's code has levels below the one you move: the images take them at their mean given the "
+        "point; drawn, they show the strokes the point leaves open (What each level encodes, under Theory).",
+    )
+    if drawn:
+        images = hierarchy.decode_drawn(model, z, LOWER_DRAWS, random_state=0)
+        below, top = ", ".join(f"z{i}" for i in range(len(model.levels) - 1, 0, -1)), f"z{len(model.levels)}"
+        st.image(
+            png_uri(vc.to_uint8(vc.tile(images, LOWER_DRAWS, pad=1))),
+            caption=f"the same point, {below} drawn from p({below} | {top}) {LOWER_DRAWS} times (seed 0)",
+            width=min(560, 29 * LOWER_DRAWS * 2),
+        )
+
+
 @fragment
 def explorer() -> None:
     left, right = st.columns([3, 2])
@@ -133,6 +155,8 @@ def explorer() -> None:
         image = vc.to_uint8(vc.decode(model, z[None])[0])
         # 28 x 28 sent, 168 x 168 shown: the browser enlarges it with crisp pixels (ui/style.css).
         st.image(png_uri(image), caption=f"decoded at z = ({z1:.2f}, {z2:.2f}) by the server (PyTorch)", width=168)
+        if len(model.levels) > 1:
+            lower_levels(z)
         row, col, inside = nearest_cell(axis, z1, z2)
         where = "the point" if inside else "the cell nearest the point, which is off the grid"
         st.image(

@@ -17,7 +17,8 @@ from ui.state import Key
 
 # The runs of a page that between them show every control it declares: (link query, upload an image first).
 RUNS: dict[str, list[tuple[dict[str, str], bool]]] = {page: [({}, False)] for page in links.PARAMS} | {
-    "explorer.py": [({}, False), ({"model": "mnist-32d"}, False)],  # dimensions and "held at": above 2-D only
+    # dimensions and "held at": above 2-D only; drawing the levels below: a hierarchy only
+    "explorer.py": [({}, False), ({"model": "mnist-32d"}, False), ({"model": "ladder-2d"}, False)],
     "scatter.py": [({}, False), ({"model": "mnist-32d", "projection": "tsne", "points": "1000"}, False)],
     "reconstruct.py": [({}, True)],  # the IWAE slider shows once there is an image
 }

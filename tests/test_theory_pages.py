@@ -13,10 +13,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 import vae_core as vc
-from tests.support.apptest import app, array, chart, images_of, page_path, upload_checkpoint, wait_for
+from tests.support.apptest import app, array, chart, images_of, opened, page_path, upload_checkpoint, wait_for
 from tests.support.files import ROOT, SHIPPED_32D, SHIPPED_LADDER
 from ui.notes import note
 from ui.state import Key
@@ -173,6 +174,17 @@ def test_levels_gives_each_levels_share_and_holds_one_level_while_drawing_the_ot
     assert again[0] == shown[0] and again[1] != shown[1] and again[2] != shown[2]  # other draws, the same digit
     at.sidebar.selectbox(key=Key.MODEL).set_value("shipped:ladder-2d").run()
     assert not at.exception and not at.info  # the model in the sidebar is the hierarchy itself
+
+
+def test_the_explorer_draws_a_hierarchys_lower_levels_on_demand():
+    at = opened({"model": "ladder-2d", "z1": "1", "z2": "-0.5"}, "explorer.py")
+    shown = images_of(at)
+    at.toggle(key=Key.LOWER_DRAWN).set_value(True).run()
+    drawn = images_of(at)
+    assert not at.exception and len(drawn) == len(shown) + 1 and drawn[0] == shown[0]  # the mean's decode stays
+    expected = hierarchy.decode_drawn(vc.load_checkpoint(SHIPPED_LADDER), torch.tensor([1.0, -0.5]), 6, random_state=0)
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(drawn[1].split(",", 1)[1]))))
+    np.testing.assert_array_equal(pixels, vc.to_uint8(vc.tile(expected, 6, pad=1)))
 
 
 def test_compare_two_models_on_the_same_digits_seed_and_grid():

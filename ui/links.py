@@ -277,6 +277,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         named("hold", Key.HOLD, {"zero": "0", "digit": "an encoded test digit"}),
         test_digit("digit", Key.HOLD_DIGIT),
         flag("fine", Key.FINE_STEPS),
+        flag("lower", Key.LOWER_DRAWN),
     ),
     "interpolation.py": (
         named(

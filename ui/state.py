@@ -159,7 +159,8 @@ class Key(StrEnum):
     HOLES_MAP = "holes_map"
     HOLES_HISTOGRAMS = "holes_histograms"
 
-    # What each level encodes
+    # What each level encodes (and, on the explorer, a hierarchy's levels below the point)
+    LOWER_DRAWN = "lower_drawn"  # the explorer draws the levels below the top instead of taking their means
     LEVELS_DIGIT = "levels_digit"  # the test digit whose levels are held (_class and _index)
     LEVELS_SEED = "levels_seed"
     LEVELS_Q = "levels_q"

@@ -247,10 +247,7 @@ def hold_top(model: HierarchicalVAE, x: Tensor, n: int, *, random_state: RandomS
     """Decodes of one image x (1 x 1 x 28 x 28) with its top code held at q's mean and the levels below
     drawn n times from p(z_l | z_{l+1}): what the top alone fixes (the same digit, other strokes, if the
     levels split the work that way). n x 28 x 28 pixel means on the CPU, as vae_core.inference.decode gives."""
-    top = posterior_means(model, x)[:, : model.latent_dim]
-    with torch.inference_mode():
-        codes = model.descend(top.expand(n, -1), generator_for(random_state, model.device))
-        return model.likelihood.mean(model.decoder(codes).float())[:, 0].cpu()
+    return decode_drawn(model, posterior_means(model, x)[0, : model.latent_dim], n, random_state=random_state)
 
 
 def hold_lower(model: HierarchicalVAE, x: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
@@ -260,4 +257,13 @@ def hold_lower(model: HierarchicalVAE, x: Tensor, n: int, *, random_state: Rando
     with torch.inference_mode():
         top = model.prior.sample(n, generator_for(random_state)).to(model.device)
         codes = torch.cat([top, lower.expand(n, -1)], dim=1)
+        return model.likelihood.mean(model.decoder(codes).float())[:, 0].cpu()
+
+
+def decode_drawn(model: HierarchicalVAE, top: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
+    """n decodes of one top code (a D-vector) with the levels below drawn from p(z_l | z_{l+1}) rather than
+    at their means (what ``decode`` takes): the strokes the top code leaves open. n x 28 x 28, CPU."""
+    with torch.inference_mode():
+        tops = top.reshape(1, -1).expand(n, -1).to(model.device)
+        codes = model.descend(tops, generator_for(random_state, model.device))
         return model.likelihood.mean(model.decoder(codes).float())[:, 0].cpu()
