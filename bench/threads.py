@@ -8,6 +8,11 @@ same images, and the images per second of each are reported with their ratio. Ru
 
     python -m bench.threads            # 3,000 images per run, 3 rounds (about 2 minutes here)
     python -m bench.threads --quick    # 300 images, 1 round (CI: proves it runs)
+
+Then a neighbour that arrives mid-run: each side starts on the idle machine (so chooses every core), a
+busy core is made a third of the way through, and the images per second from then on are compared:
+threads chosen once at the start, against vae_core.threads.ThreadGovernor re-choosing them as the CLI
+does (here every second; the CLI looks every 5 s).
 """
 
 from __future__ import annotations
@@ -19,13 +24,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 
 import torch
 
-from vae_core import TrainConfig, VAEConfig, load_dataset, train
-from vae_core.threads import available_cpus, training_threads
+from vae_core import Progress, TrainConfig, VAEConfig, load_dataset, train
+from vae_core.threads import ThreadGovernor, available_cpus, training_threads
 
 
 @contextmanager
@@ -47,6 +52,27 @@ def images_per_second(images: torch.Tensor, threads: int) -> float:
     config = replace(TrainConfig(), epochs=1, seed=0)
     result = train(VAEConfig(latent_dim=2), config, images)
     return len(images) / result.seconds
+
+
+def after_arrival(images: torch.Tensor, governed: bool) -> float:
+    """Images per second after a busy core appears a third of the way into one epoch (batch 128)."""
+    torch.set_num_threads(training_threads())
+    config = replace(TrainConfig(), epochs=1, seed=0)
+    steps = -(-len(images) // config.batch_size)
+    marks: dict[str, float] = {}
+    with ExitStack() as stack:
+        governor = ThreadGovernor(every=1.0) if governed else None
+
+        def progress(p: Progress) -> None:
+            if p.step == steps // 3:
+                stack.enter_context(busy_core())
+                marks["arrived"] = time.perf_counter()
+            if governor is not None:
+                governor.check()
+
+        train(VAEConfig(latent_dim=2), config, images, on_progress=progress)
+        seconds = time.perf_counter() - marks["arrived"]
+    return (steps - steps // 3) * config.batch_size / seconds
 
 
 def compare(images: torch.Tensor, rounds: int) -> tuple[int, list[float], list[float]]:
@@ -81,6 +107,13 @@ def main() -> None:
     chosen, default, ours = beside
     ratio = statistics.median(ours) / statistics.median(default)
     print(f"beside a busy core: {chosen} thread(s) chosen, images/s ratio chosen/default: {ratio:.2f}x")
+    once, governed = [], []
+    for _ in range(rounds):
+        once.append(after_arrival(images, governed=False))
+        governed.append(after_arrival(images, governed=True))
+    o, g = statistics.median(once), statistics.median(governed)
+    print(f"a neighbour arriving mid-run: chosen once {o:,.0f} images/s, re-chosen {g:,.0f} images/s afterwards")
+    print(f"images/s ratio after a neighbour arrives, re-chosen/once: {g / o:.2f}x")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

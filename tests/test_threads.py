@@ -8,8 +8,9 @@ import sys
 import time
 
 import pytest
+import torch
 
-from vae_core.threads import available_cpus, busy_shares, free_cpus, training_threads
+from vae_core.threads import ThreadGovernor, available_cpus, busy_shares, free_cpus, training_threads
 
 
 def test_free_cpus_are_shared_among_the_processes_training_together():
@@ -40,3 +41,28 @@ def test_only_the_cpus_of_the_affinity_mask_count():
     code = "import os\nos.sched_setaffinity(0, {0})\nfrom vae_core.threads import free_cpus\nprint(free_cpus())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "1"
+
+
+def test_the_governor_follows_a_neighbour_that_arrives_and_leaves():
+    """Scripted readings: CPU-seconds of all the process's CPUs and of the process itself, every 5 s. The
+    training alone uses both cores; a neighbour takes one core's worth; it leaves. The governor sets one
+    thread per core the neighbour leaves free, and never looks more often than ``every``."""
+    if len(available_cpus()) != 2:
+        pytest.skip("the script is written for the 2-core machine's two CPUs")
+    clock = iter([0.0, 2.0, 5.0, 10.0, 15.0, 20.0])
+    busy = iter([0.0, 10.0, 20.0, 30.0, 40.0])  # both CPUs busy all the time
+    own = iter([0.0, 10.0, 14.0, 19.0, 29.0])  # alone, then sharing (4 s, 5 s of 10), then alone again
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        governor = ThreadGovernor(
+            clock=lambda: next(clock), busy_seconds=lambda cpus: next(busy), own_seconds=lambda: next(own)
+        )
+        assert governor.check() is None  # 2 s: too soon to look
+        assert governor.check() is None and torch.get_num_threads() == 2  # 5 s: the training alone
+        assert governor.check() == 1 and torch.get_num_threads() == 1  # 10 s: 1.2 cores of other work
+        assert governor.check() is None  # 15 s: one core each, still one thread
+        assert governor.check() == 2  # 20 s: the neighbour has gone
+        assert governor.changes == [(10.0, 1), (20.0, 2)]
+    finally:
+        torch.set_num_threads(before)

@@ -28,7 +28,7 @@ from .likelihoods import LIKELIHOODS
 from .model import VAE
 from .priors import PRIORS
 from .provenance import Provenance
-from .threads import available_cpus, training_threads, use_free_cpus
+from .threads import ThreadGovernor, available_cpus, training_threads, use_free_cpus
 from .train import Progress, TrainingDiverged, TrainResult, init_distributed, train
 from .usage import ACTIVE_UNIT_NATS
 
@@ -358,8 +358,10 @@ def _train(args: argparse.Namespace) -> int:
     threads = _use_threads(args.threads, world)
     if rank == 0:
         print(f"torch threads per process: {threads} of {len(available_cpus())} CPUs", file=sys.stderr)
+    # Chosen threads follow the load while it trains (a neighbour arriving or leaving); asked-for ones stay.
+    governor = ThreadGovernor() if args.threads is None and world == 1 else None
     try:
-        result = _train_with_bar(model_config, train_config, images, start_from, show=rank == 0)
+        result = _train_with_bar(model_config, train_config, images, start_from, show=rank == 0, governor=governor)
     except TrainingDiverged as exc:
         if rank == 0:
             path = Path(args.out).with_suffix(".last-good.safetensors")
@@ -401,13 +403,20 @@ def _use_threads(requested: int | None, world: int) -> int:
 
 
 def _train_with_bar(
-    model_config: VAEConfig, train_config: TrainConfig, images: torch.Tensor, start_from: VAE | None, show: bool
+    model_config: VAEConfig,
+    train_config: TrainConfig,
+    images: torch.Tensor,
+    start_from: VAE | None,
+    show: bool,
+    governor: ThreadGovernor | None = None,
 ) -> TrainResult:
     steps = train_config.epochs * -(-len(images) // train_config.batch_size)
     with tqdm(total=steps, unit="step", desc="training", disable=not show) as bar:
 
         def progress(p: Progress) -> None:
             bar.update(1)
+            if governor is not None and (threads := governor.check()) is not None:
+                tqdm.write(f"torch threads now {threads}: the load beside the training changed", file=sys.stderr)
             if p.step % 20 == 0:
                 postfix = {"loss": p.loss, "rec": p.reconstruction, "kl": p.kl, "img_s": p.images_per_second}
                 bar.set_postfix({k: f"{v:.1f}" for k, v in postfix.items()})

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -89,3 +90,60 @@ def use_free_cpus(*, processes: int = 1, requested: int | None = None) -> int:
     threads = requested if requested is not None else training_threads(processes=processes)
     torch.set_num_threads(max(1, threads))
     return torch.get_num_threads()
+
+
+class ThreadGovernor:
+    """Re-chooses a running training's thread count as the machine's load changes.
+
+    ``training_threads`` chooses once, at the start; a program started beside the training later takes a
+    core the training's threads still count on, and every step waits at the barrier for the thread that
+    shares it (measured: 28 steps/s fell to 1.6 when one busy process joined a 2-thread training on the
+    2-core machine). ``check`` is cheap (a clock read) and is called every step; every ``every`` seconds
+    it measures how much of the CPUs *other* work used since the last look (the busy jiffies of this
+    process's CPUs in /proc/stat, less this process's own CPU time) and sets torch's thread count to one
+    per CPU that other work left free: down when a neighbour arrives, up again when it leaves.
+    ``clock``, ``busy_seconds`` and ``own_seconds`` are for tests."""
+
+    def __init__(
+        self,
+        *,
+        every: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        busy_seconds: Callable[[list[int]], float | None] | None = None,
+        own_seconds: Callable[[], float] = time.process_time,
+    ) -> None:
+        self.cpus = available_cpus()
+        self.every = every
+        self._clock, self._own = clock, own_seconds
+        self._busy = busy_seconds or _busy_seconds
+        self._last = (clock(), self._busy(self.cpus), own_seconds())
+        self.changes: list[tuple[float, int]] = []  # (seconds since the start, threads set) at each change
+        self._started = self._last[0]
+
+    def check(self) -> int | None:
+        """Every ``every`` seconds: the thread count set now if it changed, else None."""
+        now = self._clock()
+        if now - self._last[0] < self.every:
+            return None
+        busy, own = self._busy(self.cpus), self._own()
+        then, busy_then, own_then = self._last
+        self._last = (now, busy, own)
+        if busy is None or busy_then is None:
+            return None
+        others = max(0.0, (busy - busy_then) - (own - own_then)) / (now - then)  # cores' worth of other work
+        threads = max(1, len(self.cpus) - round(others))
+        if threads == torch.get_num_threads():
+            return None
+        torch.set_num_threads(threads)
+        self.changes.append((round(now - self._started, 1), threads))
+        return threads
+
+
+def _busy_seconds(cpus: list[int]) -> float | None:
+    """CPU-seconds the given CPUs have been busy since boot (all programs), or None without /proc/stat."""
+    try:
+        times = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    return sum(times[c][0] for c in cpus if c in times) / ticks
