@@ -18,7 +18,13 @@ from PIL import Image
 
 import vae_core as vc
 from harness.browser import decode_all_js, require_chromium, serving, shadowed, wait_ready
-from tests.support.files import SHIPPED_2D, SHIPPED_32D, SHIPPED_CONTINUOUS_BERNOULLI, SHIPPED_LOGISTIC
+from tests.support.files import (
+    SHIPPED_2D,
+    SHIPPED_32D,
+    SHIPPED_CONTINUOUS_BERNOULLI,
+    SHIPPED_LADDER,
+    SHIPPED_LOGISTIC,
+)
 from vae_core.images import to_uint8
 
 pytestmark = pytest.mark.browser
@@ -62,12 +68,15 @@ SAMPLE_FRAMES_JS = (
 
 
 @pytest.mark.parametrize(
-    "checkpoint", [SHIPPED_2D, SHIPPED_32D, SHIPPED_LOGISTIC, SHIPPED_CONTINUOUS_BERNOULLI], ids=lambda p: p.stem
+    "checkpoint",
+    [SHIPPED_2D, SHIPPED_32D, SHIPPED_LOGISTIC, SHIPPED_CONTINUOUS_BERNOULLI, SHIPPED_LADDER],
+    ids=lambda p: p.stem,
 )
 def test_the_browser_decodes_as_pytorch_does_within_one_level(browser, checkpoint):
     """200 random codes z ~ N(0, 2^2) per shipped model (bench/decoder.py does 1,000): decoder.js on the
     float16 file the app serves against PyTorch's float32 decode, as 8-bit grey levels. Each output
-    function: the sigmoid (Bernoulli), the continuous Bernoulli's mean, the discretized logistic's."""
+    function: the sigmoid (Bernoulli), the continuous Bernoulli's mean, the discretized logistic's; and a
+    hierarchy's levels below the top at their conditional means (ladder-2d, a version-2 file)."""
     model = vc.load_checkpoint(checkpoint).eval()
     files = {
         "/": ("text/html", b"<!doctype html><title>decoder</title>"),
