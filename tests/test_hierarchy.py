@@ -9,12 +9,14 @@ import sys
 import pytest
 import torch
 
+from tests.support.files import SHIPPED_LADDER
 from vae_core import (
     VAE,
     HierarchicalVAE,
     TrainConfig,
     TrainResult,
     VAEConfig,
+    anomaly,
     build_model,
     checkpoint_bytes,
     decoder_bytes,
@@ -24,6 +26,7 @@ from vae_core import (
     iwae_log_likelihood,
     load_checkpoint,
     load_dataset,
+    ood,
     train,
 )
 from vae_core.data import to_float
@@ -199,3 +202,11 @@ def test_holding_one_level_and_drawing_the_others(trained, images):
     assert not torch.allclose(held[0], held[1])  # the lower levels were drawn, not fixed
     converse = hold_lower(trained, x, 6, random_state=0)
     assert converse.shape == (6, 28, 28) and not torch.allclose(converse[0], converse[1])
+
+
+def test_far_from_the_data_the_shipped_hierarchys_scores_stay_finite():
+    """Near-blank images put ladder-2d's top code where p(z_1 | z_2) only extrapolates: its log-variances
+    went below e^-150 and the bound was NaN, until the floor (hierarchy.LOGVAR_FLOOR)."""
+    model = load_checkpoint(SHIPPED_LADDER)
+    scores = anomaly.score_many(model, ood.ood_set("near-blank", 100, "mnist", 0, None), scores=("elbo", "iwae"), k=20)
+    assert all(torch.isfinite(v).all() for v in scores.values())

@@ -66,6 +66,13 @@ class LevelSample:
         return gaussian_kl(self.mean, self.logvar, self.prior_mean, self.prior_logvar)
 
 
+# The lowest log-variance a level below the top may have: e^-80 and e^80 are ordinary float32 numbers, so
+# densities and KLs stay finite. A trained p(z_l | z_{l+1}) pins some dimensions almost exactly (ladder-2d's
+# reach e^-66 on training digits, within the floor), and far from the data, where the network only
+# extrapolates (a near-blank image's top code), it went below e^-150, and the bound became NaN.
+LOGVAR_FLOOR = -80.0
+
+
 def precision_weighted(mean: Tensor, logvar: Tensor, prior_mean: Tensor, prior_logvar: Tensor) -> tuple[Tensor, Tensor]:
     """The product of N(mean, exp(logvar)) and N(prior_mean, exp(prior_logvar)), normalised: the Ladder
     VAE's q(z_l | x, z_{l+1}). Written with sigmoids of the log-variances' difference, so neither
@@ -117,7 +124,7 @@ class HierarchicalVAE(VAE):
     def conditional(self, level: int, above: Tensor) -> tuple[Tensor, Tensor]:
         """(mean, logvar) of p(z_l | z_{l+1}) for the ``level``-th level below the top, given its code above."""
         mean, logvar = self.conditionals[level](above).float().chunk(2, dim=1)
-        return mean, logvar
+        return mean, logvar.clamp(min=LOGVAR_FLOOR)
 
     def descend(self, top: Tensor, generator: torch.Generator | None = None, temperature: float = 1.0) -> Tensor:
         """Every level's code under p(z_l | z_{l+1}) from a top code (N x latent_dim): each lower level its
@@ -153,7 +160,7 @@ class HierarchicalVAE(VAE):
         for level, estimate in enumerate(self.estimates):
             prior_mean, prior_logvar = self.conditional(level, path[-1].z)
             own_mean, own_logvar = estimate(features).float().chunk(2, dim=1)
-            mean, logvar = precision_weighted(own_mean, own_logvar, prior_mean, prior_logvar)
+            mean, logvar = precision_weighted(own_mean, own_logvar.clamp(min=LOGVAR_FLOOR), prior_mean, prior_logvar)
             z = self.reparameterize(mean, logvar, generator, noises[level + 1])
             path.append(LevelSample(mean, logvar, z, prior_mean, prior_logvar))
         return path
