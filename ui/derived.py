@@ -373,8 +373,12 @@ def encoder_size(active: ActiveModel) -> int:
 
 
 def decoder_size(active: ActiveModel) -> int:
-    """Bytes of that file (the pad says how much it loads): 32 + 2 per decoder parameter."""
-    return 32 + 2 * sum(p.numel() for p in active.model.decoder.parameters())
+    """Bytes of that file (the pad says how much it loads): 32 + 2 per decoder parameter, and for a hierarchy
+    its levels' sizes and their mean path in float32 (vae_core.export)."""
+    below = len(active.model.levels) - 1  # levels below the top: their count, sizes and mean path
+    path = sum(p.numel() for pair in active.model.mean_path() for layer in pair for p in layer.parameters())
+    levels = 4 + 4 * below + 4 * path if below else 0
+    return 32 + 2 * sum(p.numel() for p in active.model.decoder.parameters()) + levels
 
 
 def points_url(active: ActiveModel, dims: tuple[int, int]) -> str:

@@ -25,7 +25,8 @@ the header and the decoder's tensors come
 
     32      4     uint32 L, the levels below the top
     36      4L    uint32 each level's size d_l, from the top down
-    36+4L   ...   for each level below the top, from the top down, the mean half of p(z_l | z_{l+1}):
+    36+4L   ...   for each level below the top, from the top down, the mean half of p(z_l | z_{l+1}), always
+                  as float32 (in float16 they moved ladder-2d's pixels by up to 4 levels; they are 56 KB):
                   cond.weight (H, d_above), cond.bias (H), mean.weight (d_l, H), mean.bias (d_l)
 
 and the decoder's first layer reads every level's code, fc1.weight (H, D + sum d_l). The browser then decodes a
@@ -102,10 +103,10 @@ def decoder_bytes(model: VAE, *, bits: int = 16) -> bytes:
     last = OUTPUTS.index(output) | channels << 16
     if not levels:
         return _pack(MAGIC, bits, (d, h, c2, c1), layers, "a decoder", last)
-    path = [layer for pair in levels for layer in pair]
-    head = struct.pack(f"<I{len(sizes)}I", len(sizes), *sizes)
-    packed = _pack(MAGIC, bits, (d, h, c2, c1), path + layers, "a decoder", last, version=LEVELS_VERSION)
-    return packed[: HEADER.size] + head + packed[HEADER.size :]
+    head = HEADER.pack(MAGIC, LEVELS_VERSION, bits, d, h, c2, c1, last)
+    head += struct.pack(f"<I{len(sizes)}I", len(sizes), *sizes)
+    path = _weights([layer for pair in levels for layer in pair], 32, "a level's mean")  # always float32
+    return head + path + _weights(layers, bits, "a decoder")
 
 
 def decoder_output(data: bytes) -> BrowserOutput:
@@ -164,18 +165,23 @@ def decoder_from_bytes(data: bytes) -> nn.Module:
         nn.ReLU(),
         nn.ConvTranspose2d(c1, channels, 4, stride=2, padding=1),
     )
-    layers = [layer for pair in path for layer in pair] + _layers(decoder)
-    tensors = [t for layer in layers for t in (layer.weight, layer.bias)]
-    count = sum(t.numel() for t in tensors)
-    if len(data) != start + count * bits // 8:
+    path_tensors = [t for pair in path for layer in pair for t in (layer.weight, layer.bias)]
+    tensors = [t for layer in _layers(decoder) for t in (layer.weight, layer.bias)]
+    path_count, count = sum(t.numel() for t in path_tensors), sum(t.numel() for t in tensors)
+    if len(data) != start + 4 * path_count + count * bits // 8:
         raise ValueError("decoder file: size does not match its header")
-    values = np.frombuffer(data, "<f2" if bits == 16 else "<f4", count, start).astype(np.float32)
-    at = 0
+    _fill(path_tensors, np.frombuffer(data, "<f4", path_count, start))
+    _fill(tensors, np.frombuffer(data, "<f2" if bits == 16 else "<f4", count, start + 4 * path_count))
+    return (MeanPathDecoder(path, decoder) if path else decoder).eval()
+
+
+def _fill(tensors: list[Tensor], values: np.ndarray) -> None:
+    """Copy consecutive runs of ``values`` into the tensors, in order."""
+    values, at = values.astype(np.float32), 0
     with torch.no_grad():
         for tensor in tensors:
             tensor.copy_(torch.from_numpy(values[at : at + tensor.numel()].copy()).reshape(tensor.shape))
             at += tensor.numel()
-    return (MeanPathDecoder(path, decoder) if path else decoder).eval()
 
 
 # ---------------------------------------------------------------------------------------- the encoder
@@ -210,16 +216,15 @@ def encoder_bytes(model: VAE, *, bits: int = 16) -> bytes:
 
 
 def _pack(
-    magic: bytes,
-    bits: int,
-    sizes: tuple[int, int, int, int],
-    layers: list[nn.Module],
-    what: str,
-    last: int = 0,
-    version: int = VERSION,
+    magic: bytes, bits: int, sizes: tuple[int, int, int, int], layers: list[nn.Module], what: str, last: int = 0
 ) -> bytes:
+    return HEADER.pack(magic, VERSION, bits, *sizes, last) + _weights(layers, bits, what)
+
+
+def _weights(layers: list[nn.Module], bits: int, what: str) -> bytes:
+    """The layers' weights and biases, in order, as little-endian float16 or float32."""
     dtype = np.dtype("<f2") if bits == 16 else np.dtype("<f4")
-    parts = [HEADER.pack(magic, version, bits, *sizes, last)]
+    parts = []
     for layer in layers:
         for tensor in (layer.weight, layer.bias):
             with np.errstate(over="ignore"):  # a weight past float16's range becomes inf: refused just below

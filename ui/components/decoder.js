@@ -104,14 +104,18 @@ export function parseDecoder(data) {
   const { levels, start } = readLevels(buffer, version);
   const above = [top, ...levels], D = above.reduce((a, b) => a + b, 0); // D: every level's code, side by side
   const O2 = C2 * 49;
+  // The levels' mean path is float32 whatever the decoder's bits (vae_core/export.py), then the decoder.
   const pathSizes = levels.flatMap((size, i) => [H * above[i], H, size * H, size]);
-  const sizes = [...pathSizes, H * D, H, O2 * H, O2, C2 * C1 * 16, C1, C1 * O * 16, O];
-  const tensors = readWeights(buffer, bits, sizes, "decoder", start);
+  const pathBytes = 4 * pathSizes.reduce((a, b) => a + b, 0);
+  if (buffer.byteLength < start + pathBytes) throw new Error("decoder file: size does not match its header");
+  const pathBuffer = buffer.slice(0, start + pathBytes); // readWeights checks a buffer's whole length
+  const pathTensors = levels.length ? readWeights(pathBuffer, 32, pathSizes, "decoder", start) : [];
   const path = levels.map((size, i) => {
-    const [w1, b1, w2, b2] = tensors.slice(4 * i, 4 * i + 4);
+    const [w1, b1, w2, b2] = pathTensors.slice(4 * i, 4 * i + 4);
     return { inputs: above[i], size, w1, b1, w2, b2 };
   });
-  const [w1, b1, w2, b2, w3, b3, w4, b4] = tensors.slice(4 * levels.length);
+  const sizes = [H * D, H, O2 * H, O2, C2 * C1 * 16, C1, C1 * O * 16, O];
+  const [w1, b1, w2, b2, w3, b3, w4, b4] = readWeights(buffer, bits, sizes, "decoder", start + pathBytes);
 
   // Re-lay the weights so that every inner loop runs over contiguous memory.
   const w2t = new Float32Array(H * O2); // (H, C2*49): row h is hidden unit h's contribution to the 7 x 7 map
