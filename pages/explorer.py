@@ -109,14 +109,16 @@ def lower_levels(z: torch.Tensor) -> None:
         key=Key.LOWER_DRAWN,
         persist_state="session",
         help="This model's code has levels below the one you move: the images take them at their mean given the "
-        "point; drawn, they show the strokes the point leaves open (What each level encodes, under Theory).",
+        "point; drawn, they show what the point leaves open (What each level encodes, under Theory).",
     )
     if drawn:
         images = hierarchy.decode_drawn(model, z, LOWER_DRAWS, random_state=0)
-        below, top = ", ".join(f"z{i}" for i in range(len(model.levels) - 1, 0, -1)), f"z{len(model.levels)}"
+        # Here z1, z2 name the point's two coordinates, so the levels below are named by their sizes.
+        below = " and ".join(f"{size}-D" for size in model.levels[1:])
         st.image(
             png_uri(vc.to_uint8(vc.tile(images, LOWER_DRAWS, pad=1))),
-            caption=f"the same point, {below} drawn from p({below} | {top}) {LOWER_DRAWS} times (seed 0)",
+            caption=f"the same point, the {below} level below drawn from its p(· | the point) {LOWER_DRAWS} times "
+            "(seed 0)",
             width=min(560, 29 * LOWER_DRAWS * 2),
         )
 

@@ -103,13 +103,17 @@ def holes(shown: ActiveModel) -> None:
     extent = float(np.ceil(2 * np.quantile(np.abs(means), 0.995)) / 2 + 0.5)
     dm = derived.density(shown.key, shown, extent, GRID)
     axis, log_q, log_p = dm.axis.numpy(), dm.log_q.numpy(), dm.log_p.numpy()
-    top = float(max(log_q.max(), log_p.max()))
+    level, top = name(0, len(shown.model.levels)), float(max(log_q.max(), log_p.max()))
+    axes = (f"{level}, dimension 1", f"{level}, dimension 2")
     c1, c2 = st.columns(2)
     c1.plotly_chart(
-        density_heatmap(axis, log_q, "The top's aggregate posterior log q(z)", (top - 10, top)), key=Key.LEVELS_Q
+        density_heatmap(axis, log_q, f"The top's aggregate posterior log q({level})", (top - 10, top), axes=axes),
+        key=Key.LEVELS_Q,
     )
     c2.plotly_chart(
-        density_heatmap(axis, log_p, f"Its prior log p(z): {shown.model.prior.describe()}", (top - 10, top)),
+        density_heatmap(
+            axis, log_p, f"Its prior log p({level}): {shown.model.prior.describe()}", (top - 10, top), axes=axes
+        ),
         key=Key.LEVELS_P,
     )
     st.caption("Log-densities in nats, on one colour scale showing the top 10 nats (darker is lower).")

@@ -345,9 +345,15 @@ def loss_curves(epochs: Sequence[float], reconstruction: Sequence[float], kl: Se
 
 
 def density_heatmap(
-    axis: np.ndarray, values: np.ndarray, title: str, zrange: tuple[float, float], colour_title: str = "log density"
+    axis: np.ndarray,
+    values: np.ndarray,
+    title: str,
+    zrange: tuple[float, float],
+    colour_title: str = "log density",
+    axes: tuple[str, str] = ("z1", "z2"),
 ) -> go.Figure:
-    """A log-density on a square grid (values[r, c] at (axis[c], axis[r])), square and equal-axed."""
+    """A log-density on a square grid (values[r, c] at (axis[c], axis[r])), square and equal-axed; ``axes``
+    names the two coordinates (a hierarchy's top level has its own names for them)."""
     import plotly.graph_objects as go
 
     fig = go.Figure(
@@ -362,7 +368,9 @@ def density_heatmap(
             hovertemplate="z = (%{x:.2f}, %{y:.2f})<br>%{z:.2f}<extra></extra>",
         )
     )
-    fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="z1", yaxis_title="z2")
+    fig.update_layout(
+        title=title, height=380, margin=dict(l=10, r=10, t=40, b=10), xaxis_title=axes[0], yaxis_title=axes[1]
+    )
     fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
     fig.update_xaxes(constrain="domain")
     return fig
