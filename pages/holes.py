@@ -3,7 +3,6 @@
 standard and the mixture prior compared on that figure. Higher-dimensional models: each dimension's
 posterior means against the prior."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
@@ -76,10 +75,7 @@ if model.latent_dim != 2:
     histograms(active)
 else:
     holes = derived.holes(active.key, active)
-    means = derived.encoded_test(active.key, active)[0]
-    codes = np.abs(np.concatenate([means, holes.samples.numpy()]))
-    extent = float(np.ceil(2 * np.quantile(codes, 0.995)) / 2 + 0.5)
-    dm = derived.density(active.key, active, extent, GRID)
+    dm = derived.density(active.key, active, derived.map_extent(active), GRID)
     st.metric(
         "Hole fraction",
         f"{100 * holes.fraction:.1f} %",

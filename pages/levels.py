@@ -2,7 +2,6 @@
 units), a test digit decoded with one level held and the other drawn, and whether the top level's
 aggregate posterior leaves the holes that the one-level models leave."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
@@ -99,9 +98,7 @@ def holes(shown: ActiveModel) -> None:
     st.dataframe(pd.DataFrame(columns))
     if shown.model.latent_dim != 2:
         return
-    means = derived.encoded_test(shown.key, shown)[0]
-    extent = float(np.ceil(2 * np.quantile(np.abs(means), 0.995)) / 2 + 0.5)
-    dm = derived.density(shown.key, shown, extent, GRID)
+    dm = derived.density(shown.key, shown, derived.map_extent(shown), GRID)
     axis, log_q, log_p = dm.axis.numpy(), dm.log_q.numpy(), dm.log_p.numpy()
     level, top = name(0, len(shown.model.levels)), float(max(log_q.max(), log_p.max()))
     axes = (f"{level}, dimension 1", f"{level}, dimension 2")

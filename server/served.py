@@ -48,6 +48,10 @@ class File:
     name: str  # "<digest>.<ext>": what the URL ends with
     data: bytes
 
+    @property
+    def url(self) -> str:
+        return f"{base_path()}{PREFIX}/{self.name}"
+
 
 class _Store:
     """What has been made (by the caller's key: model key and what was made from it) and what can be
@@ -83,15 +87,21 @@ class _Store:
 _store = _Store(MAX_BYTES)
 
 
-def url(key: str, ext: str, make: Callable[[], bytes]) -> str:
-    """The URL of the file ``make()`` returns, made the first time ``key`` is asked for. ``key`` must
-    name the content uniquely (a model's key names its weights: ui.models.ActiveModel.key)."""
-    file = _store.get(key)
-    if file is None:
+def file(key: str, ext: str, make: Callable[[], bytes]) -> File:
+    """The file ``make()`` returns, made the first time ``key`` is asked for; its ``url`` is where the
+    browser fetches it, its ``data`` what it gets. ``key`` must name the content uniquely (a model's key
+    names its weights: ui.models.ActiveModel.key)."""
+    made = _store.get(key)
+    if made is None:
         data = make()
-        file = File(f"{hashlib.sha256(data).hexdigest()[:32]}.{ext}", data)
-        _store.put(key, file)
-    return f"{base_path()}{PREFIX}/{file.name}"
+        made = File(f"{hashlib.sha256(data).hexdigest()[:32]}.{ext}", data)
+        _store.put(key, made)
+    return made
+
+
+def url(key: str, ext: str, make: Callable[[], bytes]) -> str:
+    """The URL of ``file(key, ext, make)``."""
+    return file(key, ext, make).url
 
 
 def base_path() -> str:

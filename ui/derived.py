@@ -161,6 +161,14 @@ def _holes(key: str, _active: ActiveModel, version: int) -> latent.Holes:
     return latent.find_holes(_active.model.prior, mu, logvar)
 
 
+def map_extent(active: ActiveModel) -> float:
+    """The half-width of a 2-D model's density maps (Holes, What each level encodes): the 99.5 % quantile of
+    |code| over the test digits' encoder means and the hole test's prior samples, rounded up to half a unit,
+    and half a unit more, so the data and the prior both fit with a margin."""
+    codes = np.concatenate([encoded_test(active.key, active)[0], holes(active.key, active).samples.numpy()])
+    return float(np.ceil(2 * np.quantile(np.abs(codes), 0.995)) / 2 + 0.5)
+
+
 @st.cache_data(show_spinner="Mapping the two densities ...", max_entries=8, persist="disk")  # 2 s; restarts too
 def density(key: str, _active: ActiveModel, extent: float, n: int) -> latent.DensityMap:
     """log q(z) and log p(z) on an n x n grid over [-extent, extent]^2 (2-D models)."""
@@ -187,8 +195,11 @@ def held_levels(key: str, _active: ActiveModel, index: int, n: int, seed: int) -
     """For test image ``index`` of a hierarchical model: n decodes holding the top code and drawing the levels
     below, and n holding the levels below and drawing the top (vae_core.hierarchy), as pixel means."""
     x = vc.prepare_inputs(_active.model, test_set(_active)[0][index : index + 1])
-    top = hierarchy.hold_top(_active.model, x, n, random_state=seed)
-    return top, hierarchy.hold_lower(_active.model, x, n, random_state=seed)
+    path = hierarchy.posterior_means(_active.model, x)[0]
+    return (
+        hierarchy.hold_top(_active.model, path, n, random_state=seed),
+        hierarchy.hold_lower(_active.model, path, n, random_state=seed),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -354,31 +365,18 @@ def iwae_nats(active: ActiveModel, x: torch.Tensor, k: int) -> float:
     return -float(vc.iwae_log_likelihood(active.model, x, k, random_state=0)[0])
 
 
-def decoder_url(active: ActiveModel) -> str:
-    """The URL of the model's decoder as the browser runs it (vae_core.export, float16 weights: half the
-    bytes, and still within one 8-bit level of PyTorch). Made the first time any session asks, for any
-    model; the URL names the content, so the browser fetches it once."""
-    return served.url(f"decoder:{active.key}", "vaed", lambda: vc.decoder_bytes(active.model, bits=16))
+def decoder_file(active: ActiveModel) -> served.File:
+    """The model's decoder as the browser runs it (vae_core.export, float16 weights: half the bytes, and still
+    within one 8-bit level of PyTorch): its ``url``, and its ``data``, whose length a pad shows as it loads.
+    Made the first time any session asks, for any model; the URL names the content, so the browser fetches it
+    once."""
+    return served.file(f"decoder:{active.key}", "vaed", lambda: vc.decoder_bytes(active.model, bits=16))
 
 
-def encoder_url(active: ActiveModel) -> str:
-    """The URL of the model's encoder as the browser runs it while a person draws (vae_core.export,
-    float16: posterior means and log-variances within 0.01 of PyTorch's, tests/test_encoder_browser.py)."""
-    return served.url(f"encoder:{active.key}", "vaee", lambda: vc.encoder_bytes(active.model, bits=16))
-
-
-def encoder_size(active: ActiveModel) -> int:
-    """Bytes of that file: 32 + 2 per encoder parameter."""
-    return 32 + 2 * sum(p.numel() for p in active.model.encoder.parameters())
-
-
-def decoder_size(active: ActiveModel) -> int:
-    """Bytes of that file (the pad says how much it loads): 32 + 2 per decoder parameter, and for a hierarchy
-    its levels' sizes and their mean path in float32 (vae_core.export)."""
-    below = len(active.model.levels) - 1  # levels below the top: their count, sizes and mean path
-    path = sum(p.numel() for pair in active.model.mean_path() for layer in pair for p in layer.parameters())
-    levels = 4 + 4 * below + 4 * path if below else 0
-    return 32 + 2 * sum(p.numel() for p in active.model.decoder.parameters()) + levels
+def encoder_file(active: ActiveModel) -> served.File:
+    """The model's encoder as the browser runs it while a person draws (vae_core.export, float16: posterior
+    means and log-variances within 0.01 of PyTorch's, tests/test_encoder_browser.py), as ``decoder_file``."""
+    return served.file(f"encoder:{active.key}", "vaee", lambda: vc.encoder_bytes(active.model, bits=16))
 
 
 def points_url(active: ActiveModel, dims: tuple[int, int]) -> str:

@@ -21,7 +21,7 @@ def warm_up() -> None:
     if active is not None:
         derived.encoded_test(active.key, active)
         derived.manifold(active.key, active, derived.GRID_SIZE, derived.GRID_EXTENT, "linear", (0, 1), None)
-        derived.decoder_url(active)  # the latent pad's files, ready for the first browser to fetch
+        derived.decoder_file(active)  # the latent pad's files, ready for the first browser to fetch
         derived.points_url(active, (0, 1))
     import plotly.graph_objects  # noqa: F401
 

@@ -207,10 +207,11 @@ def drawing_pad(key: str, active: ActiveModel | None = None, *, compact: bool = 
             data["why"] = "A 1-D model has no plane to show its posterior on while you draw."
         else:
             dims = derived.most_used_pair(active)
+            encoder, decoder = derived.encoder_file(active), derived.decoder_file(active)
             data |= {
-                "encoder": derived.encoder_url(active),
-                "decoder": derived.decoder_url(active),
-                "bytes": derived.encoder_size(active) + derived.decoder_size(active),
+                "encoder": encoder.url,
+                "decoder": decoder.url,
+                "bytes": len(encoder.data) + len(decoder.data),
                 "points": derived.points_url(active, dims),
                 "dims": list(dims),
                 "names": [f"z{d + 1}" for d in dims],
@@ -277,10 +278,11 @@ def latent_pad(
                 on_release(x, y)
 
     held = [0.0] * active.model.latent_dim if base is None else [float(v) for v in base]
+    decoder = derived.decoder_file(active)
     data = {
         "module": _module_url("latent_pad"),
-        "decoder": derived.decoder_url(active),
-        "bytes": derived.decoder_size(active),
+        "decoder": decoder.url,
+        "bytes": len(decoder.data),
         "points": derived.points_url(active, dims),
         "dims": list(dims),
         "names": [f"z{d + 1}" for d in dims],
@@ -318,10 +320,11 @@ def latent_scrub(
         if on_release is not None and isinstance(value, int | float) and np.isfinite(value):
             on_release(round(float(np.clip(value, 0.0, 1.0)), 3))
 
+    decoder = derived.decoder_file(active)
     data = {
         "module": _module_url("latent_scrub"),
-        "decoder": derived.decoder_url(active),
-        "bytes": derived.decoder_size(active),
+        "decoder": decoder.url,
+        "bytes": len(decoder.data),
         "paths": [
             {"name": name, "a": [float(v) for v in a], "b": [float(v) for v in b], "kind": kind}
             for name, (a, b, kind) in paths.items()

@@ -250,21 +250,22 @@ def posterior_means(model: HierarchicalVAE, x: Tensor) -> Tensor:
     return torch.cat([level.z for level in path], dim=1)
 
 
-def hold_top(model: HierarchicalVAE, x: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
-    """Decodes of one image x (1 x 1 x 28 x 28) with its top code held at q's mean and the levels below
-    drawn n times from p(z_l | z_{l+1}): what the top alone fixes (the same digit, other strokes, if the
-    levels split the work that way). n x 28 x 28 pixel means on the CPU, as vae_core.inference.decode gives."""
-    return decode_drawn(model, posterior_means(model, x)[0, : model.latent_dim], n, random_state=random_state)
+def hold_top(model: HierarchicalVAE, path: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
+    """Decodes of one image with its top code held at q's mean and the levels below drawn n times from
+    p(z_l | z_{l+1}): what the top alone fixes (the same digit, other strokes, if the levels split the work
+    that way). ``path``: the image's codes along the posterior means' path (a row of ``posterior_means``).
+    n x 28 x 28 pixel means on the CPU, as vae_core.inference.decode gives."""
+    return decode_drawn(model, path[: model.latent_dim], n, random_state=random_state)
 
 
-def hold_lower(model: HierarchicalVAE, x: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
-    """The converse: one image's levels below the top held at their posterior means, the top drawn n
-    times from the prior p(z_L); decoded. What the top adds once the lower levels are fixed. n x 28 x 28."""
-    lower = posterior_means(model, x)[:, model.latent_dim :]
+def hold_lower(model: HierarchicalVAE, path: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
+    """The converse: one image's levels below the top held at their posterior means (``path`` as in
+    ``hold_top``), the top drawn n times from the prior p(z_L); decoded. What the top adds once the lower
+    levels are fixed. n x 28 x 28."""
     with torch.inference_mode():
         top = model.prior.sample(n, generator_for(random_state)).to(model.device)
-        codes = torch.cat([top, lower.expand(n, -1)], dim=1)
-        return model.likelihood.mean(model.decoder(codes).float())[:, 0].cpu()
+        lower = path[model.latent_dim :].to(model.device).reshape(1, -1).expand(n, -1)
+        return model.likelihood.mean(model.decoder(torch.cat([top, lower], dim=1)).float())[:, 0].cpu()
 
 
 def decode_drawn(model: HierarchicalVAE, top: Tensor, n: int, *, random_state: RandomState = 0) -> Tensor:
