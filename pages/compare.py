@@ -1,6 +1,7 @@
 """Compare two models on the same inputs: their figures in one table, the same test digits
 reconstructed, prior samples from the same seed, the decoded grids and the latent scatters; presets
-for the lessons' pairs. And the classic recipe's own two figures, one click away."""
+for the lessons' pairs. The four likelihoods side by side, one 2-D model each: means, draws and what
+each −log p(x) is. And the classic recipe's own two figures, one click away."""
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,11 @@ PRESETS = {
     "β = 1 vs β-TCVAE, sprites": ("sprites-beta1", "sprites-tcvae"),
 }
 CLASSIC_MODEL = "classic-2d"
+# One model per likelihood, the same network, data (grey-level MNIST) and code size (2): Gaussian, Bernoulli,
+# continuous Bernoulli, discretized logistic.
+LIKELIHOOD_MODELS = ("classic-2d", "standard-2d", "cbernoulli-2d", "logistic-2d")
+LIKELIHOOD_DIGITS = 4  # test digits per row, and the prior samples' grid side below
+LIKELIHOOD_GRID = 5
 GRID = 15
 ACTIVE_ROW = f"active units (≥ {ACTIVE_UNIT_NATS:g} nats)"  # the Traversals page's count and bars
 
@@ -136,6 +142,50 @@ def two_models() -> None:
             side(active, suffix, digits, int(seed))
 
 
+def four_likelihoods() -> None:
+    """A row per likelihood: its −log p(x) and what that figure is, test digits and their means, prior
+    samples' means and draws x ~ p(x|z) from the same codes, and the likelihood's own parameters."""
+    installed = [name for name in LIKELIHOOD_MODELS if name in models.shipped_checkpoints()]
+    if missing := [name for name in LIKELIHOOD_MODELS if name not in installed]:
+        st.info(f"Not installed here: {', '.join(missing)} (`bash checkpoints/train.sh NAME` trains it).")
+    seed = int(
+        st.number_input(
+            "Seed of the prior samples",
+            *links.bounds(Key.COMPARE_SEED),
+            key=Key.COMPARE_SEED,
+            persist_state="session",
+        )
+    )
+    rows = [models.shipped(name) for name in installed]
+    digits = derived.first_of_each_class(rows[0], LIKELIHOOD_DIGITS) if rows else ()
+    for active in rows:
+        likelihood_row(active, digits, seed)
+
+
+def likelihood_row(active: ActiveModel, digits: tuple[int, ...], seed: int) -> None:
+    model, n = active.model, LIKELIHOOD_GRID
+    about, tested, means, draws, parameters = st.columns([1.4, 1, 1, 1, 1.2], vertical_alignment="top")
+    iwae = derived.test_figures(active.key, active).iwae_nll
+    figure = "not measured" if iwae is None else f"{iwae:,.1f} nats".replace("-", "−")
+    if iwae is not None and model.likelihood.normalised_8bit_density:
+        figure += f" = {bits_per_dimension(iwae):.2f} bits per dimension"
+    about.markdown(f"**{model.likelihood.label}**  \n{active.name}")
+    about.caption(f"−log p(x) of a test digit: {figure}, {model.likelihood.log_p_is}.")
+    inputs, recon = derived.reconstructions(active.key, active, digits)
+    strip = np.concatenate([np.concatenate(list(inputs), 1), np.concatenate(list(recon), 1)], 0)
+    tested.image(png_uri(enlarge(strip, 2)), caption="test digits, their means E[x|z]")
+    means.image(png_uri(derived.prior_samples(active.key, active, n, seed)), caption="E[x|z], z ~ p(z)")
+    draws.image(png_uri(derived.prior_draws(active.key, active, n, seed)), caption="x ~ p(x|z), the same z")
+    shown = derived.prior_parameters(active.key, active, n, seed)
+    if not shown:
+        parameters.caption("The mean is the decoder's only output here: no other parameter to show.")
+        return
+    parameters.image(
+        [png_uri(tile) for tile, _, _ in shown.values()],
+        caption=[f"{label}: black {low:.3g}, white {high:.3g}" for label, (_, low, high) in shown.items()],
+    )
+
+
 def classic() -> None:
     if CLASSIC_MODEL in models.shipped_checkpoints():
         active = models.shipped(CLASSIC_MODEL)
@@ -172,6 +222,9 @@ def classic() -> None:
 if view == "classic":
     classic()
     explain("classic", "elbo", "blur")
+elif view == "four":
+    four_likelihoods()
+    explain("likelihoods", "blur")
 else:
     two_models()
     explain("blur", "beta", "priors", "elbo")

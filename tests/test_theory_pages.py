@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -238,6 +239,34 @@ def test_compare_computes_the_figures_of_a_model_that_has_none_stored(small_mode
     assert float(column["test −ELBO (nats)"]) == pytest.approx(expected.negative_elbo, abs=0.01)
     assert column["active units (≥ 0.1 nats)"] == f"{expected.active_units} of 2"
     assert column["−log p(x), IWAE"] == "not measured"
+
+
+def test_four_likelihoods_side_by_side_show_means_draws_and_what_each_log_p_is():
+    """A row per likelihood (one 2-D model each): the draws are the likelihood's own (the Bernoulli's black
+    or white, the others' grey levels), the continuous Bernoulli shows lambda beside its mean, and only
+    the discretized logistic's −log p(x) is given in bits per dimension."""
+    at = app("compare.py")
+    at.radio(key=Key.COMPARE_VIEW).set_value("four").run()
+    assert not at.exception
+    captions = " ".join(m.value for m in at.caption)
+    names = [n for n in ("classic-2d", "standard-2d", "cbernoulli-2d", "logistic-2d") if installed(n)]
+    loaded = {n: vc.load_checkpoint(ROOT / "checkpoints" / f"{n}.safetensors") for n in names}
+    for model in loaded.values():
+        assert model.likelihood.log_p_is in captions
+    in_bits = len(re.findall(r"nats = \d\.\d\d bits per dimension", captions))
+    assert in_bits == sum(m.likelihood.normalised_8bit_density for m in loaded.values())
+    shown = at.get("image")
+    draws = [image.value[0] for image in shown if image.captions[0].startswith("x ~ p(x|z)")]
+    assert len(draws) == len(names)
+    levels = [np.unique(np.asarray(Image.open(io.BytesIO(base64.b64decode(d.split(",", 1)[1]))))) for d in draws]
+    for name, found in zip(names, levels, strict=True):
+        binary = loaded[name].likelihood.name == "bernoulli"
+        assert (len(found) == 2) == binary, f"{name}: {len(found)} grey levels in its draws"
+    if installed("cbernoulli-2d"):
+        assert any(c.startswith("λ:") for image in shown for c in image.captions)
+    samples = images_of(at)
+    at.number_input(key=Key.COMPARE_SEED).set_value(3).run()
+    assert images_of(at) != samples
 
 
 def test_the_classic_recipes_two_figures_are_one_click_away():

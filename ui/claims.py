@@ -93,6 +93,27 @@ def _bits_per_dimension(active: models.ActiveModel, _options: Options) -> float:
     return float(bits_per_dimension(figures.iwae_nll))
 
 
+@measure("negative_log_likelihood", "−log p(x) of the test digits (IWAE), per image", "nats")
+def _negative_log_likelihood(active: models.ActiveModel, _options: Options) -> float:
+    """NaN where no IWAE figure is stored, so a claim about it cannot hold."""
+    figures = derived.test_figures(active.key, active)
+    return math.nan if figures.iwae_nll is None else float(figures.iwae_nll)
+
+
+@measure(
+    "drawn_end_share",
+    "the share of the pixels of drawn prior samples x ~ p(x|z) that are exactly black or white",
+    "%",
+    n="5",
+    seed="0",
+)
+def _drawn_end_share(active: models.ActiveModel, options: Options) -> float:
+    """Of the n x n draws the Compare page shows for a seed (``derived.prior_draws``), as 8-bit pixels."""
+    n, seed = int(options["n"]), int(options["seed"])
+    draws = vc.to_uint8(vc.sample_prior(active.model, n * n, random_state=seed, pixels=True))
+    return float(np.isin(draws, (0, 255)).mean())
+
+
 @measure("mid_grey_share", "the share of the inked pixels of decoded prior samples that are mid-grey", n="7", seed="0")
 def _mid_grey(active: models.ActiveModel, options: Options) -> float:
     return derived.sample_sharpness(active.key, active, int(options["n"]), int(options["seed"])).mid_grey_share

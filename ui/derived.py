@@ -209,6 +209,27 @@ def prior_samples(key: str, _active: ActiveModel, n: int, seed: int) -> np.ndarr
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def prior_draws(key: str, _active: ActiveModel, n: int, seed: int) -> np.ndarray:
+    """The codes of ``prior_samples(key, _active, n, seed)``, each decoded as a draw x ~ p(x|z) by the model's
+    likelihood rather than as its mean: n x n tiled with 2-pixel gaps, as uint8."""
+    draws = vc.sample_prior(_active.model, n * n, random_state=seed, pixels=True)
+    return vc.to_uint8(vc.tile(draws, n, pad=2))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def prior_parameters(key: str, _active: ActiveModel, n: int, seed: int) -> dict[str, tuple[np.ndarray, float, float]]:
+    """The likelihood's own parameters (``Likelihood.parameter_images``) for the codes of ``prior_samples``:
+    by label, (n x n tile stretched from its least to its greatest value over black to white, as uint8, that
+    least, that greatest). Empty where the mean says it all."""
+    shown = {}
+    for label, images in vc.sample_prior_parameters(_active.model, n * n, random_state=seed).items():
+        low, high = float(images.min()), float(images.max())
+        stretched = (images - low) / max(high - low, 1e-12)
+        shown[label] = (vc.to_uint8(vc.tile(stretched, n, pad=2)), low, high)
+    return shown
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def reconstructions(key: str, _active: ActiveModel, indices: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, reconstructions through the posterior mean) of the given test images, each uint8 N x 28 x 28.
     Inputs are as the model sees them (binarised with a fixed seed for binarised models)."""

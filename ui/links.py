@@ -347,7 +347,15 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         number("seed", Key.LEVELS_SEED, 0, SEED_MAX, default=0, integer=True),
     ),
     "compare.py": (
-        named("show", Key.COMPARE_VIEW, {"two": "Two models side by side", "classic": "The classic recipe's figures"}),
+        named(
+            "show",
+            Key.COMPARE_VIEW,
+            {
+                "two": "Two models side by side",
+                "four": "Four likelihoods",
+                "classic": "The classic recipe's figures",
+            },
+        ),
         shipped_model("a", Key.COMPARE_A),
         shipped_model("b", Key.COMPARE_B),
         number("seed", Key.COMPARE_SEED, 0, SEED_MAX, default=0, integer=True),

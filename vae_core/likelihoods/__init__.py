@@ -12,12 +12,13 @@ The decoder outputs ``decoder_channels`` real numbers per pixel (one for most), 
 - ``draw(logits, generator)``: x ~ p(x|z) from the decoder's output, exact for every likelihood;
 - ``sample(means, generator)``: x ~ p(x|z) from the means alone, where they determine p(x|z);
 - ``browser_output``: what the decoder running in the browser (ui/components/decoder.js) must apply to
-  the logits to draw E[x|z]; decoder.js implements ``"sigmoid"`` only, and vae_core.export refuses a
-  model whose likelihood needs another (its pages then decode on the server);
+  the logits to draw E[x|z] (vae_core.export.OUTPUTS lists those decoder.js implements; export refuses
+  a model whose likelihood needs another, and its pages then decode on the server);
 - ``normalised_8bit_density``: whether -log p(x) is a true code length of the 8-bit image (a
   normalised probability over the 256 grey levels of each pixel). The anomaly score ``complexity``
   (vae_core.anomaly: -log p(x) minus the PNG length of x, Serrà et al. 2020) is an exact
-  log-likelihood ratio only then; otherwise it is a heuristic ratio.
+  log-likelihood ratio only then; otherwise it is a heuristic ratio;
+- ``log_p_is``: what its -log p(x) is, in a sentence a page shows beside the figure.
 
 Callers never test a likelihood's name. **Adding a likelihood** is one new module here (a subclass of
 ``Likelihood`` with ``@register_likelihood``, imported at the end of this file) plus its tests: its
@@ -51,6 +52,8 @@ class Likelihood:
     decoder_channels: ClassVar[int] = 1
     browser_output: ClassVar[BrowserOutput] = "sigmoid"
     normalised_8bit_density: ClassVar[bool] = False
+    # What -log p(x) of a grey-level image is under this likelihood, in a sentence beside the figure.
+    log_p_is: ClassVar[str] = ""
     # What ``parameter_images`` shows, in a sentence for the page that draws them (none: nothing to show).
     parameters_note: ClassVar[str] = ""
 

@@ -28,6 +28,9 @@ class Bernoulli(Likelihood):
     name = "bernoulli"
     label = "Bernoulli (cross-entropy)"
     normalised_8bit_density = False
+    log_p_is = (
+        "the probability of a black-and-white image; on grey levels a cross-entropy, not a probability of anything"
+    )
 
     def log_prob(self, x: Tensor, logits: Tensor) -> Tensor:
         return bernoulli_log_prob(x, logits)

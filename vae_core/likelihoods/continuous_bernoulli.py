@@ -131,6 +131,10 @@ class ContinuousBernoulli(Likelihood):
     label = "continuous Bernoulli (normalised cross-entropy)"
     browser_output = "continuous_bernoulli_mean"
     normalised_8bit_density = False
+    log_p_is = (
+        "a density of grey levels on [0, 1]: it can exceed 1, so −log p(x) can be negative; "
+        "not a probability of 8-bit images"
+    )
     parameters_note = (
         "λ is not the mean: λ = 0.9 means E[x] = 0.67 and λ = 0.99 means 0.79, so to draw a white stroke the "
         "decoder must push λ far closer to 1 than the grey level it means."

@@ -83,14 +83,14 @@ def discretized_logistic_mean(location: Tensor, log_scale: Tensor) -> Tensor:
 @register_likelihood
 class DiscretizedLogistic(Likelihood):
     """A true probability of 8-bit images (``normalised_8bit_density``). Its mean needs both decoder
-    channels and a sum over the levels (``browser_output``), which decoder.js does not do yet:
-    vae_core.export refuses such a model, and its pages decode on the server."""
+    channels and a sum over the levels (``browser_output``), which decoder.js computes too."""
 
     name = "discretized-logistic"
     label = "discretized logistic (256 grey levels)"
     decoder_channels = 2
     browser_output = "discretized_logistic_mean"
     normalised_8bit_density = True
+    log_p_is = "the probability of the 8-bit image's exact grey levels: a code length, so bits per dimension apply"
     parameters_note = (
         "The location μ is the centre of each pixel's logistic (it may lie beyond [0, 1]: the end levels take the "
         "tails), the scale s its spread: where s is small the model is sure of the pixel's grey level."

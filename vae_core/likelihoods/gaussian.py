@@ -39,6 +39,10 @@ class Gaussian(Likelihood):
     label = "Gaussian (squared error)"
     parameters: ClassVar[dict[str, str]] = {"gaussian_sigma": "the fixed standard deviation of every pixel"}
     normalised_8bit_density = False
+    log_p_is = (
+        "a density of continuous pixel values with σ fixed: the squared error plus a constant, "
+        "not a probability of 8-bit images"
+    )
 
     def __init__(self, sigma: float = math.sqrt(0.5)) -> None:
         self.sigma = sigma
