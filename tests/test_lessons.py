@@ -130,8 +130,8 @@ def test_the_lesson_page_shows_what_is_wrong_with_a_file_and_goes_on(tmp_path, m
     ("query", "step", "notice"),
     [
         ({"lesson": "no-such-lesson"}, 1, "There is no lesson called 'no-such-lesson' on this server"),
-        ({"step": "999"}, 13, "has no step '999': its steps are numbered 1 to 13; showing step 13"),
-        ({"step": "-1"}, 1, "has no step '-1': its steps are numbered 1 to 13; showing step 1"),
+        ({"step": "999"}, 14, "has no step '999': its steps are numbered 1 to 14; showing step 14"),
+        ({"step": "-1"}, 1, "has no step '-1': its steps are numbered 1 to 14; showing step 1"),
         ({"step": "two"}, 1, "has no step 'two'"),
     ],
 )
