@@ -41,7 +41,8 @@ if __name__ == "__main__":
     with running_server(options=options, env=env) as server:
         report = asyncio.run(soak(server.url, args.minutes * 60, args.at_once, server.rss_mb))
     print(
-        f"{report.visitors} visitors ({report.uploads} checkpoint uploads, {report.trainings} trainings), "
+        f"{report.visitors} visitors ({report.uploads} checkpoint uploads made mid-run, {report.lost_uploads} of them "
+        f"not taken; {report.trainings} trainings), "
         f"{len(report.errors)} errors"
     )
     for t, mb in report.samples[:: max(1, len(report.samples) // 40)]:
