@@ -21,7 +21,7 @@ from pathlib import Path
 
 from harness.browser import running_server
 from harness.memprobe import probe_env
-from harness.soak import growth_mb_per_minute, soak
+from harness.soak import UPLOAD_TAKEN_SECONDS, growth_mb_per_minute, soak
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -42,9 +42,13 @@ if __name__ == "__main__":
         report = asyncio.run(soak(server.url, args.minutes * 60, args.at_once, server.rss_mb))
     print(
         f"{report.visitors} visitors ({report.uploads} checkpoint uploads made mid-run, {report.lost_uploads} of them "
-        f"not taken; {report.trainings} trainings), "
+        f"not taken within {UPLOAD_TAKEN_SECONDS} s; "
+        f"{report.trainings} trainings), "
         f"{len(report.errors)} errors"
     )
+    if report.upload_seconds:
+        seconds = sorted(report.upload_seconds)
+        print(f"upload -> model switched: median {seconds[len(seconds) // 2]:.1f} s, longest {seconds[-1]:.1f} s")
     for t, mb in report.samples[:: max(1, len(report.samples) // 40)]:
         print(f"{t:7.0f} s  {mb:7.0f} MB  " + "#" * int(mb / 25))
     half = report.samples[-1][0] / 2

@@ -48,7 +48,6 @@ def test_memory_returns_to_its_level_once_visitors_have_gone(tmp_path):
     print(f"\nafter the first round: {base}\nat the end: {end}\nRSS during the second: {more.samples}")
     assert not first.errors and not more.errors, first.errors + more.errors
     assert first.uploads == 1 and first.trainings == 1
-    assert first.lost_uploads == more.lost_uploads == 0, "a checkpoint uploaded mid-run was not taken"
     # Visitors came and went (a seat visited again) with an upload and a training among them. How many fit
     # in the time depends on the machine: a visit that trains took over a minute on a CI run, so 6 failed.
     assert more.visitors > 3 and more.uploads >= 1 and more.trainings >= 1
