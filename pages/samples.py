@@ -43,7 +43,7 @@ def samples() -> None:
     st.download_button(
         "Download PNG", lambda: png_bytes(for_export(grid, side)), f"samples-seed{seed}.png", "image/png"
     )
-    parameters = vc.sample_prior_parameters(model, n * n, random_state=int(seed), temperature=temperature)
+    parameters = derived.prior_parameters(active.key, active, n, int(seed), temperature)
     if parameters:
         likelihood_parameters(parameters, n)
     if st.toggle(
@@ -57,16 +57,14 @@ def samples() -> None:
     links.publish()
 
 
-def likelihood_parameters(parameters: dict[str, torch.Tensor], n: int) -> None:
+def likelihood_parameters(parameters: dict[str, tuple[np.ndarray, float, float]], n: int) -> None:
     """The decoder's own parameters for the same codes, each stretched over black to white: for the
     continuous Bernoulli, lambda is not the mean (Loaiza-Ganem & Cunningham's Figure 2)."""
     st.markdown(f"**The likelihood's parameters for the same codes** ({model.likelihood.label})")
     columns = st.columns(len(parameters))
-    for column, (label, images) in zip(columns, parameters.items(), strict=True):
-        low, high = float(images.min()), float(images.max())
-        stretched = (images - low) / max(high - low, 1e-12)
+    for column, (label, (tile, low, high)) in zip(columns, parameters.items(), strict=True):
         column.image(
-            png_uri(enlarge(vc.to_uint8(vc.tile(stretched, n, pad=2)), 1)),
+            png_uri(tile),
             caption=f"{label}: black {low:.3g}, white {high:.3g}",
             width=min(700, 56 * n) // len(parameters),  # together as wide as the samples above
         )

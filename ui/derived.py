@@ -217,12 +217,16 @@ def prior_draws(key: str, _active: ActiveModel, n: int, seed: int) -> np.ndarray
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def prior_parameters(key: str, _active: ActiveModel, n: int, seed: int) -> dict[str, tuple[np.ndarray, float, float]]:
-    """The likelihood's own parameters (``Likelihood.parameter_images``) for the codes of ``prior_samples``:
-    by label, (n x n tile stretched from its least to its greatest value over black to white, as uint8, that
-    least, that greatest). Empty where the mean says it all."""
+def prior_parameters(
+    key: str, _active: ActiveModel, n: int, seed: int, temperature: float = 1.0
+) -> dict[str, tuple[np.ndarray, float, float]]:
+    """The likelihood's own parameters (``Likelihood.parameter_images``) for the n x n codes z ~ p(z) drawn with
+    ``seed`` and ``temperature`` (vae_core.sample_prior_parameters; at 1, those of ``prior_samples``): by label,
+    (the tile stretched from its least to its greatest value over black to white, as uint8 with 2-pixel gaps,
+    that least, that greatest). Empty where the mean says it all."""
     shown = {}
-    for label, images in vc.sample_prior_parameters(_active.model, n * n, random_state=seed).items():
+    drawn = vc.sample_prior_parameters(_active.model, n * n, random_state=seed, temperature=temperature)
+    for label, images in drawn.items():
         low, high = float(images.min()), float(images.max())
         stretched = (images - low) / max(high - low, 1e-12)
         shown[label] = (vc.to_uint8(vc.tile(stretched, n, pad=2)), low, high)
