@@ -5,12 +5,14 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.support.files import ROOT
-from ui import registry
+from ui import registry, tex
 from ui.charts import ellipse
 from ui.images import enlarge, for_export, gif_bytes, heatmap, mark_cell, nearest_cell, square
+from ui.notes import note, topics
 from vae_core.images import to_uint8
 
 
@@ -112,3 +114,12 @@ def test_exports_are_at_least_the_chosen_size_in_whole_pixels():
     big = for_export(strip, 512)
     assert big.shape == (28 * 19, 298 * 19)  # 19 = the smallest factor giving >= 512 px
     np.testing.assert_array_equal(big[::19, ::19], strip)
+
+
+def test_every_maths_panel_renders_in_katex():
+    """Each teaching note's formulas, as KaTeX (the browser's renderer, run by Node) reads them: a panel a page
+    shows only in one view (Compare's four likelihoods) is not opened by the browser walks."""
+    found = {topic: tex.problems(note(topic)) for topic in topics()}
+    if any(problems is None for problems in found.values()):
+        pytest.skip("Node.js or the KaTeX module is not installed here")
+    assert "likelihoods" in found and not any(found.values()), found
