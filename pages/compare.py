@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui import derived, links, models, widgets
 from ui.charts import line, scatter_figure
-from ui.images import enlarge, png_uri
+from ui.images import enlarge, png_uri, tiled
 from ui.models import ActiveModel
 from ui.notes import explain
 from ui.state import Key
@@ -175,7 +175,7 @@ def likelihood_row(active: ActiveModel, digits: tuple[int, ...], seed: int) -> N
     strip = np.concatenate([np.concatenate(list(inputs), 1), np.concatenate(list(recon), 1)], 0)
     tested.image(png_uri(enlarge(strip, 2)), caption="test digits, their means E[x|z]")
     means.image(png_uri(derived.prior_samples(active.key, active, n, seed)), caption="E[x|z], z ~ p(z)")
-    draws.image(png_uri(derived.prior_draws(active.key, active, n, seed)), caption="x ~ p(x|z), the same z")
+    draws.image(png_uri(tiled(derived.prior_draws(active.key, active, n, seed), n)), caption="x ~ p(x|z), the same z")
     shown = derived.prior_parameters(active.key, active, n, seed)
     if not shown:
         parameters.caption("The mean is the decoder's only output here: no other parameter to show.")

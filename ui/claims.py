@@ -108,10 +108,9 @@ def _negative_log_likelihood(active: models.ActiveModel, _options: Options) -> f
     seed="0",
 )
 def _drawn_end_share(active: models.ActiveModel, options: Options) -> float:
-    """Of the n x n draws the Compare page shows for a seed (``derived.prior_draws``), as 8-bit pixels."""
+    """Of the n x n draws the Compare page shows for a seed (``derived.prior_draws``, the same cached pixels)."""
     n, seed = int(options["n"]), int(options["seed"])
-    draws = vc.to_uint8(vc.sample_prior(active.model, n * n, random_state=seed, pixels=True))
-    return float(np.isin(draws, (0, 255)).mean())
+    return float(np.isin(derived.prior_draws(active.key, active, n, seed), (0, 255)).mean())
 
 
 @measure("mid_grey_share", "the share of the inked pixels of decoded prior samples that are mid-grey", n="7", seed="0")

@@ -211,9 +211,9 @@ def prior_samples(key: str, _active: ActiveModel, n: int, seed: int) -> np.ndarr
 @st.cache_data(show_spinner=False, max_entries=32)
 def prior_draws(key: str, _active: ActiveModel, n: int, seed: int) -> np.ndarray:
     """The codes of ``prior_samples(key, _active, n, seed)``, each decoded as a draw x ~ p(x|z) by the model's
-    likelihood rather than as its mean: n x n tiled with 2-pixel gaps, as uint8."""
-    draws = vc.sample_prior(_active.model, n * n, random_state=seed, pixels=True)
-    return vc.to_uint8(vc.tile(draws, n, pad=2))
+    likelihood rather than as its mean: n * n images of 28 x 28 grey levels (uint8), untiled, so that a
+    lesson's measure reads the very pixels the Compare page tiles."""
+    return vc.to_uint8(vc.sample_prior(_active.model, n * n, random_state=seed, pixels=True))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -9,11 +9,18 @@ import base64
 import io
 
 import numpy as np
+import torch
 from PIL import Image
 
 from vae_core.images import to_uint8
+from vae_core.inference import tile
 
 RED = (230, 30, 30)
+
+
+def tiled(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:
+    """N x H x W grey levels (uint8) laid out row by row, ``pad`` black pixels between them."""
+    return tile(torch.from_numpy(np.ascontiguousarray(images)), columns, pad=pad).numpy()
 
 
 def enlarge(image: np.ndarray, factor: int) -> np.ndarray:

@@ -118,10 +118,10 @@ def decode_grid(
 
 
 def tile(images: Tensor, columns: int, *, pad: int = 0) -> Tensor:
-    """N x H x W images laid out row by row into one image (the last row padded with black)."""
+    """N x H x W images laid out row by row into one image of their dtype (the last row padded with black)."""
     n, h, w = images.shape
     rows = -(-n // columns)
-    canvas = torch.zeros(rows * (h + pad) - pad if rows else 0, columns * (w + pad) - pad)
+    canvas = images.new_zeros(rows * (h + pad) - pad if rows else 0, columns * (w + pad) - pad)
     for i, image in enumerate(images):
         r, c = divmod(i, columns)
         canvas[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = image
