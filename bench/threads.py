@@ -12,7 +12,10 @@ same images, and the images per second of each are reported with their ratio. Ru
 Then a neighbour that arrives mid-run: each side starts on the idle machine (so chooses every core), a
 busy core is made a third of the way through, and the images per second from then on are compared:
 threads chosen once at the start, against vae_core.threads.ThreadGovernor re-choosing them as the CLI
-does (here every second; the CLI looks every 5 s).
+does, and as the Train page does (server.runtime.training_governor: only the training thread's own CPU
+time is its own; everything else on the CPUs, the server's sessions too, is other work). Each side
+trains in a thread of its own, as the server trains; both governors look every second here (5 s in
+the CLI and the app).
 """
 
 from __future__ import annotations
@@ -22,15 +25,24 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 
 import torch
 
+from server.runtime import training_governor
 from vae_core import Progress, TrainConfig, VAEConfig, load_dataset, train
 from vae_core.threads import ThreadGovernor, available_cpus, training_threads
+
+# How a training re-chooses its threads once it runs: not at all, as the CLI does, as the Train page does.
+GOVERNORS: dict[str, Callable[[], ThreadGovernor] | None] = {
+    "chosen once": None,
+    "re-chosen, CLI": lambda: ThreadGovernor(every=1.0),
+    "re-chosen, Train page": lambda: training_governor(every=1.0),
+}
 
 
 @contextmanager
@@ -54,25 +66,32 @@ def images_per_second(images: torch.Tensor, threads: int) -> float:
     return len(images) / result.seconds
 
 
-def after_arrival(images: torch.Tensor, governed: bool) -> float:
-    """Images per second after a busy core appears a third of the way into one epoch (batch 128)."""
-    torch.set_num_threads(training_threads())
+def after_arrival(images: torch.Tensor, governor: Callable[[], ThreadGovernor] | None) -> float:
+    """Images per second after a busy core appears a third of the way into one epoch (batch 128), trained
+    in a thread of its own that chooses its threads at the start and then re-chooses with ``governor()``."""
     config = replace(TrainConfig(), epochs=1, seed=0)
     steps = -(-len(images) // config.batch_size)
     marks: dict[str, float] = {}
-    with ExitStack() as stack:
-        governor = ThreadGovernor(every=1.0) if governed else None
 
-        def progress(p: Progress) -> None:
-            if p.step == steps // 3:
-                stack.enter_context(busy_core())
-                marks["arrived"] = time.perf_counter()
-            if governor is not None:
-                governor.check()
+    def run() -> None:
+        torch.set_num_threads(training_threads())
+        looking = governor() if governor is not None else None
+        with ExitStack() as stack:
 
-        train(VAEConfig(latent_dim=2), config, images, on_progress=progress)
-        seconds = time.perf_counter() - marks["arrived"]
-    return (steps - steps // 3) * config.batch_size / seconds
+            def progress(p: Progress) -> None:
+                if p.step == steps // 3:
+                    stack.enter_context(busy_core())
+                    marks["arrived"] = time.perf_counter()
+                if looking is not None:
+                    looking.check()
+
+            train(VAEConfig(latent_dim=2), config, images, on_progress=progress)
+            marks["seconds"] = time.perf_counter() - marks["arrived"]
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return (steps - steps // 3) * config.batch_size / marks["seconds"]
 
 
 def compare(images: torch.Tensor, rounds: int) -> tuple[int, list[float], list[float]]:
@@ -107,13 +126,15 @@ def main() -> None:
     chosen, default, ours = beside
     ratio = statistics.median(ours) / statistics.median(default)
     print(f"beside a busy core: {chosen} thread(s) chosen, images/s ratio chosen/default: {ratio:.2f}x")
-    once, governed = [], []
+    after: dict[str, list[float]] = {name: [] for name in GOVERNORS}
     for _ in range(rounds):
-        once.append(after_arrival(images, governed=False))
-        governed.append(after_arrival(images, governed=True))
-    o, g = statistics.median(once), statistics.median(governed)
-    print(f"a neighbour arriving mid-run: chosen once {o:,.0f} images/s, re-chosen {g:,.0f} images/s afterwards")
-    print(f"images/s ratio after a neighbour arrives, re-chosen/once: {g / o:.2f}x")
+        for name, governor in GOVERNORS.items():
+            after[name].append(after_arrival(images, governor))
+    medians = {name: statistics.median(speeds) for name, speeds in after.items()}
+    once = medians.pop("chosen once")
+    print(f"a neighbour arriving mid-run, images/s afterwards: chosen once {once:,.0f}")
+    for name, speed in medians.items():
+        print(f"images/s ratio after a neighbour arrives, {name}/once: {speed / once:.2f}x ({speed:,.0f} images/s)")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

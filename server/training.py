@@ -15,7 +15,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import vae_core as vc
 from server import admission, housekeeping
-from server.runtime import use_free_cores
+from server.runtime import training_governor, use_free_cores
+from vae_core.threads import ThreadGovernor
 
 BROWSER_GONE = "its browser tab was closed"
 PROBE_DIGITS = 2000  # test digits re-encoded every 100 steps for the live scatter of 2-D models
@@ -66,6 +67,7 @@ class TrainingJob:
         self._test_images = test_images
         self._probe = test_images[:PROBE_DIGITS] if model_config.latent_dim == 2 else None
         self._stop = threading.Event()
+        self.governor: ThreadGovernor | None = None  # made in the training thread once it is admitted
         self._after = after
         self._thread = threading.Thread(target=self._run, args=(images,), daemon=True)
         self._thread.start()
@@ -78,6 +80,7 @@ class TrainingJob:
             return
         admission.lower_this_threads_priority()  # before use_free_cores starts torch's workers: they inherit it
         use_free_cores()
+        self.governor = training_governor()
         try:
             self.result = vc.train(
                 self.model_config,
@@ -107,6 +110,8 @@ class TrainingJob:
     def _on_progress(self, p: vc.Progress) -> None:
         """Runs in the training thread between steps, so reading the model here is safe."""
         self.progress = p
+        if self.governor is not None:
+            self.governor.check()  # the load beside the run changed: one thread per core it leaves free
         if p.step % 10 == 0 or p.step == p.total_steps:
             self.curve.append((p.epoch, p.reconstruction, p.kl))
             if p.kl_per_dim is not None:

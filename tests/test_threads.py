@@ -66,3 +66,43 @@ def test_the_governor_follows_a_neighbour_that_arrives_and_leaves():
         assert governor.changes == [(10.0, 1), (20.0, 2)]
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(available_cpus()) < 2, reason="needs two CPUs")
+def test_a_server_training_gives_up_the_core_a_neighbour_takes_and_only_its_own_threads_change():
+    """The Train page's governor (server.runtime.training_governor), for real: a training thread of a fresh
+    server process on two CPUs starts with two torch threads; a spinner pinned to one of them arrives; the
+    governor goes down to one thread within a few looks, while a thread started afterwards (a session's
+    script run) still has the server's single thread. Only the training's own CPU time is its own."""
+    code = """
+import os, subprocess, sys, threading, time
+os.environ["OMP_NUM_THREADS"] = "1"
+cpus = sorted(os.sched_getaffinity(0))[:2]
+os.sched_setaffinity(0, set(cpus))
+import torch
+from server.runtime import set_threads_here, training_governor
+seen = {}
+def train():
+    set_threads_here(2)
+    governor = training_governor(every=0.5)
+    a = torch.randn(300, 300)
+    spinner = None
+    started = time.monotonic()
+    while time.monotonic() - started < 8 and 1 not in [t for _, t in governor.changes]:
+        if spinner is None and time.monotonic() - started > 1:
+            spin = f"import os\\nos.sched_setaffinity(0, {{{cpus[0]}}})\\nwhile True:\\n    pass\\n"
+            spinner = subprocess.Popen([sys.executable, "-c", spin])
+        a = torch.tanh(a @ a) * 0.1
+        governor.check()
+    if spinner is not None:  # a machine busy already: the governor went down before the spinner came
+        spinner.kill()
+    seen["changes"] = governor.changes
+    seen["later"] = []
+    later = threading.Thread(target=lambda: seen["later"].append(torch.get_num_threads())); later.start(); later.join()
+t = threading.Thread(target=train); t.start(); t.join()
+print(seen["changes"], seen["later"])
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    changes, later = out.stdout.strip().rsplit(" ", 1)
+    assert ", 1)" in changes, f"the governor never went down to one thread: {changes}"
+    assert later == "[1]"

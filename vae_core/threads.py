@@ -100,9 +100,12 @@ class ThreadGovernor:
     shares it (measured: 28 steps/s fell to 1.6 when one busy process joined a 2-thread training on the
     2-core machine). ``check`` is cheap (a clock read) and is called every step; every ``every`` seconds
     it measures how much of the CPUs *other* work used since the last look (the busy jiffies of this
-    process's CPUs in /proc/stat, less this process's own CPU time) and sets torch's thread count to one
+    process's CPUs in /proc/stat, less the training's own CPU time) and sets torch's thread count to one
     per CPU that other work left free: down when a neighbour arrives, up again when it leaves.
-    ``clock``, ``busy_seconds`` and ``own_seconds`` are for tests."""
+    ``own_seconds``: the training's CPU-seconds so far (default: the whole process's, right for a CLI
+    training; a server counts only its training thread's, so that its sessions count as other work).
+    ``set_threads``: how to set the count (a server keeps its other threads' default). ``clock`` and
+    ``busy_seconds`` are for tests."""
 
     def __init__(
         self,
@@ -111,10 +114,11 @@ class ThreadGovernor:
         clock: Callable[[], float] = time.monotonic,
         busy_seconds: Callable[[list[int]], float | None] | None = None,
         own_seconds: Callable[[], float] = time.process_time,
+        set_threads: Callable[[int], object] = torch.set_num_threads,
     ) -> None:
         self.cpus = available_cpus()
         self.every = every
-        self._clock, self._own = clock, own_seconds
+        self._clock, self._own, self._set = clock, own_seconds, set_threads
         self._busy = busy_seconds or _busy_seconds
         self._last = (clock(), self._busy(self.cpus), own_seconds())
         self.changes: list[tuple[float, int]] = []  # (seconds since the start, threads set) at each change
@@ -134,7 +138,7 @@ class ThreadGovernor:
         threads = max(1, len(self.cpus) - round(others))
         if threads == torch.get_num_threads():
             return None
-        torch.set_num_threads(threads)
+        self._set(threads)
         self.changes.append((round(now - self._started, 1), threads))
         return threads
 
