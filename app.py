@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from starlette.middleware import Middleware
 
-from server import served
+from server import replies, served
 from ui.registry import NAVIGATION
 
 # One torch thread per task unless it asks for more (training does: server.runtime.use_free_cores). A
@@ -41,4 +41,6 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
 # FileServer answers /api/files/...: what the browser fetches by URL (a model's decoder weights for
 # in-browser decoding), made on demand and cached by the browser; server/served.py says why not the
 # websocket, static/ or a route.
+# A reply the browser waits for (upload URLs) must outlive a run's start: server/replies.py says why.
+replies.keep_replies()
 app = st.App(NAVIGATION, lifespan=lifespan, middleware=[Middleware(served.FileServer)])
