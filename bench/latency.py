@@ -9,7 +9,8 @@ the moment the new content is in the DOM and its image has loaded:
 - scatter click -> the clicked digit shown (scatter page)
 - page switch -> the page ready (sidebar navigation)
 - cold start -> first page ready (a fresh `streamlit run`, from process start), with an empty browser
-  cache and with Streamlit's JavaScript already cached
+  cache and with Streamlit's JavaScript already cached; in the same run the floor, a minimal Streamlit
+  app that shows one image (bench/floor_app.py), started the same way, and the ratio of the two
 - the anomaly page: its first view on a fresh server with nothing cached (it scores 12,000 images),
   again after a restart (its scores come back from Streamlit's disk cache), and page switches to it
   and away from it once its scores are cached (``--anomaly-only`` measures just these)
@@ -31,7 +32,17 @@ import time
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from harness.browser import NEW_IMAGE_JS, OUTER_POINT_JS, SIGNATURE_JS, free_port, launch, running_app, wait_ready
+from bench import floor_app
+from harness.browser import (
+    NEW_IMAGE_JS,
+    OUTER_POINT_JS,
+    SIGNATURE_JS,
+    free_port,
+    launch,
+    running_app,
+    running_server,
+    wait_ready,
+)
 from ui import registry
 
 
@@ -122,19 +133,21 @@ def lesson_latencies(browser: Browser, switches: int = 8, only: str | None = Non
     return results
 
 
-def cold_start(browser: Browser, runs: int) -> tuple[float, list[float]]:
-    """From launching `streamlit run app.py` to the first page ready, in a browser tab that is already
-    open and asks as soon as the server answers its health check (a person is slower). The first run
-    uses an empty browser cache; the others restart the server on the same port, so the browser has
-    Streamlit's JavaScript cached, as when a teacher restarts the app. Returns (first, the others)."""
+def cold_start(
+    browser: Browser, runs: int, script: str = "app.py", heading: str = registry.DEFAULT.heading
+) -> tuple[float, list[float]]:
+    """From launching `streamlit run app.py` (or ``script``) to the first page ready, in a browser tab that
+    is already open and asks as soon as the server answers its health check (a person is slower). The
+    first run uses an empty browser cache; the others restart the server on the same port, so the browser
+    has Streamlit's JavaScript cached, as when a teacher restarts the app. Returns (first, the others)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     port, times = free_port(), []
     for _ in range(runs):
         page = context.new_page()
         t0 = time.time() * 1000
-        with running_app(port) as url:
-            page.goto(url, wait_until="commit")  # not "load": the clock must not wait on the load event
-            times.append(wait_ready(page, title=registry.DEFAULT.heading) - t0)
+        with running_server(port, script=script) as server:
+            page.goto(server.url, wait_until="commit")  # not "load": the clock must not wait on the load event
+            times.append(wait_ready(page, title=heading) - t0)
         page.close()
     context.close()
     return times[0], times[1:]
@@ -206,6 +219,7 @@ def main() -> None:
         "--page", default=None, metavar="FILE", help="with --lessons-only: one page (disentanglement.py)"
     )
     parser.add_argument("--quick", action="store_true", help="a few actions, 2 cold starts, no anomaly/lessons (CI)")
+    parser.add_argument("--starts-only", action="store_true", help="only the cold starts, the app's and the floor's")
     args = parser.parse_args()
     with sync_playwright() as p:
         browser = launch(p)
@@ -216,16 +230,26 @@ def main() -> None:
         if args.anomaly_only:
             print(json.dumps(anomaly_latencies(browser), indent=2))
             return
-        with running_app() as url:
-            page = browser.new_page()
-            page.goto(url)
-            wait_ready(page)  # warm the caches once, as the first visitor does
-            page.close()
-            results = measure(url, browser, 5, 2, 2) if args.quick else measure(url, browser)
-        fresh, cached = cold_start(browser, 2 if args.quick else args.cold_starts + 1)
+        results = {}
+        if not args.starts_only:
+            with running_app() as url:
+                page = browser.new_page()
+                page.goto(url)
+                wait_ready(page)  # warm the caches once, as the first visitor does
+                page.close()
+                results = measure(url, browser, 5, 2, 2) if args.quick else measure(url, browser)
+        starts = 2 if args.quick else args.cold_starts + 1
+        fresh, cached = cold_start(browser, starts)
+        floor_fresh, floor_cached = cold_start(browser, starts, "bench/floor_app.py", floor_app.HEADING)
         results["cold start -> first page ready, empty browser cache"] = summary([fresh])
         results["cold start -> first page ready, browser cache warm"] = summary(cached)
-        if not args.quick:
+        results["floor: a one-image Streamlit app's cold start, empty browser cache"] = summary([floor_fresh])
+        results["floor: a one-image Streamlit app's cold start, browser cache warm"] = summary(floor_cached)
+        results["cold start / floor (medians), empty browser cache / warm"] = {
+            "empty": round(fresh / floor_fresh, 2),
+            "warm": round(statistics.median(cached) / statistics.median(floor_cached), 2),
+        }
+        if not args.quick and not args.starts_only:
             results |= anomaly_latencies(browser)
             results |= lesson_latencies(browser)
         browser.close()

@@ -44,9 +44,16 @@ def last_json(output: str) -> dict:
 
 
 def medians_measured(output: str) -> bool:
-    """Every timed action has a finite median over at least one action."""
+    """Every timed action has a finite median over at least one action; every ratio is finite (the cold
+    start over the floor's)."""
     report = last_json(output)
-    return bool(report) and all(v["n"] >= 1 and math.isfinite(v["median_ms"]) for v in report.values())
+    timed = [v for v in report.values() if "median_ms" in v]
+    ratios = [r for v in report.values() if "median_ms" not in v for r in v.values()]
+    return (
+        bool(timed)
+        and all(v["n"] >= 1 and math.isfinite(v["median_ms"]) for v in timed)
+        and all(math.isfinite(r) and r > 0 for r in ratios)
+    )
 
 
 def load_is_clean(output: str) -> bool:
