@@ -1,6 +1,7 @@
 """The shared UI helpers that compute something (the rest is covered through AppTest)."""
 
 import io
+import json
 import subprocess
 import sys
 
@@ -9,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.support.files import ROOT
-from ui import registry, tex
+from ui import charts, registry, tex
 from ui.charts import ellipse
 from ui.images import enlarge, for_export, gif_bytes, heatmap, mark_cell, nearest_cell, square
 from ui.notes import note, topics
@@ -123,3 +124,28 @@ def test_every_maths_panel_renders_in_katex():
     if any(problems is None for problems in found.values()):
         pytest.skip("Node.js or the KaTeX module is not installed here")
     assert "likelihoods" in found and not any(found.values()), found
+
+
+def test_a_kept_scatter_figure_is_the_one_built_fresh_and_a_page_changing_it_changes_no_other():
+    """ui.charts.scatter_figure builds each scatter once and hands out figures made from the kept spec:
+    the JSON the browser gets is the freshly built figure's, and one page's selection or added trace
+    (select_digits, add_trace) is not in the next page's figure."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    rng = np.random.default_rng(0)
+    coords, labels = rng.normal(size=(500, 2)).astype(np.float32), rng.integers(0, 10, 500)
+    names = tuple(str(c) for c in range(10))
+
+    def sent(fig: go.Figure) -> dict:  # as st.plotly_chart serialises it
+        return json.loads(pio.to_json(fig.to_dict(), validate=False))
+
+    args = (coords, labels, np.arange(500), names, "a title", 480, ("PC 1", "PC 2"), (3,))
+    fresh = sent(charts._build_scatter(*args))
+    first = charts.scatter_figure(*args)
+    assert sent(first) == fresh
+    charts.select_digits(first, [1, 2])
+    first.add_trace(go.Scattergl(x=[0.0], y=[0.0], name="path"))
+    assert sent(charts.scatter_figure(*args)) == fresh
+    other = sent(charts.scatter_figure(coords + 1, *args[1:]))  # other points: built anew
+    assert other["data"][0]["x"] != fresh["data"][0]["x"]

@@ -3,8 +3,11 @@ time), so pages without charts never pay for it; the server's warm-up imports it
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +30,11 @@ DIGITS = dict(meta="test digits")
 CLASS_LEGEND = dict(title=dict(text="label"), x=1.02, xanchor="left", y=1, yanchor="top", itemsizing="constant")
 
 
+SCATTERS_KEPT = 16  # scatter figures kept built, server-wide (a few MB each at 10,000 points)
+_scatters: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+_scatters_lock = threading.Lock()
+
+
 def scatter_figure(
     coords: np.ndarray,
     labels: np.ndarray,
@@ -42,7 +50,44 @@ def scatter_figure(
 
     Each point's test index is the first number of its ``customdata`` (its label the second), so a
     click maps back to a test image whichever trace it lands in (ui.selection.test_index).
+
+    Built once per set of points and arguments, then kept: plotly's validation of 10,000 points took
+    68 ms of the GIL on every run of four pages, the largest share of a class's server time that bought
+    nothing (docs/performance.md, "A class of 30, run after run"). The caller gets a figure of its own,
+    made from the kept, validated spec without validating it again; changing it leaves the kept one as
+    it was.
     """
+    import plotly.graph_objects as go
+
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (coords, labels, indices):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(array.data)
+    key = (digest.digest(), tuple(class_names), title, height, tuple(axis_titles), tuple(hidden))
+    with _scatters_lock:
+        spec = _scatters.get(key)
+        if spec is not None:
+            _scatters.move_to_end(key)
+    if spec is None:
+        spec = _build_scatter(coords, labels, indices, class_names, title, height, axis_titles, hidden).to_dict()
+        with _scatters_lock:
+            _scatters[key] = spec
+            while len(_scatters) > SCATTERS_KEPT:
+                _scatters.popitem(last=False)
+    return go.Figure(spec, _validate=False)
+
+
+def _build_scatter(
+    coords: np.ndarray,
+    labels: np.ndarray,
+    indices: np.ndarray,
+    class_names: tuple[str, ...],
+    title: str,
+    height: int,
+    axis_titles: tuple[str, str],
+    hidden: Sequence[int],
+) -> go.Figure:
     import plotly.graph_objects as go
 
     fig = go.Figure()
