@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import torch
 
-from vae_core.threads import ThreadGovernor, use_free_cpus
+from vae_core.threads import ThreadGovernor, training_threads
 
 
 def _in_a_new_thread(work: Callable[[], int | None]) -> int | None:
@@ -43,10 +43,7 @@ def set_threads_here(threads: int) -> int:
 
 def use_free_cores() -> int:
     """Let torch use every free CPU in the calling thread only; returns the thread count set."""
-    default = _in_a_new_thread(torch.get_num_threads)
-    threads = use_free_cpus()
-    _in_a_new_thread(lambda: torch.set_num_threads(default))
-    return threads
+    return set_threads_here(training_threads())
 
 
 class TrainingSeconds:
