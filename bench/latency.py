@@ -10,7 +10,7 @@ the moment the new content is in the DOM and its image has loaded:
 - page switch -> the page ready (sidebar navigation)
 - cold start -> first page ready (a fresh `streamlit run`, from process start), with an empty browser
   cache and with Streamlit's JavaScript already cached; in the same run the floor, a minimal Streamlit
-  app that shows one image (bench/floor_app.py), started the same way, and the ratio of the two
+  app that shows one image (harness/floor_app.py), started the same way, and the ratio of the two
 - the anomaly page: its first view on a fresh server with nothing cached (it scores 12,000 images),
   again after a restart (its scores come back from Streamlit's disk cache), and page switches to it
   and away from it once its scores are cached (``--anomaly-only`` measures just these)
@@ -32,7 +32,7 @@ import time
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bench import floor_app
+from harness import floor_app
 from harness.browser import (
     NEW_IMAGE_JS,
     OUTER_POINT_JS,
@@ -240,7 +240,7 @@ def main() -> None:
                 results = measure(url, browser, 5, 2, 2) if args.quick else measure(url, browser)
         starts = 2 if args.quick else args.cold_starts + 1
         fresh, cached = cold_start(browser, starts)
-        floor_fresh, floor_cached = cold_start(browser, starts, "bench/floor_app.py", floor_app.HEADING)
+        floor_fresh, floor_cached = cold_start(browser, starts, "harness/floor_app.py", floor_app.HEADING)
         results["cold start -> first page ready, empty browser cache"] = summary([fresh])
         results["cold start -> first page ready, browser cache warm"] = summary(cached)
         results["floor: a one-image Streamlit app's cold start, empty browser cache"] = summary([floor_fresh])

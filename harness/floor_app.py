@@ -1,6 +1,7 @@
 """The floor for the explorer's cold start (bench.latency): the least a Streamlit app can do and still
 show a person a digit, with the project's .streamlit/config.toml. One heading, one 28 x 28 image
-enlarged as the explorer shows its decoded digit; no torch, no model, no caches."""
+enlarged as the explorer shows its decoded digit; no torch, no model, no caches. Here, not in bench/,
+because it is not a benchmark but what one starts."""
 
 import numpy as np
 import streamlit as st
