@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from starlette.middleware import Middleware
 
-from server import heap, replies, served
+from server import replies, served
 from ui.registry import NAVIGATION
 
 # One torch thread per task unless it asks for more (training does: server.runtime.use_free_cores). A
@@ -27,7 +27,6 @@ def warm_up() -> None:
     from ui import warmup  # imports torch and vae_core: most of a cold start
 
     warmup.warm_up()
-    heap.freeze_long_lived()  # what the warm-up made lives as long as the server: no full GC walks it
 
 
 @asynccontextmanager

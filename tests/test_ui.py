@@ -126,26 +126,6 @@ def test_every_maths_panel_renders_in_katex():
     assert "likelihoods" in found and not any(found.values()), found
 
 
-def test_a_figure_made_from_a_kept_scatter_leaves_the_garbage_collector_next_to_nothing():
-    """Each run's figure shares the kept spec's customdata rows (tuples) instead of copying them: with
-    rows as lists a 10,000-point scatter made 10,241 new objects that every collection walked."""
-    import gc
-
-    rng = np.random.default_rng(0)
-    coords, labels = rng.normal(size=(10_000, 2)).astype(np.float32), rng.integers(0, 10, 10_000)
-    args = (coords, labels, np.arange(10_000), tuple(str(c) for c in range(10)), "gc", 480)
-    charts.scatter_figure(*args)  # built and kept
-    gc.collect()
-    gc.disable()
-    try:
-        before = len(gc.get_objects())
-        figure = charts.scatter_figure(*args)
-        made = len(gc.get_objects()) - before
-    finally:
-        gc.enable()
-    assert len(figure.data) == 10 and made < 1_000, made
-
-
 def test_a_kept_scatter_figure_is_the_one_built_fresh_and_a_page_changing_it_changes_no_other():
     """ui.charts.scatter_figure builds each scatter once and hands out figures made from the kept spec:
     the JSON the browser gets is the freshly built figure's, and one page's selection or added trace

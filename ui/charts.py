@@ -55,10 +55,7 @@ def scatter_figure(
     68 ms of the GIL on every run of four pages, the largest share of a class's server time that bought
     nothing (docs/performance.md, "A class of 30, run after run"). The caller gets a figure of its own,
     made from the kept, validated spec without validating it again; changing it leaves the kept one as
-    it was. The kept spec's customdata rows are tuples, not lists: a figure made from lists copied
-    every row, 10,000 new objects on each run that Python's garbage collector then had to walk,
-    while tuples of numbers are shared and left out of its collections (server/heap.py says why that
-    matters for a class).
+    it was.
     """
     import plotly.graph_objects as go
 
@@ -74,8 +71,6 @@ def scatter_figure(
             _scatters.move_to_end(key)
     if spec is None:
         spec = _build_scatter(coords, labels, indices, class_names, title, height, axis_titles, hidden).to_dict()
-        for trace in spec["data"]:  # rows as tuples: the same JSON, and no work for the garbage collector
-            trace["customdata"] = tuple(map(tuple, trace["customdata"]))
         with _scatters_lock:
             _scatters[key] = spec
             while len(_scatters) > SCATTERS_KEPT:

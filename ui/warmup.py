@@ -12,13 +12,7 @@ def warm_up() -> None:
     """Compute what the default first page shows (its latent pad's files too), once, at server start
     (app.py runs this in a thread), then import plotly for the chart pages and score the test digits
     (a click on the scatter shows a digit's -ELBO), so neither the first visitor, nor a page switch,
-    nor a first click waits.
-
-    Last, import what the first training would: torch builds an optimizer through torch._dynamo,
-    which imports some 900 modules (sympy, triton, torch.distributed) in 1.5 s of held GIL. Imported
-    then, in the middle of a class, every session's slider waited for it; imported here, before
-    app.py freezes the long-lived heap (server.heap), its 135,000 objects are never walked by a full
-    garbage collection. It costs the server about 150 MB, which the first training would take anyway."""
+    nor a first click waits."""
     from ui import derived, models
 
     use_free_cores()
@@ -33,4 +27,3 @@ def warm_up() -> None:
 
     if active is not None:
         derived.test_negative_elbos(active.key, active)
-    import torch._dynamo  # noqa: F401
