@@ -7,7 +7,9 @@ Medians over repeated actions, timed in the page itself (performance.now) from t
 the moment the new content is in the DOM and its image has loaded:
 - slider key press -> the new decoded image shown (explorer page)
 - scatter click -> the clicked digit shown (scatter page)
-- page switch -> the page ready (sidebar navigation)
+- page switch -> the page ready (sidebar navigation), over all the Explore pages and for each; in the
+  same run the floor, switches between the two pages of a minimal app, one a heading and the other the
+  latent scatter's chart with 10,000 points (harness/floor_pages.py)
 - cold start -> first page ready (a fresh `streamlit run`, from process start), with an empty browser
   cache and with Streamlit's JavaScript already cached; in the same run the floor, a minimal Streamlit
   app that shows one image (harness/floor_app.py), started the same way, and the ratio of the two
@@ -32,7 +34,7 @@ import time
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from harness import floor_app
+from harness import floor_app, floor_pages
 from harness.browser import (
     NEW_IMAGE_JS,
     OUTER_POINT_JS,
@@ -92,17 +94,39 @@ def scatter_latencies(page: Page, url: str, clicks: int) -> list[float]:
 
 
 def page_switch_latencies(page: Page, url: str, rounds: int, section: str = "Explore") -> list[float]:
-    page.goto(url)
-    wait_ready(page)
+    return [t for _, t in page_switches(page, url, rounds, section)]
+
+
+def page_switches(page: Page, url: str, rounds: int, section: str = "Explore") -> list[tuple[str, float]]:
+    """``rounds`` sidebar switches among the section's pages in turn: (page title, ms to ready) each."""
     screens = [s for s in registry.SCREENS if s.section == section]
     screens = screens[1:] + screens[:1]  # start by leaving the page we are on
+    return switches(page, url, [(s.title, s.heading) for s in screens], rounds)
+
+
+def switches(page: Page, url: str, pages: list[tuple[str, str]], rounds: int) -> list[tuple[str, float]]:
+    """Open ``url``, then click each (title, heading) of ``pages`` in the sidebar in turn, ``rounds`` clicks."""
+    page.goto(url)
+    wait_ready(page)
     times = []
     for i in range(rounds):
-        screen = screens[i % len(screens)]
+        title, heading = pages[i % len(pages)]
         t0 = time.time() * 1000
-        page.locator('[data-testid="stSidebarNav"]').get_by_text(screen.title, exact=True).click()
-        times.append(wait_ready(page, title=screen.heading) - t0)
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+        times.append((title, wait_ready(page, title=heading) - t0))
     return times
+
+
+def switch_floor(browser: Browser, rounds: int) -> dict[str, dict[str, float]]:
+    """Page switches in the floor app (harness/floor_pages.py), to each of its two pages."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with running_server(script="harness/floor_pages.py") as server:
+        found = switches(page, server.url, [(h, h) for h in reversed(floor_pages.HEADINGS)], rounds)
+    page.close()
+    return {
+        f"floor: page switch -> '{title}' ready": summary([t for name, t in found if name == title])
+        for title in floor_pages.HEADINGS
+    }
 
 
 def lesson_latencies(browser: Browser, switches: int = 8, only: str | None = None) -> dict[str, dict[str, float]]:
@@ -199,13 +223,16 @@ def summary(times: list[float]) -> dict[str, float]:
     }
 
 
-def measure(url: str, browser, presses: int = 40, clicks: int = 10, switches: int = 8) -> dict[str, dict[str, float]]:
+def measure(url: str, browser, presses: int = 40, clicks: int = 10, rounds: int = 8) -> dict[str, dict[str, float]]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     results = {
         "slider key press -> image": summary(slider_latencies(page, url, presses)),
         "scatter click -> digit": summary(scatter_latencies(page, url, clicks)),
-        "page switch -> ready": summary(page_switch_latencies(page, url, switches)),
     }
+    found = page_switches(page, url, rounds)
+    results["page switch -> ready"] = summary([t for _, t in found])
+    for title in dict(found):
+        results[f"page switch -> '{title}' ready"] = summary([t for name, t in found if name == title])
     page.close()
     return results
 
@@ -238,6 +265,7 @@ def main() -> None:
                 wait_ready(page)  # warm the caches once, as the first visitor does
                 page.close()
                 results = measure(url, browser, 5, 2, 2) if args.quick else measure(url, browser)
+            results |= switch_floor(browser, 2 if args.quick else 8)
         starts = 2 if args.quick else args.cold_starts + 1
         fresh, cached = cold_start(browser, starts)
         floor_fresh, floor_cached = cold_start(browser, starts, "harness/floor_app.py", floor_app.HEADING)
