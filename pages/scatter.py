@@ -54,6 +54,17 @@ def remember() -> None:
     that link finds the very same digits (ui.selection)."""
     event = st.session_state[Key.SCATTER_CHART]
     st.session_state[Key.SCATTER_SELECTION] = Selection.from_event(event.selection, coords, indices, labels[indices])
+    st.session_state[Key.SCATTER_PICKED_ON] = st.session_state.get(Key.SCATTER_DRAWN)
+
+
+def shown_by_the_chart(drawn: tuple) -> bool:
+    """The chart already shows the selection itself: it was made on the chart as it is drawn now (from
+    ``drawn``, with nothing marked by the page), which still holds it. Marking it again would change the
+    chart's spec and so make the browser draw the 10,000 points anew: 0.5-1.2 s in headless Chromium
+    here, most of a click's time (docs/performance.md, "Speed")."""
+    event = st.session_state.get(Key.SCATTER_CHART)  # gone once the page was left: the chart forgot it too
+    held = event is not None and any(event.selection.get(kind) for kind in ("points", "box", "lasso"))
+    return held and st.session_state.get(Key.SCATTER_PICKED_ON) == (drawn, False)
 
 
 def digit_pairs(shown: list[int]) -> None:
@@ -118,8 +129,11 @@ def scatter() -> None:
     if found is not None and found in position:
         fig.add_trace(found_marker(coords[position[found]], found))
     chosen = selection.chosen(coords, indices, labels[indices]) if selection else []
-    if chosen:  # show the selection (a link's too) as plotly shows its own: the rest dimmed
+    drawn = (active.key, method, points, show_grid, found, selection.hidden if selection else ())
+    marked = bool(chosen) and not shown_by_the_chart(drawn)
+    if marked:  # show the selection (a link's too) as plotly shows its own: the rest dimmed
         select_digits(fig, chosen)
+    st.session_state[Key.SCATTER_DRAWN] = (drawn, marked)
     st.plotly_chart(fig, on_select=remember, selection_mode=("points", "box", "lasso"), key=Key.SCATTER_CHART)
     links.publish()
     if found is not None:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from harness.browser import box_select, require_chromium, wait_ready
+from harness.browser import OUTER_POINT_JS, box_select, require_chromium, wait_ready
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -55,3 +55,39 @@ def test_a_box_reopened_from_its_link_selects_the_same_digits(page):
     page.wait_for_selector("text=selected", timeout=20_000)
     assert selected(page) == made
     assert page.url == link, "and the reopened view writes the same link"
+
+
+# Which test digits the first chart marks as selected (plotly's selectedpoints, in any class's trace), and
+# whether its data are still the very objects marked by MARK_JS (a redraw from a new spec replaces them).
+MARKED_JS = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    const marked = gd.data.filter((t) => t.meta === 'test digits' && t.selectedpoints)
+        .flatMap((t) => [...t.selectedpoints].map((i) => t.customdata[i][0]));
+    return [marked, gd.data === window.dataBeforeClick];
+}"""
+MARK_JS = "() => { window.dataBeforeClick = document.querySelector('.js-plotly-plot').data; }"
+
+
+def test_a_clicked_digit_shows_without_the_chart_drawn_anew_and_stays_marked_after_a_page_switch(page):
+    """The page shows the clicked digit and leaves the chart as it is: plotly already marks the point,
+    and marking it from the server changed the chart's spec, which made the browser draw the 10,000
+    points again (0.5-1.2 s of a 1 s click here). Back from another page, the chart is new and the page
+    marks the selection itself."""
+    page.goto(f"{page.app_url}/scatter")
+    wait_ready(page, title="Latent scatter")
+    page.wait_for_selector(".js-plotly-plot")
+    x, y, index = page.evaluate(OUTER_POINT_JS, 0)
+    page.evaluate(MARK_JS)
+    page.mouse.move(x + 2, y)
+    page.mouse.click(x, y)
+    page.wait_for_selector(f"text=#{index} (", timeout=20_000)
+    wait_ready(page, title="Latent scatter")
+    marked, same_data = page.evaluate(MARKED_JS)
+    assert marked == [index] and same_data, (marked, same_data)
+
+    for title, heading in (("Samples", "Samples from the prior"), ("Latent scatter", "Latent scatter")):
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+        wait_ready(page, title=heading)
+    page.wait_for_selector(f"text=#{index} (", timeout=20_000)
+    page.wait_for_function(f"() => ({MARKED_JS})()[0].length > 0", timeout=20_000)
+    assert page.evaluate(MARKED_JS)[0] == [index]
