@@ -12,7 +12,8 @@ the moment the new content is in the DOM and its image has loaded:
   latent scatter's chart with 10,000 points (harness/floor_pages.py)
 - cold start -> first page ready (a fresh `streamlit run`, from process start), with an empty browser
   cache and with Streamlit's JavaScript already cached; in the same run the floor, a minimal Streamlit
-  app that shows one image (harness/floor_app.py), started the same way, and the ratio of the two
+  app that shows one image (harness/floor_app.py), started the same way, and the ratio of the two;
+  for both, when the server answered its health check and when the page showed its first heading
 - the anomaly page: its first view on a fresh server with nothing cached (it scores 12,000 images),
   again after a restart (its scores come back from Streamlit's disk cache), and page switches to it
   and away from it once its scores are cached (``--anomaly-only`` measures just these)
@@ -158,20 +159,32 @@ def lesson_latencies(browser: Browser, switches: int = 8, only: str | None = Non
 
 
 def cold_start(
-    browser: Browser, runs: int, script: str = "app.py", heading: str = registry.DEFAULT.heading
+    browser: Browser,
+    runs: int,
+    script: str = "app.py",
+    heading: str = registry.DEFAULT.heading,
+    phases: dict[str, list[float]] | None = None,
 ) -> tuple[float, list[float]]:
     """From launching `streamlit run app.py` (or ``script``) to the first page ready, in a browser tab that
     is already open and asks as soon as the server answers its health check (a person is slower). The
     first run uses an empty browser cache; the others restart the server on the same port, so the browser
-    has Streamlit's JavaScript cached, as when a teacher restarts the app. Returns (first, the others)."""
+    has Streamlit's JavaScript cached, as when a teacher restarts the app. Returns (first, the others).
+    Into ``phases``, for the others: when the server answered its health check and when the page showed
+    its first heading, from launch (ms), where a start's time goes."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     port, times = free_port(), []
-    for _ in range(runs):
+    for run in range(runs):
         page = context.new_page()
         t0 = time.time() * 1000
         with running_server(port, script=script) as server:
+            healthy = time.time() * 1000 - t0
             page.goto(server.url, wait_until="commit")  # not "load": the clock must not wait on the load event
+            page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
+            heading_shown = time.time() * 1000 - t0
             times.append(wait_ready(page, title=heading) - t0)
+        if phases is not None and run:
+            phases.setdefault("health check answered", []).append(healthy)
+            phases.setdefault("first heading shown", []).append(heading_shown)
         page.close()
     context.close()
     return times[0], times[1:]
@@ -267,8 +280,15 @@ def main() -> None:
                 results = measure(url, browser, 5, 2, 2) if args.quick else measure(url, browser)
             results |= switch_floor(browser, 2 if args.quick else 8)
         starts = 2 if args.quick else args.cold_starts + 1
-        fresh, cached = cold_start(browser, starts)
-        floor_fresh, floor_cached = cold_start(browser, starts, "harness/floor_app.py", floor_app.HEADING)
+        phases: dict[str, list[float]] = {}
+        floor_phases: dict[str, list[float]] = {}
+        fresh, cached = cold_start(browser, starts, phases=phases)
+        floor_fresh, floor_cached = cold_start(
+            browser, starts, "harness/floor_app.py", floor_app.HEADING, phases=floor_phases
+        )
+        for phase, found in phases.items():
+            results[f"cold start, browser cache warm: {phase}"] = summary(found)
+            results[f"floor: cold start, browser cache warm: {phase}"] = summary(floor_phases[phase])
         results["cold start -> first page ready, empty browser cache"] = summary([fresh])
         results["cold start -> first page ready, browser cache warm"] = summary(cached)
         results["floor: a one-image Streamlit app's cold start, empty browser cache"] = summary([floor_fresh])
