@@ -124,10 +124,7 @@ def switch_floor(browser: Browser, rounds: int) -> dict[str, dict[str, float]]:
     with running_server(script="harness/floor_pages.py") as server:
         found = switches(page, server.url, [(h, h) for h in reversed(floor_pages.HEADINGS)], rounds)
     page.close()
-    return {
-        f"floor: page switch -> '{title}' ready": summary([t for name, t in found if name == title])
-        for title in floor_pages.HEADINGS
-    }
+    return {f"floor: {name}": times for name, times in per_page(found).items()}
 
 
 def lesson_latencies(browser: Browser, switches: int = 8, only: str | None = None) -> dict[str, dict[str, float]]:
@@ -236,6 +233,13 @@ def summary(times: list[float]) -> dict[str, float]:
     }
 
 
+def per_page(found: list[tuple[str, float]]) -> dict[str, dict[str, float]]:
+    """Page switches (page title, ms to ready) summarised per page."""
+    return {
+        f"page switch -> '{title}' ready": summary([t for name, t in found if name == title]) for title in dict(found)
+    }
+
+
 def measure(url: str, browser, presses: int = 40, clicks: int = 10, rounds: int = 8) -> dict[str, dict[str, float]]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     results = {
@@ -244,8 +248,7 @@ def measure(url: str, browser, presses: int = 40, clicks: int = 10, rounds: int 
     }
     found = page_switches(page, url, rounds)
     results["page switch -> ready"] = summary([t for _, t in found])
-    for title in dict(found):
-        results[f"page switch -> '{title}' ready"] = summary([t for name, t in found if name == title])
+    results.update(per_page(found))
     page.close()
     return results
 

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from harness.browser import OUTER_POINT_JS, box_select, require_chromium, wait_ready
+from ui import registry
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -85,9 +86,9 @@ def test_a_clicked_digit_shows_without_the_chart_drawn_anew_and_stays_marked_aft
     marked, same_data = page.evaluate(MARKED_JS)
     assert marked == [index] and same_data, (marked, same_data)
 
-    for title, heading in (("Samples", "Samples from the prior"), ("Latent scatter", "Latent scatter")):
-        page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-        wait_ready(page, title=heading)
+    for screen in (registry.screen("samples.py"), registry.screen("scatter.py")):
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(screen.title, exact=True).click()
+        wait_ready(page, title=screen.heading)
     page.wait_for_selector(f"text=#{index} (", timeout=20_000)
     page.wait_for_function(f"() => ({MARKED_JS})()[0].length > 0", timeout=20_000)
     assert page.evaluate(MARKED_JS)[0] == [index]
