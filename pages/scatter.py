@@ -134,7 +134,7 @@ def scatter() -> None:
     if marked:  # show the selection (a link's too) as plotly shows its own: the rest dimmed
         select_digits(fig, chosen)
     st.session_state[Key.SCATTER_DRAWN] = (drawn, marked)
-    st.plotly_chart(fig, on_select=remember, selection_mode=("points", "box", "lasso"), key=Key.SCATTER_CHART)
+    widgets.selectable_chart(fig, Key.SCATTER_CHART, remember)
     links.publish()
     if found is not None:
         where = "marked with a star" if found in position else f"not among the {len(indices):,} points drawn"

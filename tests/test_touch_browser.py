@@ -1,11 +1,13 @@
-"""A phone in a real browser (touch, 390 px): its instructions speak of fingers, not keys, and a
-displayed equation wider than the screen shows that it scrolls."""
+"""A phone in a real browser (touch, 390 px): its instructions speak of fingers, not keys, a tap on a
+scatter point shows that digit, and a displayed equation wider than the screen shows that it scrolls."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from harness.browser import require_chromium, wait_ready
+from harness.browser import OUTER_POINT_JS, require_chromium, wait_ready
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -56,3 +58,19 @@ def test_a_wide_equation_scrolls_with_a_shadow_at_its_cut_edge(browser, app_url)
     for overflow, background in wide:
         assert overflow == "auto"
         assert background.count("radial-gradient") == 2, "no shadow marks the edge where it is cut"
+
+
+def test_a_tap_on_a_scatter_point_shows_that_digit_every_time(browser, app_url):
+    """Plotly's select-on-click takes the point from the last hover, which a finger never makes: without
+    ui/components/tap_select.js the first tap showed nothing and each later tap the digit tapped before."""
+    context, tab = open_on(browser, f"{app_url}/scatter", touch=True)
+    tab.wait_for_selector(".js-plotly-plot .main-svg")
+    for rank in (0, 3, 7):
+        tab.locator(".js-plotly-plot").scroll_into_view_if_needed()
+        x, y, index = tab.evaluate(OUTER_POINT_JS, rank)
+        tab.touchscreen.tap(x, y)
+        tab.wait_for_selector(f"text=#{index} (", timeout=20_000)
+        wait_ready(tab, title="Latent scatter")
+        shown = re.findall(r"#(\d+) \(", tab.locator('[data-testid="stMain"]').inner_text())
+        assert shown == [str(index)], (index, shown)
+    context.close()

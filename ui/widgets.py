@@ -8,7 +8,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import streamlit as st
@@ -21,6 +21,9 @@ from ui.charts import PALETTE
 from ui.derived import test_set
 from ui.models import ActiveModel
 from ui.state import Key
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 COMPONENTS = Path(__file__).with_name("components")
 UPLOAD_LIMIT_MB = 10
@@ -190,6 +193,7 @@ _copy_link = _component("copy_link")
 _step_keys = _component("step_keys")
 _latent_pad = _component("latent_pad")
 _latent_scrub = _component("latent_scrub")
+_tap_select = _component("tap_select")
 
 
 def drawing_pad(key: str, active: ActiveModel | None = None, *, compact: bool = False) -> bytes | None:
@@ -225,6 +229,17 @@ def drawing_pad(key: str, active: ActiveModel | None = None, *, compact: bool = 
     if not image or not isinstance(image, str) or not image.startswith("data:image/png;base64,"):
         return None
     return base64.b64decode(image.split(",", 1)[1])
+
+
+def selectable_chart(
+    fig: go.Figure, key: str, on_select: Callable[[], None], modes: tuple[str, ...] = ("points", "box", "lasso")
+) -> None:
+    """A plotly chart whose points a click, a tap or plotly's box and lasso tools select: ``on_select`` is
+    called (as a callback, before the rerun) with the selection in ``st.session_state[key]``. On a touch
+    screen plotly would select the point tapped before (ui/components/tap_select.js says why): the hidden
+    component beside the chart hands plotly the hover a mouse makes first."""
+    st.plotly_chart(fig, on_select=on_select, selection_mode=modes, key=key)
+    _tap_select(key=f"unseen_{key}_taps")  # ui/style.css hides an unseen_ element's slot: no gap under the chart
 
 
 def copy_link() -> None:
