@@ -21,7 +21,7 @@ from pathlib import Path
 
 from harness.browser import running_server
 from harness.memprobe import probe_env
-from harness.soak import UPLOAD_TAKEN_SECONDS, growth_mb_per_minute, soak
+from harness.soak import UPLOAD_LOST_SECONDS, UPLOAD_TAKEN_SECONDS, growth_mb_per_minute, soak
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -41,14 +41,17 @@ if __name__ == "__main__":
     with running_server(options=options, env=env) as server:
         report = asyncio.run(soak(server.url, args.minutes * 60, args.at_once, server.rss_mb))
     print(
-        f"{report.visitors} visitors ({report.uploads} checkpoint uploads made mid-run, {report.lost_uploads} of them "
-        f"not taken within {UPLOAD_TAKEN_SECONDS} s; "
+        f"{report.visitors} visitors ({report.uploads} checkpoint uploads made mid-run: {report.late_uploads} "
+        f"taken after more than {UPLOAD_TAKEN_SECONDS} s, {report.lost_uploads} not taken within "
+        f"{UPLOAD_LOST_SECONDS} s; "
         f"{report.trainings} trainings), "
         f"{len(report.errors)} errors"
     )
     if report.upload_seconds:
         seconds = sorted(report.upload_seconds)
         print(f"upload -> model switched: median {seconds[len(seconds) // 2]:.1f} s, longest {seconds[-1]:.1f} s")
+    for step in report.lost_at:
+        print(f"a lost upload's round trip stopped after: {step}")
     for t, mb in report.samples[:: max(1, len(report.samples) // 40)]:
         print(f"{t:7.0f} s  {mb:7.0f} MB  " + "#" * int(mb / 25))
     half = report.samples[-1][0] / 2

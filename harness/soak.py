@@ -15,14 +15,87 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, Request, WebSocket, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 import vae_core as vc
 from harness.browser import CHROMIUM, CHROMIUM_ARGS
 from harness.load import SessionReport, ready, record_console_error, slider_round
 
-UPLOAD_TAKEN_SECONDS = 60  # an upload not taken by then is counted lost (a taken one shows in 5-10 s under load)
+UPLOAD_TAKEN_SECONDS = 60  # an upload not taken by then is counted late (a taken one shows in 5-10 s under load)
+UPLOAD_LOST_SECONDS = 180  # and one not taken by then lost
+
+
+class UploadTrace:
+    """One file upload's round trip as the browser's network shows it, to tell where a lost upload stopped:
+    the browser asks for upload URLs (a BackMsg), the server answers (a ForwardMsg), the browser sends the
+    file (an HTTP PUT) and then reruns the script with it (a BackMsg naming the file in a widget's state).
+    Follows every websocket of ``page`` from the start; ``expect(name)`` starts tracing a file (None: stop)."""
+
+    STEPS = ("asked for upload URLs", "URLs answered", "file sent", "rerun with the file asked for")
+
+    def __init__(self, page: Page) -> None:
+        self.name: str | None = None
+        self.request_id = ""
+        self.reached: list[str] = []
+        self.put_status: int | None = None
+        page.on("websocket", self._follow)
+        page.on("requestfinished", self._sent)
+
+    def expect(self, name: str | None) -> None:
+        self.name, self.request_id, self.reached, self.put_status = name, "", [], None
+
+    def complete(self) -> bool:
+        return set(self.reached) == set(self.STEPS)
+
+    def last_step(self) -> str:
+        """The last step of the round trip seen (the PUT's answer comes in a separate event, so the order
+        they are seen in is not theirs), and any earlier one missing."""
+        if not self.reached:
+            return "nothing sent"
+        last = max(self.reached, key=self.STEPS.index)
+        missing = [step for step in self.STEPS[: self.STEPS.index(last)] if step not in self.reached]
+        status = f" (HTTP {self.put_status})" if self.put_status not in (None, 200, 204) else ""
+        return last + status + (f"; never seen: {', '.join(missing)}" if missing else "")
+
+    def _reach(self, step: str) -> None:
+        if step not in self.reached:
+            self.reached.append(step)
+
+    def _follow(self, socket: WebSocket) -> None:
+        socket.on("framesent", self._back)
+        socket.on("framereceived", self._forward)
+
+    def _back(self, payload: str | bytes) -> None:
+        if self.name is None or isinstance(payload, str):
+            return
+        msg = BackMsg.FromString(payload)
+        kind = msg.WhichOneof("type")
+        if kind == "file_urls_request" and self.name in msg.file_urls_request.file_names:
+            self.request_id = msg.file_urls_request.request_id
+            self._reach(self.STEPS[0])
+        elif kind == "rerun_script" and any(
+            info.name == self.name
+            for state in msg.rerun_script.widget_states.widgets
+            if state.HasField("file_uploader_state_value")
+            for info in state.file_uploader_state_value.uploaded_file_info
+        ):
+            self._reach(self.STEPS[3])
+
+    def _forward(self, payload: str | bytes) -> None:
+        if self.name is None or isinstance(payload, str) or not self.request_id:
+            return
+        msg = ForwardMsg.FromString(payload)
+        if msg.WhichOneof("type") == "file_urls_response" and msg.file_urls_response.response_id == self.request_id:
+            self._reach(self.STEPS[1])
+
+    async def _sent(self, request: Request) -> None:
+        if self.name is not None and request.method == "PUT" and "/_stcore/upload_file/" in request.url:
+            response = await request.response()
+            self.put_status = response.status if response else None
+            self._reach(self.STEPS[2])
 
 
 @dataclass
@@ -32,6 +105,9 @@ class SoakReport:
     trainings: int = 0
     uploads: int = 0
     lost_uploads: int = 0  # checkpoints uploaded that the session never switched to (a lost input)
+    late_uploads: int = 0  # taken, but after UPLOAD_TAKEN_SECONDS
+    lost_at: list[str] = field(default_factory=list)  # for each lost upload, the last step of its round trip
+    traced: int = 0  # taken uploads whose every step UploadTrace saw (all of them, if it sees what it should)
     upload_seconds: list[float] = field(default_factory=list)  # upload -> the model switched, for those taken
     errors: list[str] = field(default_factory=list)
 
@@ -60,6 +136,7 @@ async def visit(browser: Browser, url: str, number: int, report: SoakReport, che
     context = await browser.new_context(viewport={"width": 1300, "height": 900})
     context.set_default_timeout(120_000)  # an overloaded 2-core machine, on purpose
     page = await context.new_page()
+    trace = UploadTrace(page)
     session = SessionReport(f"visitor {number}")
     page.on("console", lambda m: record_console_error(m, session))
     page.on("pageerror", lambda e: session.errors.append(str(e)))
@@ -78,6 +155,7 @@ async def visit(browser: Browser, url: str, number: int, report: SoakReport, che
             # are not taken (the file shows as uploaded, the model is not switched, and no full run of the
             # script ever sees the file: docs/performance.md, "Inputs lost under load"); counted here.
             await page.get_by_text("Upload a checkpoint (.safetensors)").click()
+            trace.expect(f"mine-{number}.safetensors")
             await page.locator('[data-testid="stSidebar"] [data-testid="stFileUploaderDropzoneInput"]').set_input_files(
                 [
                     {
@@ -91,10 +169,14 @@ async def visit(browser: Browser, url: str, number: int, report: SoakReport, che
             taken = page.get_by_text(f"'mine-{number}.safetensors' exists only in this session")
             started = time.monotonic()
             try:
-                await taken.wait_for(timeout=UPLOAD_TAKEN_SECONDS * 1000)
+                await taken.wait_for(timeout=UPLOAD_LOST_SECONDS * 1000)
                 report.upload_seconds.append(time.monotonic() - started)
+                report.late_uploads += report.upload_seconds[-1] > UPLOAD_TAKEN_SECONDS
+                report.traced += trace.complete()
             except PlaywrightTimeout:
                 report.lost_uploads += 1
+                report.lost_at.append(trace.last_step())
+            trace.expect(None)
         await ready(page)
         if number % 4 == 1:  # a small training run, waited for
             await page.goto(f"{url}/train?images=1000&epochs=1")
