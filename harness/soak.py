@@ -152,8 +152,8 @@ async def visit(browser: Browser, url: str, number: int, report: SoakReport, che
         await page.wait_for_selector("text=-ELBO (nats)")
         if number % 3 == 0:  # a checkpoint of one's own, in the sidebar, while that page's run still goes on
             # (its typicality figures come after the -ELBO): an input that arrives mid-run. Under load some
-            # are not taken (the file shows as uploaded, the model is not switched, and no full run of the
-            # script ever sees the file: docs/performance.md, "Inputs lost under load"); counted here.
+            # were not taken before server/replies.py (the file showed as uploaded, the model was not switched:
+            # docs/performance.md, "Inputs lost under load"); counted here, with where the round trip stopped.
             await page.get_by_text("Upload a checkpoint (.safetensors)").click()
             trace.expect(f"mine-{number}.safetensors")
             await page.locator('[data-testid="stSidebar"] [data-testid="stFileUploaderDropzoneInput"]').set_input_files(
