@@ -34,7 +34,7 @@ class Key(StrEnum):
     LESSON_JUMP = "lesson_jump"  # the list of steps to jump to (preparing, not presenting)
     LESSON_OPENED_NOTICES = "lesson_opened_notices"  # what in the link that opened the lesson was not used
     LESSON_MEASURE = "lesson_measure"  # the presenter's "measure this step's claims"
-    STEP_KEYS = "step_keys"
+    STEP_KEYS = "unseen_step_keys"  # unseen_: listens only, so ui/style.css hides its slot
 
     # Latent explorer
     GRID_N = "grid_n"

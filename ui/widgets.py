@@ -231,14 +231,12 @@ def drawing_pad(key: str, active: ActiveModel | None = None, *, compact: bool = 
     return base64.b64decode(image.split(",", 1)[1])
 
 
-def selectable_chart(
-    fig: go.Figure, key: str, on_select: Callable[[], None], modes: tuple[str, ...] = ("points", "box", "lasso")
-) -> None:
+def selectable_chart(fig: go.Figure, key: str, on_select: Callable[[], None]) -> None:
     """A plotly chart whose points a click, a tap or plotly's box and lasso tools select: ``on_select`` is
     called (as a callback, before the rerun) with the selection in ``st.session_state[key]``. On a touch
     screen plotly would select the point tapped before (ui/components/tap_select.js says why): the hidden
     component beside the chart hands plotly the hover a mouse makes first."""
-    st.plotly_chart(fig, on_select=on_select, selection_mode=modes, key=key)
+    st.plotly_chart(fig, on_select=on_select, selection_mode=("points", "box", "lasso"), key=key)
     _tap_select(key=f"unseen_{key}_taps")  # ui/style.css hides an unseen_ element's slot: no gap under the chart
 
 
