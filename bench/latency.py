@@ -16,6 +16,9 @@ the moment the new content is in the DOM and its image has loaded:
   for both, when the server answered its health check and when the page showed its first heading,
   and for the app when the explorer's latent pad was drawn and draggable (what a person waits for;
   the page's grid and server-side image come after), as a ratio to the floor's page ready too
+- ``--first-view ROUNDS`` (and one round in ``--quick``): the ceiling of a first view drawn with no torch in
+  its path (harness/first_view.py, the explorer's pad from files on disk), with the app's warm-up at server
+  start and after the first view, alternating with the floor, each as a ratio to the floor's page ready
 - the anomaly page: its first view on a fresh server with nothing cached (it scores 12,000 images),
   again after a restart (its scores come back from Streamlit's disk cache), and page switches to it
   and away from it once its scores are cached (``--anomaly-only`` measures just these)
@@ -34,10 +37,11 @@ import json
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from harness import floor_app, floor_pages
+from harness import first_view, floor_app, floor_pages
 from harness.browser import (
     NEW_IMAGE_JS,
     OUTER_POINT_JS,
@@ -169,6 +173,7 @@ def cold_start(
     heading: str = registry.DEFAULT.heading,
     phases: dict[str, list[float]] | None = None,
     usable: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> tuple[float, list[float]]:
     """From launching `streamlit run app.py` (or ``script``) to the first page ready, in a browser tab that
     is already open and asks as soon as the server answers its health check (a person is slower). The
@@ -176,13 +181,13 @@ def cold_start(
     has Streamlit's JavaScript cached, as when a teacher restarts the app. Returns (first, the others).
     Into ``phases``, for the others: when the server answered its health check, when the page showed its
     first heading and, with ``usable`` (a JavaScript expression), when that became true, from launch (ms):
-    where a start's time goes."""
+    where a start's time goes. ``env``: more environment for the server."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     port, times = free_port(), []
     for run in range(runs):
         page = context.new_page()
         t0 = time.time() * 1000
-        with running_server(port, script=script) as server:
+        with running_server(port, script=script, env=env) as server:
             healthy = time.time() * 1000 - t0
             page.goto(server.url, wait_until="commit")  # not "load": the clock must not wait on the load event
             page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
@@ -199,6 +204,35 @@ def cold_start(
         page.close()
     context.close()
     return times[0], times[1:]
+
+
+WARM_UPS = {"start": "warm-up at server start", "after": "warm-up after the first view"}
+
+
+def first_view_ceiling(browser: Browser, rounds: int, cached: int = 2) -> dict[str, dict[str, float]]:
+    """The ceiling of a torch-free first view (harness/first_view.py): its latent pad drawn and draggable,
+    with the app's warm-up started with the server (as app.py does) and only after the first view, against
+    the floor's page ready; the three alternate, ``rounds`` times, each with ``cached`` warm-cache starts
+    (after one with an empty cache, not counted), so a slow spell of the machine hits all three."""
+    found: dict[str, list[float]] = {mode: [] for mode in WARM_UPS} | {"floor": []}
+    with tempfile.TemporaryDirectory() as folder:
+        first_view.write_files(Path(folder))
+        for _ in range(rounds):
+            found["floor"] += cold_start(browser, cached + 1, "harness/floor_app.py", floor_app.HEADING)[1]
+            for mode in WARM_UPS:
+                phases: dict[str, list[float]] = {}
+                env = {"FIRST_VIEW_FILES": folder, "FIRST_VIEW_WARM": mode}
+                cold_start(
+                    browser, cached + 1, "harness/first_view_app.py", first_view.HEADING, phases, PAD_READY_JS, env
+                )
+                found[mode] += phases[USABLE]
+    floor = statistics.median(found["floor"])
+    results = {f"first view without torch, {WARM_UPS[mode]}: {USABLE}": summary(found[mode]) for mode in WARM_UPS}
+    results["first view without torch: floor's page ready, same run"] = summary(found["floor"])
+    results[f"first view without torch: {USABLE} / floor's page ready (medians)"] = {
+        mode: round(statistics.median(found[mode]) / floor, 2) for mode in WARM_UPS
+    }
+    return results
 
 
 def anomaly_latencies(browser: Browser, switches: int = 6) -> dict[str, dict[str, float]]:
@@ -277,6 +311,9 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="a few actions, 2 cold starts, no anomaly/lessons (CI)")
     parser.add_argument("--starts-only", action="store_true", help="only the cold starts, the app's and the floor's")
+    parser.add_argument(
+        "--first-view", type=int, default=0, metavar="ROUNDS", help="also the torch-free first view's ceiling"
+    )
     args = parser.parse_args()
     with sync_playwright() as p:
         browser = launch(p)
@@ -318,6 +355,8 @@ def main() -> None:
         results[f"cold start -> {USABLE} / floor's page ready (medians)"] = {
             "warm": round(statistics.median(phases[USABLE]) / statistics.median(floor_cached), 2)
         }
+        if args.first_view or args.quick:
+            results |= first_view_ceiling(browser, args.first_view or 1, 1 if args.quick else 2)
         if not args.quick and not args.starts_only:
             results |= anomaly_latencies(browser)
             results |= lesson_latencies(browser)

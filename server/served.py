@@ -104,6 +104,11 @@ def url(key: str, ext: str, make: Callable[[], bytes]) -> str:
     return file(key, ext, make).url
 
 
+def named(name: str) -> File | None:
+    """The file served as ``name`` ("<digest>.<ext>", what its URL ends with), if a page made it."""
+    return _store.named(name)
+
+
 def base_path() -> str:
     """The server's base URL path ("" or "/something"), which our URLs sit under."""
     from streamlit import config
@@ -116,7 +121,7 @@ async def respond(request: Request) -> Response:
     """The answer to a GET of PREFIX/<name>: the file if a page made it, else 404."""
     name = request.url.path.rsplit("/", 1)[-1]
     match = _NAME.match(name)
-    file = _store.named(name) if match and match.group(2) in TYPES else None
+    file = named(name) if match and match.group(2) in TYPES else None
     if file is None or match is None:
         return Response("no such file", status_code=404, headers={"Cache-Control": "no-store"})
     etag = f'"{match.group(1)}"'

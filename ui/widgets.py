@@ -290,9 +290,24 @@ def latent_pad(
             if np.isfinite([x, y]).all():
                 on_release(x, y)
 
+    _latent_pad(key=key, data=latent_pad_data(active, dims, z, limit, step, base), on_release_change=released)
+
+
+def latent_pad_data(
+    active: ActiveModel,
+    dims: tuple[int, int],
+    z: tuple[float, float],
+    limit: float,
+    step: float,
+    base: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    """What the latent pad's component is given (``latent_pad`` says what each argument means): its code's,
+    its decoder's and its points' URLs, and the plane's numbers. Everything but the three files' bytes is
+    plain JSON, so that bench.latency can hand the same to a first view drawn without torch
+    (harness/first_view.py)."""
     held = [0.0] * active.model.latent_dim if base is None else [float(v) for v in base]
     decoder = derived.decoder_file(active)
-    data = {
+    return {
         "module": _module_url("latent_pad"),
         "decoder": decoder.url,
         "bytes": len(decoder.data),
@@ -306,7 +321,6 @@ def latent_pad(
         "classes": list(active.class_names),
         "colours": list(PALETTE),
     }
-    _latent_pad(key=key, data=data, on_release_change=released)
 
 
 LatentPath = tuple[Sequence[float], Sequence[float], Literal["lerp", "slerp"]]  # start, end, how to go between
