@@ -51,9 +51,14 @@ show_grid = model.latent_dim == 2 and st.toggle(
 
 def remember() -> None:
     """Keep what was selected as a region (or the points clicked): a link can carry it, and opening
-    that link finds the very same digits (ui.selection)."""
+    that link finds the very same digits (ui.selection). Nothing selected (a double-click clears the
+    chart) leaves nothing to keep."""
     event = st.session_state[Key.SCATTER_CHART]
-    st.session_state[Key.SCATTER_SELECTION] = Selection.from_event(event.selection, coords, indices, labels[indices])
+    chosen = Selection.from_event(event.selection, coords, indices, labels[indices])
+    if chosen is None:
+        st.session_state.pop(Key.SCATTER_SELECTION, None)
+    else:
+        st.session_state[Key.SCATTER_SELECTION] = chosen
     st.session_state[Key.SCATTER_PICKED_ON] = st.session_state.get(Key.SCATTER_DRAWN)
 
 

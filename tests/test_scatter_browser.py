@@ -92,3 +92,22 @@ def test_a_clicked_digit_shows_without_the_chart_drawn_anew_and_stays_marked_aft
     page.wait_for_selector(f"text=#{index} (", timeout=20_000)
     page.wait_for_function(f"() => ({MARKED_JS})()[0].length > 0", timeout=20_000)
     assert page.evaluate(MARKED_JS)[0] == [index]
+
+
+def test_a_double_click_on_the_chart_clears_the_selection(page):
+    """A double-click (plotly's "reset the view", Streamlit's "clear the selection") leaves the page with
+    nothing selected and its instructions back; it once raised an error box (the link wrote no selection)."""
+    page.goto(f"{page.app_url}/scatter")
+    wait_ready(page, title="Latent scatter")
+    page.wait_for_selector(".js-plotly-plot")
+    x, y, index = page.evaluate(OUTER_POINT_JS, 0)
+    page.mouse.move(x + 2, y)
+    page.mouse.click(x, y)
+    page.wait_for_selector(f"text=#{index} (", timeout=20_000)
+    wait_ready(page, title="Latent scatter")
+    chart = page.locator(".js-plotly-plot").bounding_box()
+    page.mouse.dblclick(chart["x"] + 0.2 * chart["width"], chart["y"] + 0.85 * chart["height"])  # no point there
+    page.wait_for_selector("text=Click a point to see its digit", timeout=20_000)
+    wait_ready(page, title="Latent scatter")
+    assert page.locator(f"text=#{index} (").count() == 0
+    assert "sel=" not in page.url
