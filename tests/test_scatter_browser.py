@@ -94,6 +94,22 @@ def test_a_clicked_digit_shows_without_the_chart_drawn_anew_and_stays_marked_aft
     assert page.evaluate(MARKED_JS)[0] == [index]
 
 
+def test_a_second_point_clicked_soon_after_the_first_shows_its_digit(page):
+    """Two clicks 0.4 s apart are two clicks, not a double-click (which Streamlit takes as "clear the
+    selection"): with plotly's 500 ms, the chart showed the second point selected and the page no digit
+    at all (ui.widgets.DOUBLE_CLICK_MS)."""
+    page.goto(f"{page.app_url}/scatter")
+    wait_ready(page, title="Latent scatter")
+    page.wait_for_selector(".js-plotly-plot")
+    (x1, y1, first), (x2, y2, second) = (page.evaluate(OUTER_POINT_JS, rank) for rank in (0, 1))
+    page.mouse.click(x1, y1)
+    page.wait_for_timeout(300)  # with the click's own handling, its second press comes about 0.4 s after the first
+    page.mouse.click(x2, y2)
+    page.wait_for_selector(f"text=#{second} (", timeout=20_000)
+    wait_ready(page, title="Latent scatter")
+    assert selected(page)[1] == [f"#{second} ("], f"first #{first}, then #{second}: {selected(page)}"
+
+
 def test_a_double_click_on_the_chart_clears_the_selection(page):
     """A double-click (plotly's "reset the view", Streamlit's "clear the selection") leaves the page with
     nothing selected and its instructions back; it once raised an error box (the link wrote no selection)."""

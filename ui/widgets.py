@@ -231,12 +231,22 @@ def drawing_pad(key: str, active: ActiveModel | None = None, *, compact: bool = 
     return base64.b64decode(image.split(",", 1)[1])
 
 
+# Two clicks on a selectable chart closer than this are a double-click, which Streamlit takes as "clear the
+# selection". plotly.js 4.1 (in Streamlit 1.67) raised its default from 300 to 500 ms: a person clicking one
+# point and another 0.4 s later then saw the second selected on the chart and no digit below it
+# (docs/decisions.md, "The app"). A legend's single click also waits this long before it hides a class.
+DOUBLE_CLICK_MS = 300
+
+
 def selectable_chart(fig: go.Figure, key: str, on_select: Callable[[], None]) -> None:
     """A plotly chart whose points a click, a tap or plotly's box and lasso tools select: ``on_select`` is
     called (as a callback, before the rerun) with the selection in ``st.session_state[key]``. On a touch
     screen plotly would select the point tapped before (ui/components/tap_select.js says why): the hidden
     component beside the chart hands plotly the hover a mouse makes first."""
-    st.plotly_chart(fig, on_select=on_select, selection_mode=("points", "box", "lasso"), key=key)
+    modes = ("points", "box", "lasso")
+    st.plotly_chart(
+        fig, on_select=on_select, selection_mode=modes, key=key, config={"doubleClickDelay": DOUBLE_CLICK_MS}
+    )
     _tap_select(key=f"unseen_{key}_taps")  # ui/style.css hides an unseen_ element's slot: no gap under the chart
 
 
