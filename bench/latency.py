@@ -312,6 +312,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a few actions, 2 cold starts, no anomaly/lessons (CI)")
     parser.add_argument("--starts-only", action="store_true", help="only the cold starts, the app's and the floor's")
     parser.add_argument(
+        "--actions-only", action="store_true", help="only the slider, scatter and page-switch actions, and their floor"
+    )
+    parser.add_argument(
         "--first-view", type=int, default=0, metavar="ROUNDS", help="also the torch-free first view's ceiling"
     )
     args = parser.parse_args()
@@ -333,6 +336,10 @@ def main() -> None:
                 page.close()
                 results = measure(url, browser, 5, 2, 2) if args.quick else measure(url, browser)
             results |= switch_floor(browser, 2 if args.quick else 8)
+        if args.actions_only:
+            browser.close()
+            print(json.dumps(results, indent=2))
+            return
         starts = 2 if args.quick else args.cold_starts + 1
         phases: dict[str, list[float]] = {}
         floor_phases: dict[str, list[float]] = {}
