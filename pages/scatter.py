@@ -52,13 +52,13 @@ show_grid = model.latent_dim == 2 and st.toggle(
 def remember() -> None:
     """Keep what was selected as a region (or the points clicked): a link can carry it, and opening
     that link finds the very same digits (ui.selection). Nothing selected (a double-click clears the
-    chart) leaves nothing to keep."""
+    chart) leaves nothing to keep, and a new chart: plotly would go on showing the cleared points."""
     event = st.session_state[Key.SCATTER_CHART]
     chosen = Selection.from_event(event.selection, coords, indices, labels[indices])
-    if chosen is None:
-        st.session_state.pop(Key.SCATTER_SELECTION, None)
-    else:
+    if chosen is not None:
         st.session_state[Key.SCATTER_SELECTION] = chosen
+    elif st.session_state.pop(Key.SCATTER_SELECTION, None) is not None:
+        st.session_state[Key.SCATTER_CLEARS] = st.session_state.get(Key.SCATTER_CLEARS, 0) + 1
     st.session_state[Key.SCATTER_PICKED_ON] = st.session_state.get(Key.SCATTER_DRAWN)
 
 
@@ -112,6 +112,7 @@ def scatter() -> None:
         axis_titles=axes,
         hidden=selection.hidden if selection else (),  # as they were when the region was drawn
     )
+    fig.update_layout(meta={"cleared": st.session_state.get(Key.SCATTER_CLEARS, 0)})  # see remember()
     if show_grid:
         extent = float(np.ceil(np.abs(coords).max()))
         grid = derived.manifold(active.key, active, 25, extent, "linear", (0, 1), None)

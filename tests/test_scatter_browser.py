@@ -112,7 +112,8 @@ def test_a_second_point_clicked_soon_after_the_first_shows_its_digit(page):
 
 def test_a_double_click_on_the_chart_clears_the_selection(page):
     """A double-click (plotly's "reset the view", Streamlit's "clear the selection") leaves the page with
-    nothing selected and its instructions back; it once raised an error box (the link wrote no selection)."""
+    nothing selected and its instructions back, and the chart with no point marked; it once raised an
+    error box (the link wrote no selection), then left the cleared point marked on the chart."""
     page.goto(f"{page.app_url}/scatter")
     wait_ready(page, title="Latent scatter")
     page.wait_for_selector(".js-plotly-plot")
@@ -127,3 +128,7 @@ def test_a_double_click_on_the_chart_clears_the_selection(page):
     wait_ready(page, title="Latent scatter")
     assert page.locator(f"text=#{index} (").count() == 0
     assert "sel=" not in page.url
+    page.wait_for_function(  # plotly marks a selection by giving every trace its selected points
+        "() => document.querySelector('.js-plotly-plot')._fullData.every((trace) => !trace.selectedpoints)",
+        timeout=10_000,
+    )

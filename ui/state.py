@@ -75,6 +75,7 @@ class Key(StrEnum):
     SCATTER_SELECTION = "scatter_selection"  # a ui.selection.Selection: what the view shows as selected
     SCATTER_DRAWN = "scatter_drawn"  # (what the chart was drawn from, whether the page marked a selection on it)
     SCATTER_PICKED_ON = "scatter_picked_on"  # SCATTER_DRAWN of the chart the selection was made on
+    SCATTER_CLEARS = "scatter_clears"  # how often a selection was cleared on the chart: a new chart each time
     SCATTER_FIND = "scatter_find"  # a test digit looked up by its number (None: none)
 
     # Reconstruct your image
