@@ -7,6 +7,8 @@ import inside a function counts as much as one at the top of a file."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,43 @@ def test_nothing_imports_a_page() -> None:
         if package == "pages"
     ]
     assert importers == []
+
+
+# What the first view imports before it is sent: none of it may import torch (1.6 s of a cold start;
+# docs/performance.md, "Start-up"). Grows as the torch-free first view is built.
+TORCH_FREE = ("vae_core", "ui.links", "ui.models", "ui.registry", "ui.state", "server.sharing", "server.housekeeping")
+
+
+def modules_importing_torch(modules: tuple[str, ...]) -> list[str]:
+    """Each of ``modules`` that imports torch, each imported alone in a fresh interpreter."""
+    code = "import importlib, sys; importlib.import_module(sys.argv[1]); print('torch' in sys.modules)"
+    return [
+        module
+        for module in modules
+        if subprocess.run(
+            [sys.executable, "-c", code, module], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+        != ["False"]
+    ]
+
+
+def test_the_first_views_modules_import_no_torch() -> None:
+    assert modules_importing_torch(TORCH_FREE) == []
+
+
+def test_the_torch_check_sees_torch() -> None:
+    assert modules_importing_torch(("vae_core.model", "ui.links")) == ["vae_core.model"]
+
+
+def test_every_public_name_of_vae_core_is_found_where_it_is_declared() -> None:
+    """The package loads its names on first use (PEP 562): each name it lists must be where it says."""
+    import vae_core
+
+    assert all(getattr(vae_core, name) is not None for name in vae_core.__all__)
+    assert vae_core.hierarchy.HierarchicalVAE is vae_core.HierarchicalVAE  # a submodule, by attribute
+    import vae_core.evaluate
+    import vae_core.train  # modules named as their functions: the package's name is still the function
+
+    assert callable(vae_core.evaluate) and callable(vae_core.train)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = vae_core.nothing

@@ -223,3 +223,11 @@ def test_a_box_drawn_while_a_class_is_hidden_leaves_that_class_out_and_its_link_
     for wrong in ("box:0,1,0,1;hidden:x", "box:0,1,0,1;shown:1", "points:3;hidden:1", "box:0,1,0,1;hidden:-1"):
         with pytest.raises(ValueError, match=r"hidden|not a number"):
             Selection.from_text(wrong)
+
+
+def test_no_two_link_parameters_declare_one_widget():
+    """``declared`` returns the first page's parameter for a widget: so there must be only one."""
+    keys = [param.keys for params in links.PARAMS.values() for param in params]
+    assert len(keys) == len(set(keys))
+    with pytest.raises(KeyError, match="no link parameter declares"):
+        links.declared("no such widget")

@@ -15,19 +15,17 @@ out of range, a digit index past the end, junk: each is ignored with a notice, n
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
-import vae_core as vc
+import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
 from ui import models
 from ui.selection import Selection
 from ui.state import Key
-from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS
-from vae_core import anomaly, ood
 
 MAX_PARAMETERS = 40
 Z_LIMIT = 7.0  # the explorer's sliders reach +-7 at the widest grid
@@ -265,102 +263,11 @@ def flag(name: str, key: str, default: bool = False) -> Param:
     return choice(name, key, {"1": True, "0": False}, default)
 
 
-PARAMS: dict[str, tuple[Param, ...]] = {
-    "explorer.py": (
-        number("z1", Key.Z_X, -Z_LIMIT, Z_LIMIT, default=0, varies=Z_REACH),
-        number("z2", Key.Z_Y, -Z_LIMIT, Z_LIMIT, default=0, varies=Z_REACH),
-        number("n", Key.GRID_N, 5, 30, default=15, integer=True),
-        choice("spacing", Key.GRID_SPACING, {"even": "linear", "cdf": "normal"}),
-        number("range", Key.GRID_EXTENT, 1, 6, default=3, step=0.5),
-        dimension("dx", Key.DIM_X),
-        dimension("dy", Key.DIM_Y),
-        named("hold", Key.HOLD, {"zero": "0", "digit": "an encoded test digit"}),
-        test_digit("digit", Key.HOLD_DIGIT),
-        flag("fine", Key.FINE_STEPS),
-        flag("lower", Key.LOWER_DRAWN),
-    ),
-    "interpolation.py": (
-        named(
-            "pick",
-            Key.INTERP_SOURCE,
-            {"class": "By class and index", "random": "Random pair", "upload": "Upload two images"},
-            default="class",
-        ),
-        test_digit("from", Key.INTERP_FROM),
-        test_digit("to", Key.INTERP_TO),
-        test_indices("pair", Key.INTERP_PAIR, most=2),
-        number("steps", Key.INTERP_STEPS, 3, 20, default=10, integer=True),
-        number(
-            "t",
-            Key.INTERP_T,
-            0,
-            1,
-            default=0.5,
-            meaning="where the scrubber stands, 0 at the first digit, 1 at the second",
-        ),
-    ),
-    "scatter.py": (
-        named("projection", Key.PROJECTION, {"pca": "PCA", "tsne": "t-SNE"}),
-        choice("points", Key.TSNE_POINTS, {str(n): n for n in (1000, 2000, 3000, 5000, 10000)}, default=2000),
-        flag("grid", Key.GRID_UNDER),
-        selection("sel", Key.SCATTER_SELECTION),
-        test_index("digit", Key.SCATTER_FIND),
-    ),
-    "samples.py": (
-        number("n", Key.SAMPLES_N, 3, 12, default=7, integer=True),
-        number("seed", Key.SAMPLES_SEED, 0, SEED_MAX, default=0, integer=True),
-        number("t", Key.SAMPLES_T, 0.1, 2.0, default=1.0, step=0.05),
-        named(
-            "show", Key.SAMPLES_PIXELS, {"mean": "E[x | z], the decoder's mean", "draw": "x ~ p(x | z), sampled pixels"}
-        ),
-    ),
-    "reconstruct.py": (
-        choice("k", Key.RECON_K, {"100": 100, "1000": 1000, "5000": 5000}, default=1000),
-        choice("input", Key.RECON_INPUT, {"upload": "Upload images", "draw": "Draw a digit"}),
-    ),
-    "traversals.py": (
-        shipped_model("a", Key.TRAV_A),
-        shipped_model("b", Key.TRAV_B),
-        number("steps", Key.TRAV_STEPS, 5, 15, default=9, integer=True, step=2),
-        number("rows", Key.TRAV_ROWS, 1, 32, default=10, integer=True),
-        named(
-            "hold", Key.TRAV_HOLD, {"centre": "the prior's centre (0 for N(0, I))", "digit": "an encoded test digit"}
-        ),
-        test_digit("digit", Key.TRAV_DIGIT),
-    ),
-    "disentanglement.py": (
-        shipped_model("a", Key.DIS_A),
-        shipped_model("b", Key.DIS_B),
-        named(
-            "pad",
-            Key.DIS_PAD_FACTORS,
-            {"x-y": "x and y", "scale-orientation": "scale and orientation", "shape-scale": "shape and scale"},
-        ),
-    ),
-    "collapse.py": (
-        shipped_model("a", Key.COLLAPSE_A),
-        shipped_model("b", Key.COLLAPSE_B),
-        choice("images", Key.COLLAPSE_IMAGES, {str(n): n for n in (5000, 10_000, 20_000)}, default=20_000),
-    ),
-    "levels.py": (
-        test_digit("digit", Key.LEVELS_DIGIT),
-        number("seed", Key.LEVELS_SEED, 0, SEED_MAX, default=0, integer=True),
-    ),
-    "compare.py": (
-        named(
-            "show",
-            Key.COMPARE_VIEW,
-            {
-                "two": "Two models side by side",
-                "four": "Four likelihoods",
-                "classic": "The classic recipe's figures",
-            },
-        ),
-        shipped_model("a", Key.COMPARE_A),
-        shipped_model("b", Key.COMPARE_B),
-        number("seed", Key.COMPARE_SEED, 0, SEED_MAX, default=0, integer=True),
-    ),
-    "anomaly.py": (
+def anomaly_params() -> tuple[Param, ...]:
+    """The Anomaly page's: its options are the library's scores and out-of-distribution sets."""
+    from vae_core import anomaly, ood
+
+    return (
         choice("score", Key.ANOMALY_SCORE, {s: s for s in anomaly.SCORES}),
         choice(
             "set",
@@ -370,8 +277,14 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         ),
         choice("fpr", Key.ANOMALY_FPR, {f"{r:g}": r for r in (0.01, 0.02, 0.05, 0.1, 0.2)}, anomaly.DEFAULT_FPR),
         flag("iwae", Key.ANOMALY_IWAE_TABLE),
-    ),
-    "train.py": (
+    )
+
+
+def train_params() -> tuple[Param, ...]:
+    """The Train page's: its options are the library's registries, its defaults the configs'."""
+    from ui.training import MODEL_DEFAULTS, TRAIN_DEFAULTS
+
+    return (
         choice("dataset", Key.T_DATASET, {d: d for d in vc.DATASETS}, MODEL_DEFAULTS.dataset),
         number("latent", Key.T_LATENT, 1, 64, default=MODEL_DEFAULTS.latent_dim, integer=True),
         choice("likelihood", Key.T_LIKELIHOOD, {x: x for x in vc.LIKELIHOODS}, MODEL_DEFAULTS.likelihood),
@@ -390,16 +303,144 @@ PARAMS: dict[str, tuple[Param, ...]] = {
             {"discriminator": "a discriminator (FactorVAE)", "minibatch": "the batch itself (β-TCVAE)"},
             TRAIN_DEFAULTS.tc_estimator,
         ),
-    ),
-}
+    )
+
+
+class PageParams(Mapping[str, tuple[Param, ...]]):
+    """Each page's link parameters, by the page's file. A page's entry is its tuple, or a function that
+    builds it on first use: the Anomaly and Train pages' options are the library's registries, which
+    import torch, and the first view (the navigation and the explorer) is drawn before torch is imported
+    (docs/performance.md, "Start-up")."""
+
+    def __init__(self, pages: Mapping[str, tuple[Param, ...] | Callable[[], tuple[Param, ...]]]) -> None:
+        self._pages = dict(pages)
+
+    def __getitem__(self, page: str) -> tuple[Param, ...]:
+        params = self._pages[page]
+        if callable(params):
+            params = self._pages[page] = params()
+        return params
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pages)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+PARAMS = PageParams(
+    {
+        "explorer.py": (
+            number("z1", Key.Z_X, -Z_LIMIT, Z_LIMIT, default=0, varies=Z_REACH),
+            number("z2", Key.Z_Y, -Z_LIMIT, Z_LIMIT, default=0, varies=Z_REACH),
+            number("n", Key.GRID_N, 5, 30, default=15, integer=True),
+            choice("spacing", Key.GRID_SPACING, {"even": "linear", "cdf": "normal"}),
+            number("range", Key.GRID_EXTENT, 1, 6, default=3, step=0.5),
+            dimension("dx", Key.DIM_X),
+            dimension("dy", Key.DIM_Y),
+            named("hold", Key.HOLD, {"zero": "0", "digit": "an encoded test digit"}),
+            test_digit("digit", Key.HOLD_DIGIT),
+            flag("fine", Key.FINE_STEPS),
+            flag("lower", Key.LOWER_DRAWN),
+        ),
+        "interpolation.py": (
+            named(
+                "pick",
+                Key.INTERP_SOURCE,
+                {"class": "By class and index", "random": "Random pair", "upload": "Upload two images"},
+                default="class",
+            ),
+            test_digit("from", Key.INTERP_FROM),
+            test_digit("to", Key.INTERP_TO),
+            test_indices("pair", Key.INTERP_PAIR, most=2),
+            number("steps", Key.INTERP_STEPS, 3, 20, default=10, integer=True),
+            number(
+                "t",
+                Key.INTERP_T,
+                0,
+                1,
+                default=0.5,
+                meaning="where the scrubber stands, 0 at the first digit, 1 at the second",
+            ),
+        ),
+        "scatter.py": (
+            named("projection", Key.PROJECTION, {"pca": "PCA", "tsne": "t-SNE"}),
+            choice("points", Key.TSNE_POINTS, {str(n): n for n in (1000, 2000, 3000, 5000, 10000)}, default=2000),
+            flag("grid", Key.GRID_UNDER),
+            selection("sel", Key.SCATTER_SELECTION),
+            test_index("digit", Key.SCATTER_FIND),
+        ),
+        "samples.py": (
+            number("n", Key.SAMPLES_N, 3, 12, default=7, integer=True),
+            number("seed", Key.SAMPLES_SEED, 0, SEED_MAX, default=0, integer=True),
+            number("t", Key.SAMPLES_T, 0.1, 2.0, default=1.0, step=0.05),
+            named(
+                "show",
+                Key.SAMPLES_PIXELS,
+                {"mean": "E[x | z], the decoder's mean", "draw": "x ~ p(x | z), sampled pixels"},
+            ),
+        ),
+        "reconstruct.py": (
+            choice("k", Key.RECON_K, {"100": 100, "1000": 1000, "5000": 5000}, default=1000),
+            choice("input", Key.RECON_INPUT, {"upload": "Upload images", "draw": "Draw a digit"}),
+        ),
+        "traversals.py": (
+            shipped_model("a", Key.TRAV_A),
+            shipped_model("b", Key.TRAV_B),
+            number("steps", Key.TRAV_STEPS, 5, 15, default=9, integer=True, step=2),
+            number("rows", Key.TRAV_ROWS, 1, 32, default=10, integer=True),
+            named(
+                "hold",
+                Key.TRAV_HOLD,
+                {"centre": "the prior's centre (0 for N(0, I))", "digit": "an encoded test digit"},
+            ),
+            test_digit("digit", Key.TRAV_DIGIT),
+        ),
+        "disentanglement.py": (
+            shipped_model("a", Key.DIS_A),
+            shipped_model("b", Key.DIS_B),
+            named(
+                "pad",
+                Key.DIS_PAD_FACTORS,
+                {"x-y": "x and y", "scale-orientation": "scale and orientation", "shape-scale": "shape and scale"},
+            ),
+        ),
+        "collapse.py": (
+            shipped_model("a", Key.COLLAPSE_A),
+            shipped_model("b", Key.COLLAPSE_B),
+            choice("images", Key.COLLAPSE_IMAGES, {str(n): n for n in (5000, 10_000, 20_000)}, default=20_000),
+        ),
+        "levels.py": (
+            test_digit("digit", Key.LEVELS_DIGIT),
+            number("seed", Key.LEVELS_SEED, 0, SEED_MAX, default=0, integer=True),
+        ),
+        "compare.py": (
+            named(
+                "show",
+                Key.COMPARE_VIEW,
+                {
+                    "two": "Two models side by side",
+                    "four": "Four likelihoods",
+                    "classic": "The classic recipe's figures",
+                },
+            ),
+            shipped_model("a", Key.COMPARE_A),
+            shipped_model("b", Key.COMPARE_B),
+            number("seed", Key.COMPARE_SEED, 0, SEED_MAX, default=0, integer=True),
+        ),
+        "anomaly.py": anomaly_params,
+        "train.py": train_params,
+    }
+)
 
 
 def declared(key: str) -> Param:
     """The link parameter that declares the widget under ``key``."""
-    found = [p for params in PARAMS.values() for p in params if p.keys == (key,)]
-    if len(found) != 1:
-        raise KeyError(f"{len(found)} link parameters declare the widget {key!r}, not one")
-    return found[0]
+    for params in PARAMS.values():  # in page order: a page built on first use is built only if reached
+        for param in params:
+            if param.keys == (key,):
+                return param  # the only one (tests/test_links.py checks that no two declare a widget)
+    raise KeyError(f"no link parameter declares the widget {key!r}")
 
 
 def bounds(key: str) -> tuple[float, ...]:
@@ -489,8 +530,8 @@ def apply(page: str, query: Mapping[str, str]) -> list[str]:
     if model_key is not None:
         st.session_state[Key.MODEL_REQUEST] = model_key
     name = (model_key or f"shipped:{models.DEFAULT_CHECKPOINT}").removeprefix("shipped:")
-    if name not in models.shipped_checkpoints():
-        return notices
+    if name not in models.shipped_checkpoints() or not set(query) - {MODEL, PRESENT}:
+        return notices  # nothing for the page: its model need not be loaded (a first view draws without it)
     values, ignored = parse(page, query, models.shipped(name).model)
     st.session_state.update(values)
     return notices + ignored

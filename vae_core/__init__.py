@@ -24,146 +24,115 @@ checkpoint's stored figures, a Streamlit cache key) and only the function knows 
 chosen over a bare seed because a seed cannot continue a stream (``evaluate`` draws the ELBO and IWAE
 samples from one). Below the public API, the model's and priors' torch methods (``reparameterize``,
 ``Prior.sample``, ``Likelihood.sample``) take a ``generator`` as torch's own functions do.
+
+Importing the package imports no torch: each public name is loaded from its submodule on first use
+(PEP 562's module ``__getattr__``), so ``import vae_core as vc`` costs nothing until ``vc.decode`` or
+the like is touched. Why: the app's first view (the navigation, the picker, the explorer's latent pad,
+which decodes in the browser) needs no torch, and importing it is 1.6 s of a cold start on the
+2-core machine (docs/performance.md, "Start-up"). A submodule is reached the same way
+(``vc.hierarchy``); the names that need no torch (``VAEConfig``, ``TrainConfig``) keep needing none
+until a config is validated against the registries, which are torch modules.
 """
 
-from .anomaly import anomaly_scores
-from .checkpoint import CheckpointError, checkpoint_bytes, describe, load_checkpoint, save_checkpoint
-from .config import TrainConfig, VAEConfig, options
-from .data import (
-    CLASS_NAMES,
-    DATASETS,
-    DatasetUnavailable,
-    data_root,
-    dataset_names,
-    has_known_factors,
-    load_dataset,
-    load_dataset_with_factors,
-    to_float,
-)
-from .disentanglement import (
-    MIG,
-    Disentanglement,
-    FactorVAEScore,
-    factor_vae_metric,
-    mutual_information_gap,
-    mutual_information_matrix,
-    score_disentanglement,
-)
-from .evaluate import Evaluation, elbo_per_image, evaluate, iwae_log_likelihood, prepare_inputs
-from .export import decoder_bytes, decoder_from_bytes, decoder_output, encoder_bytes
-from .hierarchy import HierarchicalVAE
-from .images import to_uint8
-from .inference import (
-    decode,
-    decode_grid,
-    encode_dataset,
-    grid_axis,
-    grid_points,
-    lerp,
-    reconstruct,
-    sample_prior,
-    sample_prior_parameters,
-    slerp,
-    tile,
-)
-from .likelihoods import LIKELIHOODS, Likelihood, make_likelihood, register_likelihood
-from .losses import ELBOTerms
-from .model import VAE, build_model
-from .preprocess import ImageError, PreprocessSteps, preprocess_image, preprocess_steps
-from .priors import PRIORS, MixturePrior, Prior, StandardNormal, VampPrior, register_prior
-from .provenance import Provenance, TrainingStage
-from .randomness import RandomState
-from .train import (
-    EpochRecord,
-    Progress,
-    TrainingDiverged,
-    TrainResult,
-    init_distributed,
-    initial_model,
-    pick_device,
-    train,
-)
-from .usage import ACTIVE_UNIT_NATS, DimensionUsage, active_units, dimension_usage, latent_activity
+from __future__ import annotations
 
-__all__ = [
-    "ACTIVE_UNIT_NATS",
-    "CLASS_NAMES",
-    "DATASETS",
-    "LIKELIHOODS",
-    "MIG",
-    "PRIORS",
-    "VAE",
-    "CheckpointError",
-    "DatasetUnavailable",
-    "DimensionUsage",
-    "Disentanglement",
-    "ELBOTerms",
-    "EpochRecord",
-    "Evaluation",
-    "FactorVAEScore",
-    "HierarchicalVAE",
-    "ImageError",
-    "Likelihood",
-    "MixturePrior",
-    "PreprocessSteps",
-    "Prior",
-    "Progress",
-    "Provenance",
-    "RandomState",
-    "StandardNormal",
-    "TrainConfig",
-    "TrainResult",
-    "TrainingDiverged",
-    "TrainingStage",
-    "VAEConfig",
-    "VampPrior",
-    "active_units",
-    "anomaly_scores",
-    "build_model",
-    "checkpoint_bytes",
-    "data_root",
-    "dataset_names",
-    "decode",
-    "decode_grid",
-    "decoder_bytes",
-    "decoder_from_bytes",
-    "decoder_output",
-    "describe",
-    "dimension_usage",
-    "elbo_per_image",
-    "encode_dataset",
-    "encoder_bytes",
-    "evaluate",
-    "factor_vae_metric",
-    "grid_axis",
-    "grid_points",
-    "has_known_factors",
-    "init_distributed",
-    "initial_model",
-    "iwae_log_likelihood",
-    "latent_activity",
-    "lerp",
-    "load_checkpoint",
-    "load_dataset",
-    "load_dataset_with_factors",
-    "make_likelihood",
-    "mutual_information_gap",
-    "mutual_information_matrix",
-    "options",
-    "pick_device",
-    "prepare_inputs",
-    "preprocess_image",
-    "preprocess_steps",
-    "reconstruct",
-    "register_likelihood",
-    "register_prior",
-    "sample_prior",
-    "sample_prior_parameters",
-    "save_checkpoint",
-    "score_disentanglement",
-    "slerp",
-    "tile",
-    "to_float",
-    "to_uint8",
-    "train",
-]
+import importlib
+import sys
+import types
+from typing import Any
+
+_SOURCES: dict[str, tuple[str, ...]] = {  # submodule -> the public names it gives
+    "anomaly": ("anomaly_scores",),
+    "checkpoint": ("CheckpointError", "checkpoint_bytes", "describe", "load_checkpoint", "save_checkpoint"),
+    "config": ("TrainConfig", "VAEConfig", "options"),
+    "data": (
+        "CLASS_NAMES",
+        "DATASETS",
+        "DatasetUnavailable",
+        "data_root",
+        "dataset_names",
+        "has_known_factors",
+        "load_dataset",
+        "load_dataset_with_factors",
+        "to_float",
+    ),
+    "disentanglement": (
+        "MIG",
+        "Disentanglement",
+        "FactorVAEScore",
+        "factor_vae_metric",
+        "mutual_information_gap",
+        "mutual_information_matrix",
+        "score_disentanglement",
+    ),
+    "evaluate": ("Evaluation", "elbo_per_image", "evaluate", "iwae_log_likelihood", "prepare_inputs"),
+    "export": ("decoder_bytes", "decoder_from_bytes", "decoder_output", "encoder_bytes"),
+    "hierarchy": ("HierarchicalVAE",),
+    "images": ("to_uint8",),
+    "inference": (
+        "decode",
+        "decode_grid",
+        "encode_dataset",
+        "grid_axis",
+        "grid_points",
+        "lerp",
+        "reconstruct",
+        "sample_prior",
+        "sample_prior_parameters",
+        "slerp",
+        "tile",
+    ),
+    "likelihoods": ("LIKELIHOODS", "Likelihood", "make_likelihood", "register_likelihood"),
+    "losses": ("ELBOTerms",),
+    "model": ("VAE", "build_model"),
+    "preprocess": ("ImageError", "PreprocessSteps", "preprocess_image", "preprocess_steps"),
+    "priors": ("PRIORS", "MixturePrior", "Prior", "StandardNormal", "VampPrior", "register_prior"),
+    "provenance": ("Provenance", "TrainingStage"),
+    "randomness": ("RandomState",),
+    "train": (
+        "EpochRecord",
+        "Progress",
+        "TrainingDiverged",
+        "TrainResult",
+        "init_distributed",
+        "initial_model",
+        "pick_device",
+        "train",
+    ),
+    "usage": ("ACTIVE_UNIT_NATS", "DimensionUsage", "active_units", "dimension_usage", "latent_activity"),
+}
+_SOURCE_OF = {name: module for module, names in _SOURCES.items() for name in names}
+__all__ = sorted(_SOURCE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    """A public name (or a submodule) on first use: imported from where it lives, then kept here."""
+    module = _SOURCE_OF.get(name)
+    if module is None:
+        try:
+            return importlib.import_module(f".{name}", __name__)  # a submodule: vc.hierarchy
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_SOURCE_OF))
+
+
+class _Package(types.ModuleType):
+    """Two public functions share their module's name (``evaluate``, ``train``). Importing such a module
+    sets the package's attribute of that name to the module; the function must win, as it did when this
+    file imported it eagerly, so ``vc.evaluate(...)`` calls the function whoever imported the module first."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _SOURCE_OF.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
