@@ -1,6 +1,5 @@
 """Data derived from a model, computed once and cached: test-set encodings and scores, decoded
-grids, 2-D projections, and the files the browser fetches (the decoder's weights, the points a pad
-draws; served by server.served under URLs that name their content).
+grids, 2-D projections (the files the browser fetches are ui.browser_files').
 
 Each function takes the ``ActiveModel`` (unhashed, as ``_active``) and its ``key``, which names the
 weights, so a cache entry can never outlive the model it was computed from.
@@ -16,7 +15,6 @@ import streamlit as st
 import torch
 
 import vae_core as vc
-from server import served
 from ui import links
 from ui.models import ActiveModel
 from ui.state import Key
@@ -388,34 +386,6 @@ def iwae_nats(active: ActiveModel, x: torch.Tensor, k: int) -> float:
     """-log p(x) of one input by the importance-weighted bound with ``k`` samples (Burda et al. 2016:
     log (1/k) sum_i p(x, z_i) / q(z_i | x), z_i ~ q(z | x)), seed 0: the same figure on every rerun."""
     return -float(vc.iwae_log_likelihood(active.model, x, k, random_state=0)[0])
-
-
-def decoder_file(active: ActiveModel) -> served.File:
-    """The model's decoder as the browser runs it (vae_core.export, float16 weights: half the bytes, and still
-    within one 8-bit level of PyTorch): its ``url``, and its ``data``, whose length a pad shows as it loads.
-    Made the first time any session asks, for any model; the URL names the content, so the browser fetches it
-    once."""
-    return served.file(f"decoder:{active.key}", "vaed", lambda: vc.decoder_bytes(active.model, bits=16))
-
-
-def encoder_file(active: ActiveModel) -> served.File:
-    """The model's encoder as the browser runs it while a person draws (vae_core.export, float16: posterior
-    means and log-variances within 0.01 of PyTorch's, tests/test_encoder_browser.py), as ``decoder_file``."""
-    return served.file(f"encoder:{active.key}", "vaee", lambda: vc.encoder_bytes(active.model, bits=16))
-
-
-def points_url(active: ActiveModel, dims: tuple[int, int]) -> str:
-    """The URL of the test digits' encoder means in dimensions ``dims`` with their labels, for a latent
-    pad to draw (90 KB once per model and pair of dimensions, rather than with every rerun). Format:
-    uint32 N, then N float32 x, N float32 y, N uint8 labels, all little-endian."""
-
-    def make() -> bytes:
-        means, _, labels = encoded_test(active.key, active)
-        xy = means[:, list(dims)].astype("<f4")
-        n = np.array([len(xy)], "<u4")
-        return b"".join((n.tobytes(), xy[:, 0].tobytes(), xy[:, 1].tobytes(), labels.astype(np.uint8).tobytes()))
-
-    return served.url(f"points:{active.key}:{dims[0]},{dims[1]}", "pts", make)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

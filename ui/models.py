@@ -8,15 +8,19 @@ copying keys). A page reads the result with ``active()`` and asks for another mo
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import streamlit as st
 
-import vae_core as vc
+import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
 from server.sharing import DEFAULT_CHECKPOINT as DEFAULT_CHECKPOINT  # the UI reads it from here too
 from server.sharing import shipped_checkpoints as shipped_checkpoints  # where models are kept: the server's
 from server.sharing import shipped_files
+from ui import cards
 from ui.state import Key
 
 UPLOADS_PER_SESSION = 4  # older uploads are forgotten, so one session cannot hoard memory
@@ -26,13 +30,30 @@ TRAINED_PER_SESSION = 3  # the last runs stay selectable, to compare two setting
 
 @dataclass(frozen=True)
 class ActiveModel:
+    """A model the picker offers, loaded on first use of ``model``: the picker and the explorer's first view
+    read its ``card`` instead, which a shipped model keeps on disk (ui.cards), so they need no torch."""
+
     key: str  # identifies the weights: cache entries derived from the model are keyed by it
     name: str
-    model: vc.VAE
+    load: Callable[[], vc.VAE] = field(repr=False, compare=False)
+    checkpoint: Path | None = None  # a shipped model's file, beside which its card is kept
+
+    @functools.cached_property
+    def model(self) -> vc.VAE:
+        return self.load()
+
+    @functools.cached_property
+    def card(self) -> cards.Card:
+        """The picker's facts, the latent size and the class names: from the kept card if there is one."""
+        return cards.card(self.checkpoint, lambda: self.model)
+
+    def kept(self, part: str, make: Callable[[], bytes]) -> bytes:
+        """``make()``, kept with a shipped model's card (ui.cards) and read from there next time."""
+        return make() if self.checkpoint is None else cards.kept(self.checkpoint, part, make)
 
     @property
     def class_names(self) -> tuple[str, ...]:
-        return vc.CLASS_NAMES[self.model.config.dataset]
+        return self.card.class_names
 
     @property
     def shipped(self) -> bool:
@@ -67,7 +88,7 @@ def draw_picker() -> ActiveModel | None:
     active = st.session_state[Key.ACTIVE_MODEL] = _resolve(key, options[key])
     if len(options[key]) > PICKER_CHARACTERS:  # the box cuts a long name (a run's, an upload's): say it whole
         choice.caption(options[key])
-    facts = vc.describe(active.model)
+    facts = active.card.facts
     choice.caption(" · ".join(f"{k}: **{v}**" for k, v in facts.items() if v is not None))
     return active
 
@@ -122,14 +143,15 @@ def _read_checkpoint_upload() -> None:
 
 def _resolve(key: str, label: str) -> ActiveModel:
     if key.startswith("trained:"):
-        return ActiveModel(key, label, st.session_state[Key.TRAINED_MODELS][key][1])
+        trained = st.session_state[Key.TRAINED_MODELS][key][1]
+        return ActiveModel(key, label, lambda: trained)
     if key.startswith("upload:"):
-        name, model = st.session_state[Key.UPLOADED_MODELS][key]
-        return ActiveModel(key, name, model)
+        name, uploaded = st.session_state[Key.UPLOADED_MODELS][key]
+        return ActiveModel(key, name, lambda: uploaded)
     name = key.removeprefix("shipped:")
     path = shipped_checkpoints()[name]
     mtime = path.stat().st_mtime
-    return ActiveModel(f"shipped:{name}:{mtime}", name, _load_shipped(str(path), mtime))
+    return ActiveModel(f"shipped:{name}:{mtime}", name, functools.partial(_load_shipped, str(path), mtime), path)
 
 
 def shipped(name: str) -> ActiveModel:

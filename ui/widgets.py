@@ -12,18 +12,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import streamlit as st
-import torch
 
-import vae_core as vc
+import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
 from server import served
-from ui import derived, links, models, registry
+from ui import browser_files, links, models, registry
 from ui.charts import PALETTE
-from ui.derived import test_set
 from ui.models import ActiveModel
 from ui.state import Key
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
+    import torch
 
 COMPONENTS = Path(__file__).with_name("components")
 UPLOAD_LIMIT_MB = 10
@@ -31,7 +30,9 @@ UPLOAD_LIMIT_MB = 10
 
 def pick_test_digit(active: ActiveModel, label: str, key: str, default_class: int = 0) -> int:
     """A test image chosen by class and index within that class; returns its index in the split."""
-    labels = test_set(active)[1].numpy()
+    from ui import derived  # imports torch, which the first view's widgets do without (ui.cards)
+
+    labels = derived.test_set(active)[1].numpy()
     c1, c2 = st.columns(2)
     cls = c1.selectbox(
         f"{label}: class",
@@ -210,13 +211,15 @@ def drawing_pad(key: str, active: ActiveModel | None = None, *, compact: bool = 
         if model.latent_dim < 2:
             data["why"] = "A 1-D model has no plane to show its posterior on while you draw."
         else:
+            from ui import derived  # imports torch, which the first view's widgets do without (ui.cards)
+
             dims = derived.most_used_pair(active)
-            encoder, decoder = derived.encoder_file(active), derived.decoder_file(active)
+            encoder, decoder = browser_files.encoder_file(active), browser_files.decoder_file(active)
             data |= {
                 "encoder": encoder.url,
                 "decoder": decoder.url,
                 "bytes": len(encoder.data) + len(decoder.data),
-                "points": derived.points_url(active, dims),
+                "points": browser_files.points_url(active, dims),
                 "dims": list(dims),
                 "names": [f"z{d + 1}" for d in dims],
                 "classes": list(active.class_names),
@@ -315,13 +318,13 @@ def latent_pad_data(
     its decoder's and its points' URLs, and the plane's numbers. Everything but the three files' bytes is
     plain JSON, so that bench.latency can hand the same to a first view drawn without torch
     (harness/first_view.py)."""
-    held = [0.0] * active.model.latent_dim if base is None else [float(v) for v in base]
-    decoder = derived.decoder_file(active)
+    held = [0.0] * active.card.latent_dim if base is None else [float(v) for v in base]
+    decoder = browser_files.decoder_file(active)
     return {
         "module": _module_url("latent_pad"),
         "decoder": decoder.url,
         "bytes": len(decoder.data),
-        "points": derived.points_url(active, dims),
+        "points": browser_files.points_url(active, dims),
         "dims": list(dims),
         "names": [f"z{d + 1}" for d in dims],
         "base": held,
@@ -357,7 +360,7 @@ def latent_scrub(
         if on_release is not None and isinstance(value, int | float) and np.isfinite(value):
             on_release(round(float(np.clip(value, 0.0, 1.0)), 3))
 
-    decoder = derived.decoder_file(active)
+    decoder = browser_files.decoder_file(active)
     data = {
         "module": _module_url("latent_scrub"),
         "decoder": decoder.url,

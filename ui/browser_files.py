@@ -1,0 +1,54 @@
+"""The files a model's components in the browser fetch: the decoder and the encoder they run, and the
+test digits' means a pad draws, each served by server.served under a URL that names its content.
+
+Made the first time any session asks, for any model; a shipped model's are also kept with its card
+(ui.cards), so that after a restart the explorer's first view sends its latent pad without loading
+the model or importing torch. This module imports no torch; making a file does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
+from server import served
+from ui.models import ActiveModel
+
+
+def decoder_file(active: ActiveModel) -> served.File:
+    """The model's decoder as the browser runs it (vae_core.export, float16 weights: half the bytes, and still
+    within one 8-bit level of PyTorch): its ``url``, and its ``data``, whose length a pad shows as it loads.
+    The URL names the content, so the browser fetches it once."""
+    return served.file(
+        f"decoder:{active.key}",
+        "vaed",
+        lambda: active.kept("decoder.vaed", lambda: vc.decoder_bytes(active.model, bits=16)),
+    )
+
+
+def encoder_file(active: ActiveModel) -> served.File:
+    """The model's encoder as the browser runs it while a person draws (vae_core.export, float16: posterior
+    means and log-variances within 0.01 of PyTorch's, tests/test_encoder_browser.py), as ``decoder_file``."""
+    return served.file(
+        f"encoder:{active.key}",
+        "vaee",
+        lambda: active.kept("encoder.vaee", lambda: vc.encoder_bytes(active.model, bits=16)),
+    )
+
+
+def points_url(active: ActiveModel, dims: tuple[int, int]) -> str:
+    """The URL of the test digits' encoder means in dimensions ``dims`` with their labels, for a latent
+    pad to draw (90 KB once per model and pair of dimensions, rather than with every rerun). Format:
+    uint32 N, then N float32 x, N float32 y, N uint8 labels, all little-endian."""
+
+    def make() -> bytes:
+        from ui import derived  # imports torch: only when the means are not kept
+
+        means, _, labels = derived.encoded_test(active.key, active)
+        xy = means[:, list(dims)].astype("<f4")
+        n = np.array([len(xy)], "<u4")
+        return b"".join((n.tobytes(), xy[:, 0].tobytes(), xy[:, 1].tobytes(), labels.astype(np.uint8).tobytes()))
+
+    return served.url(
+        f"points:{active.key}:{dims[0]},{dims[1]}", "pts", lambda: active.kept(f"points-{dims[0]}-{dims[1]}.pts", make)
+    )
