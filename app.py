@@ -1,13 +1,13 @@
 """VAE Latent Explorer: `streamlit run app.py`.
 
-The server. Its start-up hook warms, in a background thread, what the first page needs (torch, the
-shipped model, its encoded test set and manifold), so the first visitor does not wait for imports
-while their browser is still loading the page. What every session runs is ui/navigation.py; the
-pages are in pages/; what the server does besides drawing (files, admission, housekeeping) is in server/.
+The server. Its start-up hook arms the warm-up (ui/warmup.py: torch, the shipped model, its encoded
+test set, manifold and scores, computed in a thread of its own), which starts once the first visitor's
+page is drawn, or a few seconds after the start if no one has come: the first view itself needs no torch.
+What every session runs is ui/navigation.py; the pages are in pages/; what the server does besides
+drawing (files, admission, housekeeping) is in server/.
 """
 
 import os
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +15,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from server import replies, served
+from ui import warmup
 from ui.registry import NAVIGATION
 
 # One torch thread per task unless it asks for more (training does: server.runtime.use_free_cores). A
@@ -23,15 +24,9 @@ from ui.registry import NAVIGATION
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-def warm_up() -> None:
-    from ui import warmup  # imports torch and vae_core: most of a cold start
-
-    warmup.warm_up()
-
-
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
-    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    warmup.arm()
     from server import housekeeping  # gives back what ended sessions and trainings leave behind
 
     housekeeping.start()

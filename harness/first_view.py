@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `streamlit run` puts harness/ there, not the root
 
 from server import served  # noqa: E402
+from ui import warmup  # noqa: E402
 
 HEADING = "Latent explorer"  # the explorer's, so the page is ready when the explorer's would be
 FILES = ("module", "decoder", "points")  # the pad's data entries that are URLs of files
@@ -44,15 +45,9 @@ def write_files(folder: Path) -> None:
     (folder / "data.json").write_text(json.dumps(data))
 
 
-def warm_up() -> None:
-    from ui import warmup
-
-    warmup.warm_up()
-
-
 @st.cache_resource(show_spinner=False)
 def warm_up_once() -> threading.Thread:
-    thread = threading.Thread(target=warm_up, name="warm-up", daemon=True)
+    thread = threading.Thread(target=warmup.warm_up, name="warm-up", daemon=True)
     thread.start()
     return thread
 

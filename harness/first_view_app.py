@@ -17,12 +17,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # as app.py
 
 from harness import first_view
 from server import served
+from ui import warmup
 
 
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
     if os.environ.get("FIRST_VIEW_WARM") == "start":
-        threading.Thread(target=first_view.warm_up, name="warm-up", daemon=True).start()
+        threading.Thread(target=warmup.warm_up, name="warm-up", daemon=True).start()
     yield
 
 

@@ -1,9 +1,16 @@
 """Latent explorer: drag a point over the latent plane and watch the digit morph (decoded in the browser,
-every frame), or move it with two sliders; the server's decode and the manifold beside it."""
+every frame), or move it with two sliders; the server's decode and the manifold beside it.
+
+The pad comes first and needs no torch: a 2-D shipped model's pad is drawn from its card (ui.cards), and
+the model is loaded after it (``active.model``), so a fresh server's first view is up while torch is
+still being imported (docs/performance.md, "Start-up"). Nothing this page imports imports torch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
-import torch
 
 import vae_core as vc
 from ui import derived, links, models, widgets
@@ -11,11 +18,13 @@ from ui.fragments import fragment
 from ui.images import mark_cell, nearest_cell, png_uri
 from ui.notes import explain
 from ui.state import Key
-from vae_core import hierarchy
+
+if TYPE_CHECKING:
+    import torch
 
 LOWER_DRAWS = 6  # decodes of a hierarchy's point with its lower levels drawn
 active = models.active()
-model = active.model
+latent_dim = active.card.latent_dim
 widgets.instructions(
     "Drag the point on the pad: your browser runs the decoder on every frame, so the digit morphs as you move. "
     "Let go and the sliders, the server's image and the grid follow. The sliders move the point too "
@@ -25,7 +34,6 @@ widgets.instructions(
     "Dragging a slider's handle moves the point too.",
 )
 
-means, _, labels = derived.encoded_test(active.key, active)
 dims, base = (0, 1), None
 with st.sidebar, widgets.control_group("grid"):  # the heading goes where a lesson hides the grid's controls
     st.header("Grid")
@@ -45,7 +53,7 @@ with st.sidebar, widgets.control_group("grid"):  # the heading goes where a less
         persist_state="session",
         disabled=spacing == "normal",
     )
-    if model.latent_dim > 2:
+    if latent_dim > 2:  # which two dimensions the pad shows needs the model's usage figures: the pad waits for them
         usage, measure = derived.dimension_usage(active.key, active)
         by_use = [int(d) for d in np.argsort(-usage)]  # the most used first: they draw different digits
 
@@ -65,7 +73,7 @@ with st.sidebar, widgets.control_group("grid"):  # the heading goes where a less
         )
         dims = (int(d1), int(d2))
         sent = st.session_state.get(Key.HOLD_CODE)
-        if sent is not None and len(sent[1]) != model.latent_dim:
+        if sent is not None and len(sent[1]) != latent_dim:
             sent = None  # sent for another model
         holds = links.options(Key.HOLD) + ([widgets.EXPLORE_MINE] if sent else [])
         if st.session_state.get(Key.HOLD) not in holds:
@@ -83,17 +91,15 @@ with st.sidebar, widgets.control_group("grid"):  # the heading goes where a less
             st.caption(f"held at the posterior mean of {sent[0]}, sent from Reconstruct")
         elif hold == "digit":
             index = widgets.pick_test_digit(active, "Digit", Key.HOLD_DIGIT)
-            base = tuple(float(v) for v in means[index])
+            base = tuple(float(v) for v in derived.encoded_test(active.key, active)[0][index])
 
     fine = st.toggle("Fine steps (0.01)", key=Key.FINE_STEPS, persist_state="session")
 
 if st.session_state.pop(Key.EXPLORE_FROM, False) and Key.HOLD_CODE in st.session_state:
     code = st.session_state[Key.HOLD_CODE][1]  # Reconstruct's "Explore from here": start the pad on that digit
-    if len(code) == model.latent_dim:
+    if len(code) == latent_dim:
         st.session_state[Key.Z_X], st.session_state[Key.Z_Y] = (round(code[d], 2) for d in dims)
-grid = derived.manifold(active.key, active, n, extent, spacing, dims, base)
-axis = vc.grid_axis(n, extent=extent, spacing=spacing).numpy()
-limit = max(4.0, abs(float(axis[0])) + 1.0)
+limit = max(4.0, vc.grid_edge(n, extent=extent, spacing=spacing) + 1.0)  # the sliders reach one past the grid
 
 
 def released(x: float, y: float) -> None:
@@ -101,7 +107,7 @@ def released(x: float, y: float) -> None:
     st.session_state[Key.Z_X], st.session_state[Key.Z_Y] = x, y
 
 
-def lower_levels(z: torch.Tensor) -> None:
+def lower_levels(model: vc.VAE, z: torch.Tensor) -> None:
     """A hierarchy's levels below the point: at their conditional means (what the pad, the image and the grid
     decode), or drawn from p(z_l | z_{l+1}), six times (vae_core.hierarchy)."""
     drawn = st.toggle(
@@ -112,7 +118,7 @@ def lower_levels(z: torch.Tensor) -> None:
         "point; drawn, they show what the point leaves open (What each level encodes, under Theory).",
     )
     if drawn:
-        images = hierarchy.decode_drawn(model, z, LOWER_DRAWS, random_state=0)
+        images = vc.hierarchy.decode_drawn(model, z, LOWER_DRAWS, random_state=0)
         # Here z1, z2 name the point's two coordinates, so the levels below are named by their sizes.
         below = " and ".join(f"{size}-D" for size in model.levels[1:])
         st.image(
@@ -142,7 +148,9 @@ def explorer() -> None:
         )
         with st.expander("Draw a digit: watch its posterior on the pad"):
             widgets.drawing_pad(Key.EXPLORE_DRAW, active, compact=True)
-        z = torch.zeros(model.latent_dim) if base is None else torch.tensor(base)
+        model = active.model  # loaded only now: the pad above is drawn from the model's card
+        means = derived.encoded_test(active.key, active)[0]
+        z = derived.tensor([0.0] * latent_dim if base is None else base)
         z[dims[0]], z[dims[1]] = z1, z2
         nearest = float(np.sqrt(((means[:, list(dims)] - [z1, z2]) ** 2).sum(1)).min())
         if max(abs(z1), abs(z2)) > 3:
@@ -158,7 +166,9 @@ def explorer() -> None:
         # 28 x 28 sent, 168 x 168 shown: the browser enlarges it with crisp pixels (ui/style.css).
         st.image(png_uri(image), caption=f"decoded at z = ({z1:.2f}, {z2:.2f}) by the server (PyTorch)", width=168)
         if len(model.levels) > 1:
-            lower_levels(z)
+            lower_levels(model, z)
+        axis = vc.grid_axis(n, extent=extent, spacing=spacing).numpy()
+        grid = derived.manifold(active.key, active, n, extent, spacing, dims, base)
         row, col, inside = nearest_cell(axis, z1, z2)
         where = "the point" if inside else "the cell nearest the point, which is off the grid"
         st.image(

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from vae_core import decode_grid, encode_dataset, grid_axis, grid_points, lerp, sample_prior, slerp, tile
+from vae_core import decode_grid, encode_dataset, grid_axis, grid_edge, grid_points, lerp, sample_prior, slerp, tile
 
 
 def test_lerp_and_slerp_end_at_the_endpoints():
@@ -62,3 +62,12 @@ def test_encode_dataset_matches_encoding_one_by_one(small_model, mnist_test):
         direct = small_model.encode(images[:, None].float() / 255)[0]
     torch.testing.assert_close(means, direct)
     assert logvars.shape == (7, 2)
+
+
+@pytest.mark.parametrize("spacing", ["linear", "normal"])
+def test_the_grids_edge_is_its_outermost_point(spacing: str) -> None:
+    """The explorer sizes its pad by grid_edge before torch is loaded: it must be grid_axis's reach."""
+    for n in (1, 2, 5, 15, 30):
+        for extent in (1.0, 3.0, 6.0):
+            axis = grid_axis(n, extent=extent, spacing=spacing)
+            assert grid_edge(n, extent=extent, spacing=spacing) == pytest.approx(float(axis.abs().max()), abs=1e-6)

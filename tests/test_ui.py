@@ -75,13 +75,14 @@ def test_warm_up_computes_what_the_first_page_shows():
     asks the caches for exactly the entries the warm-up filled. Plotly is imported for the chart pages."""
     code = """
 import sys
-import app, vae_core as vc
+import vae_core as vc
+from ui import warmup
 from streamlit.testing.v1 import AppTest
 calls = []
 for name in ("decode_grid", "encode_dataset"):
     real = getattr(vc, name)
     setattr(vc, name, lambda *a, real=real, name=name, **k: calls.append(name) or real(*a, **k))
-app.warm_up()
+warmup.warm_up()
 warmed = len(calls)
 at = AppTest.from_file(sys.argv[1], default_timeout=120)
 at.run()

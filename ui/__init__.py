@@ -5,15 +5,17 @@ server does besides drawing (files by URL, training admission and threads, house
 - ``navigation``: the script every browser session runs (page config, the model picker, the pages).
 - ``registry``: every screen of the app, once.
 - ``state``: the session-state keys, written once.
-- ``models``: the model picker and the models it loads (shipped, uploaded, trained here).
+- ``models``: the model picker and the models it loads on first use (shipped, uploaded, trained here).
+- ``cards``: a shipped model's card, kept on disk: what the picker and the first view show without torch.
 - ``derived``: cached data derived from a model (encodings, grids, projections, scores).
+- ``browser_files``: the files the browser's components fetch (decoder and encoder weights, test means).
 - ``images``: images as arrays and PNG/GIF bytes (no Streamlit).
 - ``charts``: plotly figures.
 - ``widgets``: the digit picker, the upload reader, the drawing pad, the latent pad and scrubber that
   decode in the browser (their HTML/CSS/JS in ``components/``).
 - ``notes``: the teaching notes, one Markdown file per topic, and the panel that shows them.
 - ``training``: the Train page's form defaults.
-- ``warmup``: what the default first page shows, computed at server start.
+- ``warmup``: what the default first page shows, computed once the server's first page is drawn.
 """
 
 import logging

@@ -101,6 +101,7 @@ def _keep(checkpoint: Path, part: str, data: bytes) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{part}.", delete=False) as out:
             out.write(data)
+        os.chmod(out.name, 0o644)  # as any file the server writes, not the temporary file's 0600
         os.replace(out.name, folder / part)
     except OSError:
         return

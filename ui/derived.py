@@ -12,20 +12,27 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import streamlit as st
-import torch
 
-import vae_core as vc
+import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
 from ui import links
 from ui.models import ActiveModel
 from ui.state import Key
-from vae_core import anomaly, hierarchy, latent, nearest, ood, preprocess, sharpness
-from vae_core.disentanglement import SCORE_VERSION
 
 if TYPE_CHECKING:
     import pandas as pd
+    import torch
 
 # The explorer's grid as a page first opens (its link parameters declare it): what the server warms at start-up.
 GRID_SIZE, GRID_EXTENT = links.default(Key.GRID_N), links.default(Key.GRID_EXTENT)
+
+
+def tensor(data: Any) -> torch.Tensor:
+    """``data`` as a tensor: an array's memory shared, numbers as float32 (``torch.as_tensor``). torch is
+    imported here, when first needed, not with this module: the explorer imports this module and sends its
+    first view before it needs torch (docs/performance.md, "Start-up")."""
+    import torch
+
+    return torch.as_tensor(data)
 
 
 def dataset(name: str, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,7 +81,7 @@ def manifold(
     base: tuple[float, ...] | None,
 ) -> np.ndarray:
     """The decoded n x n grid as a uint8 image; decoding 400 images costs ~30-200 ms, so it is cached."""
-    base_tensor = None if base is None else torch.tensor(base)
+    base_tensor = None if base is None else tensor(base)
     return vc.to_uint8(vc.decode_grid(_active.model, n=n, extent=extent, spacing=spacing, dims=dims, base=base_tensor))
 
 
@@ -98,11 +105,11 @@ def projection(key: str, _active: ActiveModel, method: str, points: int) -> tupl
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def usage(key: str, _active: ActiveModel) -> latent.DimensionUsage:
+def usage(key: str, _active: ActiveModel) -> vc.latent.DimensionUsage:
     """How the model uses each latent dimension on the test split, by vae_core.usage's one definition
     (active: at least ACTIVE_UNIT_NATS nats), on the inputs the CLI's evaluation sees: every page's
     bars, rows and counts read this, so they agree with each other and with ``python -m vae_core evaluate``."""
-    return latent.usage_on(_active.model, test_set(_active)[0])
+    return vc.latent.usage_on(_active.model, test_set(_active)[0])
 
 
 def most_used_pair(active: ActiveModel) -> tuple[int, int]:
@@ -127,14 +134,14 @@ def traversal_rows(
     key: str, _active: ActiveModel, dims: tuple[int, ...], steps: int, base: tuple[float, ...] | None
 ) -> np.ndarray:
     """Decoded traversals as uint8, len(dims) x steps x 28 x 28 (vae_core.latent.traversals)."""
-    base_tensor = None if base is None else torch.tensor(base)
-    return vc.to_uint8(latent.traversals(_active.model, list(dims), steps, base_tensor))
+    base_tensor = None if base is None else tensor(base)
+    return vc.to_uint8(vc.latent.traversals(_active.model, list(dims), steps, base_tensor))
 
 
 def disentanglement(key: str, _active: ActiveModel) -> vc.Disentanglement:
     """MIG, the FactorVAE metric (votes from seed 0) and each dimension's role, on every image of a
     model's dataset with known factors (sprites): what ``python -m vae_core disentanglement`` prints."""
-    return _disentanglement(key, _active, SCORE_VERSION)
+    return _disentanglement(key, _active, vc.disentanglement.SCORE_VERSION)
 
 
 # On disk too: encoding all 35,280 sprites takes about 5 s, and a shipped model's answer never changes.
@@ -143,9 +150,9 @@ def _disentanglement(key: str, _active: ActiveModel, version: int) -> vc.Disenta
     return vc.score_disentanglement(_active.model, random_state=0)
 
 
-def holes(key: str, _active: ActiveModel) -> latent.Holes:
+def holes(key: str, _active: ActiveModel) -> vc.latent.Holes:
     """The hole fraction of the test set's aggregate posterior against the model's prior."""
-    return _holes(key, _active, latent.HOLES_VERSION)
+    return _holes(key, _active, vc.latent.HOLES_VERSION)
 
 
 # On disk too: the hole fraction takes seconds (200 million Gaussian densities) and a shipped
@@ -153,10 +160,10 @@ def holes(key: str, _active: ActiveModel) -> latent.Holes:
 # arguments passed, not on the library code it calls: ``version`` keeps an old answer from
 # outliving a change to vae_core.latent.find_holes.
 @st.cache_data(show_spinner="Measuring where the prior and the codes disagree ...", max_entries=8, persist="disk")
-def _holes(key: str, _active: ActiveModel, version: int) -> latent.Holes:
+def _holes(key: str, _active: ActiveModel, version: int) -> vc.latent.Holes:
     means, logvars, _ = encoded_test(key, _active)
-    mu, logvar = torch.from_numpy(means), torch.from_numpy(logvars)
-    return latent.find_holes(_active.model.prior, mu, logvar)
+    mu, logvar = tensor(means), tensor(logvars)
+    return vc.latent.find_holes(_active.model.prior, mu, logvar)
 
 
 def map_extent(active: ActiveModel) -> float:
@@ -168,10 +175,10 @@ def map_extent(active: ActiveModel) -> float:
 
 
 @st.cache_data(show_spinner="Mapping the two densities ...", max_entries=8, persist="disk")  # 2 s; restarts too
-def density(key: str, _active: ActiveModel, extent: float, n: int) -> latent.DensityMap:
+def density(key: str, _active: ActiveModel, extent: float, n: int) -> vc.latent.DensityMap:
     """log q(z) and log p(z) on an n x n grid over [-extent, extent]^2 (2-D models)."""
     means, logvars, _ = encoded_test(key, _active)
-    return latent.density_map(_active.model.prior, torch.from_numpy(means), torch.from_numpy(logvars), extent, n)
+    return vc.latent.density_map(_active.model.prior, tensor(means), tensor(logvars), extent, n)
 
 
 @st.cache_data(show_spinner="Evaluating on the test set ...", max_entries=16)
@@ -183,9 +190,9 @@ def test_figures(key: str, _active: ActiveModel) -> vc.Evaluation:
 
 
 @st.cache_data(show_spinner="Measuring each level's share of the bound ...", max_entries=8)
-def level_usage(key: str, _active: ActiveModel) -> tuple[hierarchy.LevelUsage, ...]:
+def level_usage(key: str, _active: ActiveModel) -> tuple[vc.hierarchy.LevelUsage, ...]:
     """A hierarchical model's KL term and active units per level on the whole test split (seed 0)."""
-    return hierarchy.level_usage(_active.model, test_set(_active)[0], random_state=0)
+    return vc.hierarchy.level_usage(_active.model, test_set(_active)[0], random_state=0)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -193,10 +200,10 @@ def held_levels(key: str, _active: ActiveModel, index: int, n: int, seed: int) -
     """For test image ``index`` of a hierarchical model: n decodes holding the top code and drawing the levels
     below, and n holding the levels below and drawing the top (vae_core.hierarchy), as pixel means."""
     x = vc.prepare_inputs(_active.model, test_set(_active)[0][index : index + 1])
-    path = hierarchy.posterior_means(_active.model, x)[0]
+    path = vc.hierarchy.posterior_means(_active.model, x)[0]
     return (
-        hierarchy.hold_top(_active.model, path, n, random_state=seed),
-        hierarchy.hold_lower(_active.model, path, n, random_state=seed),
+        vc.hierarchy.hold_top(_active.model, path, n, random_state=seed),
+        vc.hierarchy.hold_lower(_active.model, path, n, random_state=seed),
     )
 
 
@@ -250,7 +257,7 @@ IN_DISTRIBUTION, HELD_OUT = "in-distribution", "held-out"  # the model's own tes
 
 def anomaly_sets(active: ActiveModel) -> list[str]:
     """The out-of-distribution sets that can be built for this model here (nothing is downloaded)."""
-    return ood.available_sets(active.model.config.dataset)
+    return vc.ood.available_sets(active.model.config.dataset)
 
 
 @st.cache_data(show_spinner="Building the image sets ...", max_entries=32, persist="disk")
@@ -258,11 +265,11 @@ def anomaly_images(dataset: str, name: str) -> tuple[np.ndarray, np.ndarray | No
     """(uint8 images, labels or None, test-split indices or None) of a set of the suite: an
     out-of-distribution set, or the model's own test images (``IN_DISTRIBUTION``, ``HELD_OUT``)."""
     if name in (IN_DISTRIBUTION, HELD_OUT):
-        reference = ood.in_distribution(ANOMALY_IMAGES, dataset)
+        reference = vc.ood.in_distribution(ANOMALY_IMAGES, dataset)
         if name == HELD_OUT:
             return reference.held_out.numpy(), None, reference.held_out_indices.numpy()
         return reference.images.numpy(), reference.labels.numpy(), reference.indices.numpy()
-    return ood.ood_set(name, ANOMALY_IMAGES, dataset).numpy(), None, None
+    return vc.ood.ood_set(name, ANOMALY_IMAGES, dataset).numpy(), None, None
 
 
 # On disk too: the IWAE columns take tens of seconds per model, worth keeping across restarts.
@@ -270,12 +277,12 @@ def anomaly_images(dataset: str, name: str) -> tuple[np.ndarray, np.ndarray | No
 def _anomaly_scores(key: str, _active: ActiveModel, name: str, iwae: bool) -> dict[str, np.ndarray]:
     """Every score of one family for one set: the IWAE-based ones, or the one-sample ones (which cost
     a single encoder and decoder pass). Typicality measures from the held-out images' mean IWAE score."""
-    family = anomaly.IWAE_SCORES if iwae else tuple(s for s in anomaly.SCORES if s not in anomaly.IWAE_SCORES)
-    images = torch.from_numpy(anomaly_images(_active.model.config.dataset, name)[0])
-    scores = anomaly.score_many(_active.model, images, scores=[s for s in family if s != "typicality"], k=ANOMALY_K)
+    family = vc.anomaly.IWAE_SCORES if iwae else tuple(s for s in vc.anomaly.SCORES if s not in vc.anomaly.IWAE_SCORES)
+    images = tensor(anomaly_images(_active.model.config.dataset, name)[0])
+    scores = vc.anomaly.score_many(_active.model, images, scores=[s for s in family if s != "typicality"], k=ANOMALY_K)
     if "typicality" in family:
-        level = scores["iwae"] if name == HELD_OUT else torch.from_numpy(anomaly_scores(_active, HELD_OUT, "iwae"))
-        scores["typicality"] = anomaly.typicality(scores["iwae"], anomaly.typical_negative_log_likelihood(level))
+        level = scores["iwae"] if name == HELD_OUT else tensor(anomaly_scores(_active, HELD_OUT, "iwae"))
+        scores["typicality"] = vc.anomaly.typicality(scores["iwae"], vc.anomaly.typical_negative_log_likelihood(level))
     return {s: v.numpy() for s, v in scores.items()}
 
 
@@ -310,20 +317,20 @@ def upload_scores(active: ActiveModel, pixels: torch.Tensor, scores: tuple[str, 
     typicality from the held-out images' mean IWAE score, as the page's own sets."""
     typical = None
     if "typicality" in scores:
-        typical = anomaly.typical_negative_log_likelihood(anomaly_scores(active, HELD_OUT, "iwae"))
-    figures = anomaly.score_each(active.model, pixels, scores=scores, k=ANOMALY_K, typical_nll=typical)
+        typical = vc.anomaly.typical_negative_log_likelihood(anomaly_scores(active, HELD_OUT, "iwae"))
+    figures = vc.anomaly.score_each(active.model, pixels, scores=scores, k=ANOMALY_K, typical_nll=typical)
     return {s: v.numpy() for s, v in figures.items()}
 
 
 def anomaly_scores(active: ActiveModel, name: str, score: str) -> np.ndarray:
     """One score of every image of a set (``IN_DISTRIBUTION``, ``HELD_OUT`` or an out-of-distribution
     set), computed once per model with the rest of its family and cached."""
-    return _anomaly_scores(active.key, active, name, score in anomaly.IWAE_SCORES)[score]
+    return _anomaly_scores(active.key, active, name, score in vc.anomaly.IWAE_SCORES)[score]
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _anomaly_detection(key: str, _active: ActiveModel, name: str, score: str, fpr: float) -> anomaly.Detection:
-    return anomaly.detection(
+def _anomaly_detection(key: str, _active: ActiveModel, name: str, score: str, fpr: float) -> vc.anomaly.Detection:
+    return vc.anomaly.detection(
         anomaly_scores(_active, IN_DISTRIBUTION, score),
         anomaly_scores(_active, name, score),
         anomaly_scores(_active, HELD_OUT, score),
@@ -331,7 +338,7 @@ def _anomaly_detection(key: str, _active: ActiveModel, name: str, score: str, fp
     )
 
 
-def anomaly_detection(active: ActiveModel, name: str, score: str, fpr: float) -> anomaly.Detection:
+def anomaly_detection(active: ActiveModel, name: str, score: str, fpr: float) -> vc.anomaly.Detection:
     """How ``score`` tells the set from the model's test images, at a threshold for false-positive
     rate ``fpr`` (cached: the page's table asks for a score on every set at every rerun)."""
     return _anomaly_detection(active.key, active, name, score, fpr)
@@ -343,7 +350,7 @@ def least_typical(key: str, _active: ActiveModel, score: str, n: int) -> tuple[l
     reconstruction (uint8 56 x 28), and their positions among the page's test images, most anomalous first."""
     images = anomaly_images(_active.model.config.dataset, IN_DISTRIBUTION)[0]
     worst = np.argsort(-anomaly_scores(_active, IN_DISTRIBUTION, score), kind="stable")[:n]
-    x = vc.prepare_inputs(_active.model, torch.from_numpy(images))[worst]  # as scored: binarised with the set
+    x = vc.prepare_inputs(_active.model, tensor(images))[worst]  # as scored: binarised with the set
     recon = vc.reconstruct(_active.model, x).numpy()
     return [np.concatenate([images[i], vc.to_uint8(r)]) for i, r in zip(worst, recon, strict=True)], worst.tolist()
 
@@ -368,7 +375,7 @@ def score_upload(active: ActiveModel, data: bytes) -> UploadScore:
     against the same test digits: the same image gets the same -ELBO and percentile on both pages.
     Raises vae_core.ImageError for bytes that are not a picture."""
     steps = vc.preprocess_steps(data)
-    scored = anomaly.upload_elbo(active.model, steps.tensor)
+    scored = vc.anomaly.upload_elbo(active.model, steps.tensor)
     reference = anomaly_scores(active, IN_DISTRIBUTION, "elbo")
     return UploadScore(
         steps=steps,
@@ -377,8 +384,8 @@ def score_upload(active: ActiveModel, data: bytes) -> UploadScore:
         mean=scored.terms.mean[0].numpy(),
         logvar=scored.terms.logvar[0].numpy(),
         terms=scored.terms,
-        percentile=100 * anomaly.share_below(reference, scored.negative_elbo),
-        doubts=preprocess.digit_doubts(preprocess.measure(steps)),
+        percentile=100 * vc.anomaly.share_below(reference, scored.negative_elbo),
+        doubts=vc.preprocess.digit_doubts(vc.preprocess.measure(steps)),
     )
 
 
@@ -389,16 +396,16 @@ def iwae_nats(active: ActiveModel, x: torch.Tensor, k: int) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def sample_sharpness(key: str, _active: ActiveModel, n: int, seed: int) -> sharpness.Sharpness:
+def sample_sharpness(key: str, _active: ActiveModel, n: int, seed: int) -> vc.sharpness.Sharpness:
     """How sharp the n x n prior samples of ``prior_samples(key, _active, n, seed)`` are: the same codes,
     so two models of one latent size are compared on the same draws of z."""
-    return sharpness.sharpness(vc.sample_prior(_active.model, n * n, random_state=seed))
+    return vc.sharpness.sharpness(vc.sample_prior(_active.model, n * n, random_state=seed))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def test_sharpness(dataset_name: str) -> sharpness.Sharpness:
+def test_sharpness(dataset_name: str) -> vc.sharpness.Sharpness:
     """How sharp real digits are: the same figures on the first 1,000 test images, for reference."""
-    return sharpness.sharpness(vc.to_float(dataset(dataset_name, False)[0][:1000]))
+    return vc.sharpness.sharpness(vc.to_float(dataset(dataset_name, False)[0][:1000]))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -421,6 +428,8 @@ class Path(NamedTuple):
 def interpolation(model: vc.VAE, ends: list[torch.Tensor], steps: int) -> dict[str, Path]:
     """The straight (lerp) and round (slerp) paths between two images' posterior means, as the
     Interpolation page draws them: each path's codes, decoded steps and the -ELBO of each decoded image."""
+    import torch  # here, not above: see ``tensor``
+
     with torch.inference_mode():
         za, zb = (model.encode(x[None].to(model.device))[0][0].cpu() for x in ends)
     paths = {"linear": vc.lerp(za, zb, steps), "spherical": vc.slerp(za, zb, steps)}
@@ -458,12 +467,12 @@ def nearest_training(key: str, _active: ActiveModel, images: np.ndarray) -> tupl
     N x 28 x 28 in [0, 1]). Cached per model and per images, which the seed, the temperature, the grid's
     side and the kind of pixels all shape; under a second for 144 images against 60,000."""
     train = dataset(_active.model.config.dataset, True)[0]
-    found = nearest.nearest_images(torch.from_numpy(images), train)
+    found = vc.nearest.nearest_images(tensor(images), train)
     return found.indices.numpy(), found.distances.numpy(), train[found.indices].numpy()
 
 
 @st.cache_data(show_spinner="Measuring how far new test digits are from the training set ...", persist="disk")
 def training_set_distances(dataset_name: str) -> np.ndarray:
-    """The distance from each of ``nearest.REFERENCE_DIGITS`` test digits to its nearest training image
+    """The distance from each of ``vc.nearest.REFERENCE_DIGITS`` test digits to its nearest training image
     (about 8 s on two cores, once per dataset; kept on disk across restarts)."""
-    return nearest.reference_distances(dataset(dataset_name, False)[0], dataset(dataset_name, True)[0])
+    return vc.nearest.reference_distances(dataset(dataset_name, False)[0], dataset(dataset_name, True)[0])

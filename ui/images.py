@@ -9,18 +9,18 @@ import base64
 import io
 
 import numpy as np
-import torch
 from PIL import Image
 
-from vae_core.images import to_uint8
-from vae_core.inference import tile
+import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
 
 RED = (230, 30, 30)
 
 
 def tiled(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:
     """N x H x W grey levels (uint8) laid out row by row, ``pad`` black pixels between them."""
-    return tile(torch.from_numpy(np.ascontiguousarray(images)), columns, pad=pad).numpy()
+    import torch  # here, not above: the explorer's first view uses this module before torch is loaded
+
+    return vc.tile(torch.from_numpy(np.ascontiguousarray(images)), columns, pad=pad).numpy()
 
 
 def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
@@ -66,7 +66,7 @@ def heatmap(error: np.ndarray) -> np.ndarray:
     """|x - x_hat| in [0, 1] as an RGB image: black for no error, through red to yellow."""
     e = np.clip(error, 0, 1)
     rgb = np.stack([np.clip(2 * e, 0, 1), np.clip(2 * e - 1, 0, 1), np.zeros_like(e)], axis=-1)
-    return to_uint8(rgb)
+    return vc.to_uint8(rgb)
 
 
 def mark_cell(grid: np.ndarray, row: int, col: int, cell: int = 28, width: int = 2) -> np.ndarray:

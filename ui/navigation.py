@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlparse
 import streamlit as st
 
 from server import housekeeping
-from ui import links, models, registry, widgets
+from ui import links, models, registry, warmup, widgets
 from ui.state import Key
 
 HERE = Path(__file__).parent
@@ -115,3 +115,4 @@ try:
     chosen.run()
 finally:
     links.publish()
+    warmup.page_drawn()  # the first run's page is up: the server's warm-up may start (ui/warmup.py)

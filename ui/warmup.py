@@ -1,18 +1,53 @@
-"""The warm-up at server start: what the default first page shows, computed before anyone asks.
+"""The warm-up: what the default first page shows, computed before anyone asks for it.
 
-It fills the UI's caches (ui.derived), so it lives with the UI; app.py's start-up runs it in a thread.
+It fills the UI's caches (ui.derived), so it lives with the UI. app.py arms it at server start; it then
+runs once, in a thread of its own, as soon as the first run of any session has drawn its page, or
+``FIRST_VISITOR_WAIT_S`` after the start if no one has come by then. Not at the start itself: the
+warm-up imports torch, loads the model and scores the test set, and on two cores that would slow the
+first visitor's first view (drawn without torch from the model's card, ui.cards) from 1.2x to 1.7x a
+bare Streamlit page (docs/performance.md, "Start-up"). This module imports no torch; warming does.
 """
 
 from __future__ import annotations
 
-from server.runtime import use_free_cores
+import threading
+
+FIRST_VISITOR_WAIT_S = 5.0  # a server started ahead of a class warms up before the class arrives
+
+_armed = threading.Event()
+_lock = threading.Lock()
+_started = False
+
+
+def arm(wait_s: float = FIRST_VISITOR_WAIT_S) -> None:
+    """At server start (app.py): warm up after the first run that draws a page, or after ``wait_s``."""
+    _armed.set()
+    timer = threading.Timer(wait_s, _start)
+    timer.daemon = True
+    timer.start()
+
+
+def page_drawn() -> None:
+    """The navigation calls this as each run ends: the first starts an armed warm-up. Unarmed (a test's
+    AppTest, a harness), it does nothing."""
+    if _armed.is_set():
+        _start()
+
+
+def _start() -> None:
+    global _started
+    with _lock:
+        if _started:
+            return
+        _started = True
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
 
 
 def warm_up() -> None:
-    """Compute what the default first page shows (its latent pad's files too), once, at server start
-    (app.py runs this in a thread), then import plotly for the chart pages and score the test digits
-    (a click on the scatter shows a digit's -ELBO), so neither the first visitor, nor a page switch,
-    nor a first click waits."""
+    """Compute what the default first page shows (its latent pad's files and card too, kept on disk), once,
+    then import plotly for the chart pages and score the test digits (a click on the scatter shows a digit's
+    -ELBO), so neither a visitor, nor a page switch, nor a first click waits."""
+    from server.runtime import use_free_cores
     from ui import browser_files, derived, models
 
     use_free_cores()
@@ -21,7 +56,7 @@ def warm_up() -> None:
     if active is not None:
         derived.encoded_test(active.key, active)
         derived.manifold(active.key, active, derived.GRID_SIZE, derived.GRID_EXTENT, "linear", (0, 1), None)
-        active.card  # noqa: B018  the picker's facts: kept on disk, so a restarted server shows them without torch
+        _ = active.card  # the picker's facts: kept on disk, so a restarted server shows them without torch
         browser_files.decoder_file(active)  # the latent pad's files, ready for the first browser to fetch (and kept)
         browser_files.points_url(active, (0, 1))
     import plotly.graph_objects  # noqa: F401

@@ -67,6 +67,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {  # submodule -> the public names it giv
     ),
     "evaluate": ("Evaluation", "elbo_per_image", "evaluate", "iwae_log_likelihood", "prepare_inputs"),
     "export": ("decoder_bytes", "decoder_from_bytes", "decoder_output", "encoder_bytes"),
+    "grid": ("grid_edge",),
     "hierarchy": ("HierarchicalVAE",),
     "images": ("to_uint8",),
     "inference": (
