@@ -1,14 +1,15 @@
-"""The explorer's first view with no torch in its path (bench.latency --first-view): what a cold start
-could reach if the navigation, the picker and the explorer drew the latent pad from files on disk and
-imported torch only after it was sent. Not the app's code path (docs/performance.md, "Start-up"): a
-measure of the ceiling of that design before building it.
+"""The explorer's first view with no torch in its path and nothing else (bench.latency --first-view): the
+ceiling of the app's own first view, which draws the latent pad from the default model's card before
+it imports torch (docs/performance.md, "Start-up"), without the app's navigation, sidebar and
+instructions: what the app could reach if those cost nothing.
 
 The page: the heading and a model picker, then the latent pad given exactly what the explorer gives
 it for the shipped default model (``ui.widgets.latent_pad_data``), its three files (component code,
 decoder weights, test means) read from FIRST_VIEW_FILES, where ``write_files`` put them; then the
 rest of the page imports torch and vae_core, as the real page would. The server is
 harness/first_view_app.py: FIRST_VIEW_WARM=start runs the app's warm-up (ui.warmup) in a thread at
-server start, as app.py does; FIRST_VIEW_WARM=after runs it only once the first view has been sent.
+server start, as app.py once did; FIRST_VIEW_WARM=after runs it only once the first view has been sent,
+as app.py now does.
 Here, not in bench/, because it is not a benchmark but what one starts."""
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ still being imported (docs/performance.md, "Start-up"). Nothing this page import
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -102,6 +103,20 @@ if st.session_state.pop(Key.EXPLORE_FROM, False) and Key.HOLD_CODE in st.session
 limit = max(4.0, vc.grid_edge(n, extent=extent, spacing=spacing) + 1.0)  # the sliders reach one past the grid
 
 
+# What the fragment below needs from the model, read on first use after its pad is drawn, then kept for this
+# run of the page: a slider press reruns only the fragment, and must not copy them out of the caches again.
+@functools.cache
+def test_means() -> np.ndarray:
+    return derived.encoded_test(active.key, active)[0]
+
+
+@functools.cache
+def manifold() -> tuple[np.ndarray, np.ndarray]:
+    """(the grid's axis, the decoded grid as one image)."""
+    axis = vc.grid_axis(n, extent=extent, spacing=spacing).numpy()
+    return axis, derived.manifold(active.key, active, n, extent, spacing, dims, base)
+
+
 def released(x: float, y: float) -> None:
     """The pad was let go of at (x, y): the sliders take it before the fragment reruns."""
     st.session_state[Key.Z_X], st.session_state[Key.Z_Y] = x, y
@@ -149,7 +164,7 @@ def explorer() -> None:
         with st.expander("Draw a digit: watch its posterior on the pad"):
             widgets.drawing_pad(Key.EXPLORE_DRAW, active, compact=True)
         model = active.model  # loaded only now: the pad above is drawn from the model's card
-        means = derived.encoded_test(active.key, active)[0]
+        means = test_means()
         z = derived.tensor([0.0] * latent_dim if base is None else base)
         z[dims[0]], z[dims[1]] = z1, z2
         nearest = float(np.sqrt(((means[:, list(dims)] - [z1, z2]) ** 2).sum(1)).min())
@@ -167,8 +182,7 @@ def explorer() -> None:
         st.image(png_uri(image), caption=f"decoded at z = ({z1:.2f}, {z2:.2f}) by the server (PyTorch)", width=168)
         if len(model.levels) > 1:
             lower_levels(model, z)
-        axis = vc.grid_axis(n, extent=extent, spacing=spacing).numpy()
-        grid = derived.manifold(active.key, active, n, extent, spacing, dims, base)
+        axis, grid = manifold()
         row, col, inside = nearest_cell(axis, z1, z2)
         where = "the point" if inside else "the cell nearest the point, which is off the grid"
         st.image(
