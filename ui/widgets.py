@@ -15,7 +15,7 @@ import streamlit as st
 
 import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
 from server import served
-from ui import browser_files, links, models, registry
+from ui import browser_files, derived, links, models, registry
 from ui.charts import PALETTE
 from ui.models import ActiveModel
 from ui.state import Key
@@ -30,8 +30,6 @@ UPLOAD_LIMIT_MB = 10
 
 def pick_test_digit(active: ActiveModel, label: str, key: str, default_class: int = 0) -> int:
     """A test image chosen by class and index within that class; returns its index in the split."""
-    from ui import derived  # imports torch, which the first view's widgets do without (ui.cards)
-
     labels = derived.test_set(active)[1].numpy()
     c1, c2 = st.columns(2)
     cls = c1.selectbox(
@@ -207,12 +205,11 @@ def drawing_pad(key: str, active: ActiveModel | None = None, *, compact: bool = 
     pen lifts, as after a drag); the drawing itself never goes to the server, and None is returned."""
     data: dict[str, Any] = {"module": _module_url("drawing_pad"), "encoder": None}
     if active is not None:
-        model = active.model
+        model = active.model  # loads it, so that on a fresh server this pad's 7.4 MB encoder reaches the browser
+        # after the latent pad's decoder, not beside it (docs/performance.md, "Start-up")
         if model.latent_dim < 2:
             data["why"] = "A 1-D model has no plane to show its posterior on while you draw."
         else:
-            from ui import derived  # imports torch, which the first view's widgets do without (ui.cards)
-
             dims = derived.most_used_pair(active)
             encoder, decoder = browser_files.encoder_file(active), browser_files.decoder_file(active)
             data |= {
