@@ -12,6 +12,7 @@ import numpy as np
 
 import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
 from server import served
+from ui import derived
 from ui.models import ActiveModel
 
 
@@ -42,8 +43,6 @@ def points_url(active: ActiveModel, dims: tuple[int, int]) -> str:
     uint32 N, then N float32 x, N float32 y, N uint8 labels, all little-endian."""
 
     def make() -> bytes:
-        from ui import derived  # imports torch: only when the means are not kept
-
         means, _, labels = derived.encoded_test(active.key, active)
         xy = means[:, list(dims)].astype("<f4")
         n = np.array([len(xy)], "<u4")
