@@ -30,8 +30,9 @@ from ui import widgets
 seen = []
 pad = widgets._latent_pad
 def watched(**kwargs):
-    seen.append("torch" in sys.modules)
-    return pad(**kwargs)
+    handed = pad(**kwargs)
+    seen.append("torch" in sys.modules or "pyarrow" in sys.modules)  # as the pad is handed over
+    return handed
 widgets._latent_pad = watched
 at = AppTest.from_file(sys.argv[1], default_timeout=120)
 at.run()
@@ -50,8 +51,9 @@ def run(code: str, cards: Path, *args: str) -> str:
 
 
 def test_the_explorers_pad_is_drawn_before_torch_is_imported(tmp_path: Path) -> None:
-    """With the default model's card kept, the whole first run draws the pad with no torch imported, then
-    loads the model and draws the rest of the page. Without the card, the pad waits for the model."""
+    """With the default model's card kept, the whole first run draws the pad with no torch (nor pandas and
+    pyarrow, which Streamlit imports to look for dataframes) imported, then loads the model and draws the rest
+    of the page. Without the card, the pad waits for the model."""
     cards = tmp_path / "cards"
     assert run(OPEN_THE_EXPLORER, cards, str(registry.NAVIGATION)).split() == ["[True]", "True", "True"]
     run(KEEP_THE_CARD, cards)

@@ -170,7 +170,20 @@ def _component(name: str) -> Any:
     html, css, js = ((COMPONENTS / f"{name}.{ext}").read_text() for ext in ("html", "css", "js"))
     if name in MODULE_PARTS:
         js = (COMPONENTS / "loader.js").read_text()
-    return st.components.v2.component(f"vae_{name}", html=html, css=css, js=js)
+    mount = st.components.v2.component(f"vae_{name}", html=html, css=css, js=js)
+
+    def call(*, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        return mount(data=None if data is None else _without_lists(data), **kwargs)
+
+    return call
+
+
+def _without_lists(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with its lists as tuples: the same JSON. Streamlit looks for a dataframe in every value of a
+    component's data that is not a scalar, a string or a tuple, and the first look imports pandas and pyarrow:
+    0.45 s of a fresh server's first view, before the latent pad is handed over (docs/performance.md,
+    "Start-up")."""
+    return {name: tuple(value) if isinstance(value, list) else value for name, value in data.items()}
 
 
 def _module_url(name: str) -> str:
