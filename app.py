@@ -2,7 +2,8 @@
 
 The server. Its start-up hook arms the warm-up (ui/warmup.py: torch, the shipped model, its encoded
 test set, manifold and scores, computed in a thread of its own), which starts once the first visitor's
-page is drawn, or a few seconds after the start if no one has come: the first view itself needs no torch.
+page is drawn, or a few seconds after the start if no one has come: the first view itself needs no torch,
+and the first run imports it only once the browser says the pad is drawn (server/first_view.py).
 What every session runs is ui/navigation.py; the pages are in pages/; what the server does besides
 drawing (files, admission, housekeeping) is in server/.
 """
@@ -14,7 +15,7 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from starlette.middleware import Middleware
 
-from server import replies, served
+from server import first_view, replies, served
 from ui import warmup
 from ui.registry import NAVIGATION
 
@@ -27,6 +28,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
     warmup.arm()
+    first_view.arm()  # the first pad is drawn before torch is imported (server/first_view.py)
     from server import housekeeping  # gives back what ended sessions and trainings leave behind
 
     housekeeping.start()
@@ -35,7 +37,9 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
 
 # FileServer answers /api/files/...: what the browser fetches by URL (a model's decoder weights for
 # in-browser decoding), made on demand and cached by the browser; server/served.py says why not the
-# websocket, static/ or a route.
+# websocket, static/ or a route. FirstViewSignal hears the first pad say it is drawn: a fresh server waits for
+# that before it imports torch (server/first_view.py).
 # A reply the browser waits for (upload URLs) must outlive a run's start: server/replies.py says why.
 replies.keep_replies()
-app = st.App(NAVIGATION, lifespan=lifespan, middleware=[Middleware(served.FileServer)])
+MIDDLEWARE = [Middleware(served.FileServer), Middleware(first_view.FirstViewSignal)]
+app = st.App(NAVIGATION, lifespan=lifespan, middleware=MIDDLEWARE)

@@ -1,16 +1,21 @@
 """The explorer's first view needs no torch (docs/performance.md, "Start-up"): a fresh server draws the
-latent pad from the default model's card (ui.cards) and imports torch only afterwards, and its warm-up
-waits for that first page."""
+latent pad from the default model's card (ui.cards) and imports torch only once the browser says the pad is
+drawn (server/first_view.py), and its warm-up waits for that first page."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
+from harness.browser import launch, require_chromium, running_server, shadowed, wait_ready
+from server import first_view
 from ui import registry, warmup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +47,7 @@ print(seen, "torch" in sys.modules, any("manifold" in c for image in at.get("ima
 
 
 def run(code: str, cards: Path, *args: str) -> str:
-    env = {"VAE_CARDS_DIR": str(cards), "PATH": "/usr/bin:/bin"}
+    env = {"VAE_CARDS_DIR": str(cards), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
         [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, env=env, check=False
     )
@@ -83,3 +88,54 @@ def test_the_warm_up_waits_for_the_first_page_or_the_timer(monkeypatch: pytest.M
     warmup.arm(wait_s=0.1)  # no one comes: the timer starts it
     assert started.wait(5)
     assert calls == ["warm-up", "warm-up"]
+
+
+def torch_loaded(pid: int) -> bool:
+    """Whether process ``pid`` has torch's library mapped: it is importing torch, or has."""
+    return "libtorch_cpu" in Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.browser
+def test_a_fresh_server_imports_torch_only_after_the_first_pad_says_it_is_drawn(tmp_path: Path) -> None:
+    """The first visitor's pad calls the server once it has drawn its digit, and only then does the server load
+    torch for the rest of the page; once torch is in, no pad is asked again."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    cards = tmp_path / "cards"
+    run(KEEP_THE_CARD, cards)
+    with sync_playwright() as p, running_server(env={"VAE_CARDS_DIR": str(cards)}) as server:
+        browser = launch(p)
+        page = browser.new_page()
+        calls: list[tuple[str, bool]] = []
+        signal = server.url + first_view.PATH
+        page.on("request", lambda r: calls.append((r.method, torch_loaded(server.pid))) if r.url == signal else None)
+        page.goto(server.url)
+        page.wait_for_function(f"() => {shadowed('.latent-pad')}?.dataset.state === 'ready'", timeout=60_000)
+        wait_ready(page)
+        assert calls == [("POST", False)]  # said once, and torch waited for it
+        assert torch_loaded(server.pid)  # the rest of the page needed it
+        page.reload()
+        wait_ready(page)
+        assert len(calls) == 1
+        with pytest.raises(urllib.error.HTTPError, match="405"):
+            urllib.request.urlopen(signal, timeout=10)  # a GET is refused
+        browser.close()
+
+
+def test_the_first_model_load_waits_for_the_pad_at_most_wait_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(first_view, "WAIT_S", 0.3)
+    monkeypatch.setattr(first_view, "_armed", threading.Event())
+    monkeypatch.setattr(first_view, "_drawn", threading.Event())
+    monkeypatch.setattr(first_view, "_asked_at", None)
+    monkeypatch.delitem(sys.modules, "torch", raising=False)  # as in a fresh server; put back after the test
+    assert first_view.ping_url() is None  # not armed (a test, a harness): no pad is asked
+    assert first_view.await_first_view() == 0.0
+    first_view.arm()
+    assert first_view.await_first_view() == 0.0  # armed, but no pad asked: a page without one never waits
+    assert first_view.ping_url() == first_view.PATH
+    assert 0.25 < first_view.await_first_view() < 1.0  # asked and not drawn: waits until WAIT_S after the asking
+    monkeypatch.setattr(first_view, "_asked_at", time.monotonic())
+    threading.Timer(0.05, first_view.drawn).start()
+    assert first_view.await_first_view() < 0.25  # the call ends the wait
+    assert first_view.ping_url() is None  # and no pad is asked again

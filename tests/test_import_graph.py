@@ -99,6 +99,7 @@ TORCH_FREE = (
     "ui.state",
     "server.sharing",
     "server.housekeeping",
+    "server.first_view",
 )
 
 

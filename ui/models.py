@@ -17,6 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
+from server import first_view
 from server.sharing import DEFAULT_CHECKPOINT as DEFAULT_CHECKPOINT  # the UI reads it from here too
 from server.sharing import shipped_checkpoints as shipped_checkpoints  # where models are kept: the server's
 from server.sharing import shipped_files
@@ -40,6 +41,7 @@ class ActiveModel:
 
     @functools.cached_property
     def model(self) -> vc.VAE:
+        first_view.await_first_view()  # on a fresh server, torch waits for the first pad (server/first_view.py)
         return self.load()
 
     @functools.cached_property

@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
-from server import served
+from server import first_view, served
 from ui import browser_files, derived, links, models, registry
 from ui.charts import PALETTE
 from ui.models import ActiveModel
@@ -343,6 +343,7 @@ def latent_pad_data(
         "step": float(step),
         "classes": list(active.class_names),
         "colours": list(PALETTE),
+        "shown": first_view.ping_url(),  # a fresh server waits for the pad before it imports torch
     }
 
 

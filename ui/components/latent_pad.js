@@ -34,6 +34,7 @@ function makePad(root) {
     base: new Float32Array(2), code: new Float32Array(2), limit: 4, step: 0.1, z: [0, 0], fromPython: null,
     dragging: false, loading: false, frame: 0, keyTimer: 0, drawnPoints: '', colours: [], bytes: 0,
     posterior: null, // a drawing's posterior ({mean, sigma}) from a drawing pad on the page, shown until a drag
+    shown: null, // where to say the digit is drawn (or cannot be), once: a URL while the server waits for it
   };
   const pad = { send: () => {}, stats };
   root.stats = stats;
@@ -41,6 +42,10 @@ function makePad(root) {
   const say = (state, text) => {
     root.dataset.state = state;
     status.textContent = text;
+    if (state !== 'loading' && s.shown) { // a fresh server waits for this before it imports torch (server/first_view.py)
+      fetch(s.shown, { method: 'POST' }).catch(() => {});
+      s.shown = null;
+    }
   };
   if (!digitCtx || !markerCtx || !pointsCtx) {
     say('unavailable', 'This browser cannot draw on a canvas: move z with the sliders below.');
@@ -171,6 +176,7 @@ function makePad(root) {
   });
 
   pad.update = (data) => {
+    s.shown = data.shown ?? null;
     s.limit = data.limit;
     s.step = data.step;
     s.dims = data.dims;
