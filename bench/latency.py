@@ -45,12 +45,12 @@ from harness import first_view, floor_app, floor_pages
 from harness.browser import (
     NEW_IMAGE_JS,
     OUTER_POINT_JS,
+    PAD_READY_JS,
     SIGNATURE_JS,
     free_port,
     launch,
     running_app,
     running_server,
-    shadowed,
     wait_ready,
 )
 from ui import registry
@@ -163,7 +163,6 @@ def lesson_latencies(browser: Browser, switches: int = 8, only: str | None = Non
 
 
 USABLE = "the latent pad drawn and draggable"
-PAD_READY_JS = shadowed(".latent-pad") + "?.dataset.state === 'ready'"  # its decoder loaded, its digit drawn
 
 
 def cold_start(

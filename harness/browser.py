@@ -319,6 +319,10 @@ def shadowed(selector: str) -> str:
     return f"({SHADOWED_JS})({selector!r})"
 
 
+# True once the page's latent pad has loaded its decoder and drawn its digit: drawn and draggable.
+PAD_READY_JS = shadowed(".latent-pad") + "?.dataset.state === 'ready'"
+
+
 # The page position of a data point on the index-th plotly chart, as plotly itself maps it.
 DATA_TO_PAGE_JS = """([chart, x, y]) => {
     const gd = document.querySelectorAll('.js-plotly-plot')[chart];

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.browser import launch, require_chromium, running_server, shadowed, wait_ready
+from harness.browser import PAD_READY_JS, launch, require_chromium, running_server, wait_ready
 from server import first_view
 from ui import registry, warmup
 
@@ -47,7 +47,7 @@ print(seen, "torch" in sys.modules, any("manifold" in c for image in at.get("ima
 
 
 def run(code: str, cards: Path, *args: str) -> str:
-    env = {"VAE_CARDS_DIR": str(cards), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
+    env = {"VAE_CARDS_DIR": str(cards), "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
         [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, env=env, check=False
     )
@@ -111,7 +111,7 @@ def test_a_fresh_server_imports_torch_only_after_the_first_pad_says_it_is_drawn(
         signal = server.url + first_view.PATH
         page.on("request", lambda r: calls.append((r.method, torch_loaded(server.pid))) if r.url == signal else None)
         page.goto(server.url)
-        page.wait_for_function(f"() => {shadowed('.latent-pad')}?.dataset.state === 'ready'", timeout=60_000)
+        page.wait_for_function(f"() => {PAD_READY_JS}", timeout=60_000)
         wait_ready(page)
         assert calls == [("POST", False)]  # said once, and torch waited for it
         assert torch_loaded(server.pid)  # the rest of the page needed it
