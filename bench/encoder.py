@@ -12,6 +12,12 @@ loads ui/components/decoder.js + encoder.js as the app serves them, with the mod
 Each is timed over rounds of 20 calls with performance.now() after 20 warm-up calls; the table gives medians
 per call in ms, and the ratio of "all" to "decode" from the same run.
 
+- read: the decoder's float16 file made into the decoder's float32 arrays (parseDecoder: reading the weights,
+  then re-laying them for the inner loops), what the latent pad does once per model after its fetch. In a
+  fresh page each time, as on a first view: with the browser's own Float16Array, and through decoder.js's
+  lookup table (Float16Array removed, as in a browser without it), alternating, 6 times each (2 with
+  ``--quick``); medians in ms.
+
 Then, in the app (a `streamlit run app.py` of its own), the Reconstruct page's drawing pad on the default model:
 after a real pointerdown, one pointermove per animation frame along a zigzag for 3 s (1 s with ``--quick``),
 driven from inside the page; it reports the animation frames per second and the drawings encoded (prepared,
@@ -62,6 +68,32 @@ TIME_JS = """async ([encoderUrl, decoderUrl, rounds]) => {
     }
     return result;
 }"""
+
+
+# The decoder file at url read as the latent pad reads it, in ms; natively or, with Float16Array removed, by table.
+READ_JS = """async ([url, native]) => {
+    if (!native) delete globalThis.Float16Array;
+    const { parseDecoder } = await import('/module.js');
+    const bytes = await (await fetch(url)).arrayBuffer();
+    const t0 = performance.now();
+    parseDecoder(bytes);
+    return performance.now() - t0;
+}"""
+
+
+def reading(browser, files: dict[str, tuple[str, bytes]], names: list[str], tries: int) -> None:
+    """The read measurement above, as a table."""
+    print("\n| model | decoder file read: Float16Array | through the table | table / Float16Array |")
+    print("|---|---|---|---|")
+    for name in names:
+        times: dict[bool, list[float]] = {True: [], False: []}
+        for _ in range(tries):
+            for native in (True, False):
+                page = serving(browser, files)
+                times[native].append(page.evaluate(READ_JS, [f"/{name}.vaed", native]))
+                page.close()
+        native, table = statistics.median(times[True]), statistics.median(times[False])
+        print(f"| {name} | {native:.1f} ms | {table:.1f} ms | {table / native:.2f}x |")
 
 
 PAD = shadowed(".pad")
@@ -137,6 +169,7 @@ def main() -> None:
             cells = [f"{median[name]:.2f} ms" for name in ("prepare", "encode", "decode", "all")]
             print(f"| {path.stem} | " + " | ".join(cells) + f" | {median['all'] / median['decode']:.1f}x |")
         page.close()
+        reading(browser, files, [path.stem for path in paths], 2 if args.quick else 6)
         print(while_drawing(browser, 1 if args.quick else 3))
         browser.close()
 

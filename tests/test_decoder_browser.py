@@ -92,6 +92,33 @@ def test_the_browser_decodes_as_pytorch_does_within_one_level(browser, checkpoin
     assert diff.max() <= 1, f"{(diff > 1).sum()} pixels differ by more than one level"
 
 
+def test_float16_weights_read_the_same_natively_and_by_table_for_every_bit_pattern(browser):
+    """decoder.js reads float16 weights with the browser's Float16Array where it has one, else through a
+    table: both ways, all 65,536 bit patterns give numpy's float32 values (every NaN a NaN). The parity
+    tests above run the native way in this Chromium; this one is what keeps the table honest."""
+    files = {
+        "/": ("text/html", b"<!doctype html><title>float16</title>"),
+        "/decoder.js": ("text/javascript", DECODER_JS.read_bytes()),
+    }
+    page = serving(browser, files, "http://decoder.test")
+    native, table, has_native = page.evaluate(
+        """async () => {
+            const m = await import('/decoder.js');
+            const bits = new Uint16Array(65536).map((_, i) => i);
+            const b64 = (a) => btoa(Array.from(new Uint8Array(a.buffer), (b) => String.fromCharCode(b)).join(''));
+            return [b64(m.halfToFloat(bits)), b64(m.halfToFloatByTable(bits)), typeof Float16Array === 'function'];
+        }"""
+    )
+    page.close()
+    assert has_native, "this Chromium has Float16Array, so the app's usual path is the native one"
+    expected = np.arange(65536, dtype=np.uint16).view(np.float16).astype(np.float32)
+    for name, encoded in (("native", native), ("table", table)):
+        got = np.frombuffer(base64.b64decode(encoded), np.float32)
+        nan = np.isnan(expected)
+        assert np.array_equal(np.isnan(got), nan), name
+        assert np.array_equal(got[~nan], expected[~nan]), name
+
+
 def test_the_browser_decodes_a_hierarchy_through_its_levels_means_as_pytorch_does(browser):
     """A three-level model (vae_core.hierarchy; the version-2 file): decoder.js takes each level below the top
     at its conditional mean, as HierarchicalVAE.decode does. Seeded weights, made bolder so that the logits
