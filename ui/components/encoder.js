@@ -5,10 +5,11 @@
 //   const input = prepareDrawing(rgba, width, height);               // Float32Array(784) in [0, 1], or null
 //   const { mean, logvar } = encoder.encode(input);                  // Float64Array(D) each
 //
-// Served after decoder.js in one module (ui/widgets.py), whose halfToFloat it uses. The file is written by
+// Served after decoder.js in one module (ui/widgets.py), whose halfToFloat, pad4 and axpy4 it uses. The file is written by
 // vae_core/export.py's encoder_bytes: the decoder file's 32-byte header with magic "VAEE", then Conv2d(1, C1, 4, 2, 1)
 // ReLU Conv2d(C1, C2, 4, 2, 1) ReLU Flatten Linear(C2*49, H) ReLU Linear(H, 2D) as float16 or float32. Sums are
-// float64. The two big layers skip the zeros: most of a drawing is black, and the ReLUs zero about half the maps.
+// float64. The three layers before the last are scatters over their nonzero inputs, four inputs a pass where
+// there are many (decoder.js's axpy4): most of a drawing is black, and the ReLUs zero about half the maps.
 
 const ENCODER_MAGIC = 0x45454156; // "VAEE" read as a little-endian uint32
 
@@ -26,7 +27,10 @@ export function parseEncoder(data) {
   const F = C2 * 49;
   const sizes = [C1 * 16, C1, C2 * C1 * 16, C2, H * F, H, 2 * D * H, 2 * D];
   const [w1, b1, w2, b2, w3, b3, w4, b4] = readWeights(buffer, bits, sizes, "encoder");
-  // Re-laid so that each nonzero input adds one contiguous row to the output: conv2 as (C1, 4, 4, C2), fc1 as (F, H).
+  // Re-laid so that each nonzero input adds one contiguous row to the output: conv1 as (4, 4, C1), conv2 as
+  // (C1, 4, 4, C2), fc1 as (F, H).
+  const w1t = new Float32Array(16 * C1);
+  for (let c = 0; c < C1; c++) for (let k = 0; k < 16; k++) w1t[k * C1 + c] = w1[c * 16 + k];
   const w2t = new Float32Array(C1 * 16 * C2);
   for (let co = 0; co < C2; co++) {
     for (let ci = 0; ci < C1; ci++) for (let k = 0; k < 16; k++) w2t[(ci * 16 + k) * C2 + co] = w2[(co * C1 + ci) * 16 + k];
@@ -34,67 +38,72 @@ export function parseEncoder(data) {
   const w3t = new Float32Array(F * H);
   for (let h = 0; h < H; h++) for (let f = 0; f < F; f++) w3t[f * H + h] = w3[h * F + f];
   const net = {
-    D, H, C1, C2, w1, b1, w2t, b2, w3t, b3, w4, b4,
-    map14: new Float64Array(C1 * 196), // (C1, 14, 14)
+    D, H, C1, C2, w1t, b1, w2t, b2, w3t, b3, w4, b4,
+    map14: new Float64Array(196 * C1), // (14, 14, C1): channels last, so conv2 reads a pixel's channels together
     map7: new Float64Array(49 * C2), // (7, 7, C2): pixel-major while it is summed
     flat: new Float64Array(F), // (C2, 7, 7), PyTorch's order for Flatten
     hidden: new Float64Array(H),
+    offset: new Int32Array(F + 3), // a layer's nonzero inputs: where their weight rows start ...
+    value: new Float64Array(F + 3), // ... and their values (decoder.js's axpy4 takes four at a time)
   };
   const encode = (x) => runEncoder(net, x);
   return { latentDim: D, hidden: H, channels: [C1, C2], bits, encode };
 }
 
 function runEncoder(net, x) {
-  const { D, H, C1, C2, w1, b1, w2t, b2, w3t, b3, w4, b4, map14, map7, flat, hidden } = net;
+  const { D, H, C1, C2, w1t, b1, w2t, b2, w3t, b3, w4, b4, map14, map7, flat, hidden, offset, value } = net;
   if (x.length !== 784) throw new Error(`expected 28 x 28 = 784 pixels, got ${x.length}`);
-  // Conv2d(1, C1, 4, 2, 1) + ReLU: output (oy, ox) reads input rows 2oy-1 .. 2oy+2, columns 2ox-1 .. 2ox+2.
-  for (let c = 0; c < C1; c++) {
-    for (let oy = 0; oy < 14; oy++) {
-      for (let ox = 0; ox < 14; ox++) {
-        let s = b1[c];
-        for (let ky = 0; ky < 4; ky++) {
-          const iy = 2 * oy - 1 + ky;
-          if (iy < 0 || iy > 27) continue;
-          for (let kx = 0; kx < 4; kx++) {
-            const ix = 2 * ox - 1 + kx;
-            if (ix < 0 || ix > 27) continue;
-            s += w1[c * 16 + ky * 4 + kx] * x[iy * 28 + ix];
-          }
+  // Conv2d(1, C1, 4, 2, 1) + ReLU as a scatter too: each nonzero pixel (iy, ix) of the drawing (most are black) adds
+  // its value times the kernel row w1t[ky, kx] to every output (oy, ox) with 2oy-1+ky = iy and 2ox-1+kx = ix.
+  for (let p = 0; p < 196; p++) map14.set(b1, p * C1);
+  for (let iy = 0; iy < 28; iy++) {
+    for (let ix = 0; ix < 28; ix++) {
+      const v = x[iy * 28 + ix];
+      if (v === 0) continue;
+      for (let ky = (iy + 1) & 1; ky < 4; ky += 2) {
+        const oy = (iy + 1 - ky) >> 1;
+        if (oy < 0 || oy > 13) continue;
+        for (let kx = (ix + 1) & 1; kx < 4; kx += 2) {
+          const ox = (ix + 1 - kx) >> 1;
+          if (ox < 0 || ox > 13) continue;
+          const o = (oy * 14 + ox) * C1, k = (ky * 4 + kx) * C1;
+          for (let c = 0; c < C1; c++) map14[o + c] += v * w1t[k + c];
         }
-        map14[c * 196 + oy * 14 + ox] = s > 0 ? s : 0;
       }
     }
   }
-  // Conv2d(C1, C2, 4, 2, 1) as a scatter: each nonzero input (ci, iy, ix) adds its kernel row w2t[ci, ky, kx] to
-  // every output (oy, ox) with 2oy-1+ky = iy and 2ox-1+kx = ix.
+  for (let i = 0; i < map14.length; i++) if (map14[i] < 0) map14[i] = 0;
+  // Conv2d(C1, C2, 4, 2, 1) as a scatter: each input pixel (iy, ix) adds, for each of its nonzero channels ci, the
+  // kernel row w2t[ci, ky, kx] to every output (oy, ox) with 2oy-1+ky = iy and 2ox-1+kx = ix; four channels a pass.
   for (let p = 0; p < 49; p++) map7.set(b2, p * C2);
-  for (let ci = 0; ci < C1; ci++) {
-    for (let iy = 0; iy < 14; iy++) {
-      for (let ix = 0; ix < 14; ix++) {
-        const v = map14[ci * 196 + iy * 14 + ix];
-        if (v === 0) continue;
-        for (let ky = (iy + 1) & 1; ky < 4; ky += 2) {
-          const oy = (iy + 1 - ky) >> 1;
-          if (oy < 0 || oy > 6) continue;
-          for (let kx = (ix + 1) & 1; kx < 4; kx += 2) {
-            const ox = (ix + 1 - kx) >> 1;
-            if (ox < 0 || ox > 6) continue;
-            const o = (oy * 7 + ox) * C2, w = (ci * 16 + ky * 4 + kx) * C2;
-            for (let c = 0; c < C2; c++) map7[o + c] += v * w2t[w + c];
-          }
+  for (let iy = 0; iy < 14; iy++) {
+    for (let ix = 0; ix < 14; ix++) {
+      let active = 0;
+      for (let ci = 0, at = (iy * 14 + ix) * C1; ci < C1; ci++) {
+        const v = map14[at + ci];
+        if (v !== 0) (offset[active] = ci * 16 * C2), (value[active++] = v);
+      }
+      if (active === 0) continue;
+      active = pad4(offset, value, active);
+      for (let ky = (iy + 1) & 1; ky < 4; ky += 2) {
+        const oy = (iy + 1 - ky) >> 1;
+        if (oy < 0 || oy > 6) continue;
+        for (let kx = (ix + 1) & 1; kx < 4; kx += 2) {
+          const ox = (ix + 1 - kx) >> 1;
+          if (ox < 0 || ox > 6) continue;
+          const o = (oy * 7 + ox) * C2, k = (ky * 4 + kx) * C2;
+          for (let i = 0; i < active; i += 4) axpy4(map7, o, C2, w2t, k, offset, value, i);
         }
       }
     }
   }
   for (let c = 0; c < C2; c++) for (let p = 0; p < 49; p++) flat[c * 49 + p] = Math.max(map7[p * C2 + c], 0);
-  // Linear(C2*49, H) + ReLU as a scatter over the nonzero inputs, then Linear(H, 2D).
+  // Linear(C2*49, H) + ReLU as a scatter over the nonzero inputs, four rows of w3t per pass, then Linear(H, 2D).
   hidden.set(b3);
-  for (let f = 0; f < flat.length; f++) {
-    const v = flat[f];
-    if (v === 0) continue;
-    const w = f * H;
-    for (let h = 0; h < H; h++) hidden[h] += v * w3t[w + h];
-  }
+  let n = 0;
+  for (let f = 0; f < flat.length; f++) if (flat[f] !== 0) (offset[n] = f * H), (value[n++] = flat[f]);
+  n = pad4(offset, value, n);
+  for (let i = 0; i < n; i += 4) axpy4(hidden, 0, H, w3t, 0, offset, value, i);
   const out = new Float64Array(2 * D);
   for (let o = 0; o < 2 * D; o++) {
     let s = b4[o];
