@@ -153,11 +153,17 @@ LATENT_PAD = shadowed(".latent-pad")
 def test_drawing_beside_the_explorers_pad_moves_its_point_to_the_posterior_and_releases_it_there(page):
     """The explorer's small drawing pad: each segment's posterior goes to the latent pad on the page (its point
     at the mean, the readout saying so), nothing reaches the server while drawing, and when the pen lifts the
-    point is released there as after a drag: the sliders and the link follow."""
+    point is released there as after a drag: the sliders and the link follow. Until its expander is opened
+    the pad fetches nothing: its encoder (7 MB) would compete with the latent pad's decoder on a first visit."""
     sent: list[object] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     page.goto(page.app_url)  # type: ignore[attr-defined]
     wait_ready(page)
+    page.wait_for_function(f"() => {LATENT_PAD}?.dataset.state === 'ready'", timeout=60_000)
+    assert page.evaluate(f"() => {DRAWING_PAD}.dataset.state") == "waiting"
+    assert not [url for url in asked if url.endswith(".vaee")], "the closed pad fetched its encoder"
     page.get_by_text("Draw a digit: watch its posterior on the pad").click()
     page.wait_for_function(f"() => {DRAWING_PAD} && {DRAWING_PAD}.dataset.state === 'ready'", timeout=60_000)
     canvas = page.locator("canvas[aria-label='drawing pad']")

@@ -22,7 +22,7 @@ function makePad(root) {
   const status = root.querySelector('.status');
   const stats = { encodes: 0, encodeMs: [] }; // read by the browser tests and bench/encoder.py
   const s = {
-    encoder: null, decoder: null, urls: '', points: null, pointsUrl: null, dims: [0, 1], names: ['z1', 'z2'],
+    encoder: null, decoder: null, urls: '', wanted: null, points: null, pointsUrl: null, dims: [0, 1], names: ['z1', 'z2'],
     limit: 4, colours: [], drawing: false, frame: 0, posterior: null, drawnPoints: '', decoderUrl: null,
     compact: false, // beside a latent pad: no plane of its own, nothing sent to Python (the latent pad shows it)
   };
@@ -60,6 +60,7 @@ function makePad(root) {
   };
   canvas.onpointerdown = (e) => {
     s.drawing = true;
+    loadWhenShown(); // if it still waits for its expander to open
     canvas.setPointerCapture(e.pointerId);
     const [x, y] = at(e);
     ctx.beginPath();
@@ -154,11 +155,53 @@ function makePad(root) {
     }
   }
 
+  // The model's encoder and decoder (7 MB each for the default model), loaded once the pad can be seen: the
+  // explorer's pad sits in a closed expander, where loading them at once made every first visit fetch and read
+  // 7 MB more beside the latent pad's own decoder. A pad in a closed <details> (an st.expander) waits until it
+  // opens, or until a pen touches it.
+  function loadWhenShown() {
+    const data = s.wanted;
+    const urls = data ? [data.encoder, data.decoder].join() : '';
+    if (!data || urls === s.urls) return;
+    const mb = (data.bytes / 2 ** 20).toFixed(1);
+    const closed = root.getRootNode().host?.closest('details:not([open])');
+    if (closed && !s.drawing) {
+      say('waiting', `This model's encoder and decoder (${mb} MB) load when the pad is opened.`);
+      closed.addEventListener('toggle', loadWhenShown, { once: true });
+      return;
+    }
+    s.urls = urls;
+    s.encoder = s.decoder = null;
+    s.posterior = null;
+    say('loading', `Loading this model's encoder and decoder (${mb} MB, once; your browser keeps them) ...`);
+    Promise.all([sharedEncoder(data.encoder), data.decoder ? sharedDecoder(data.decoder) : null]).then(
+      ([encoder, decoder]) => {
+        if (urls !== s.urls) return;
+        s.encoder = encoder;
+        s.decoder = decoder;
+        say('ready', s.compact
+          ? 'While you draw, your browser encodes the drawing: the latent pad shows its posterior (mean and 1σ) '
+            + 'and decodes the mean.'
+          : 'While you draw, your browser encodes the drawing: the red ellipse is its posterior (mean and 1σ) '
+            + 'over the test digits\' means, and beside it the mean decoded.');
+        encodeDrawing();
+        drawLive();
+      },
+      (error) => {
+        if (urls !== s.urls) return;
+        live.hidden = true;
+        say('unavailable', `The live posterior is unavailable here (${error.message}); the server still `
+          + 'reconstructs the drawing when you lift the pen.');
+      },
+    );
+  }
+
   pad.update = (data) => {
     if (!data || !data.encoder) {
       live.hidden = true;
       s.encoder = s.decoder = null;
       s.urls = '';
+      s.wanted = null;
       say('drawing', data && data.why ? data.why : '');
       return;
     }
@@ -183,34 +226,8 @@ function makePad(root) {
         () => {}, // the plane works without the points
       );
     }
-    const urls = [data.encoder, data.decoder].join();
-    if (urls !== s.urls) {
-      s.urls = urls;
-      s.encoder = s.decoder = null;
-      s.posterior = null;
-      const mb = (data.bytes / 2 ** 20).toFixed(1);
-      say('loading', `Loading this model's encoder and decoder (${mb} MB, once; your browser keeps them) ...`);
-      Promise.all([sharedEncoder(data.encoder), data.decoder ? sharedDecoder(data.decoder) : null]).then(
-        ([encoder, decoder]) => {
-          if (urls !== s.urls) return;
-          s.encoder = encoder;
-          s.decoder = decoder;
-          say('ready', s.compact
-            ? 'While you draw, your browser encodes the drawing: the latent pad shows its posterior (mean and 1σ) '
-              + 'and decodes the mean.'
-            : 'While you draw, your browser encodes the drawing: the red ellipse is its posterior (mean and 1σ) '
-              + 'over the test digits\' means, and beside it the mean decoded.');
-          encodeDrawing();
-          drawLive();
-        },
-        (error) => {
-          if (urls !== s.urls) return;
-          live.hidden = true;
-          say('unavailable', `The live posterior is unavailable here (${error.message}); the server still `
-            + 'reconstructs the drawing when you lift the pen.');
-        },
-      );
-    }
+    s.wanted = data;
+    loadWhenShown();
     drawLive();
   };
   new ResizeObserver(() => drawLive()).observe(posterior);
