@@ -19,6 +19,10 @@ the moment the new content is in the DOM and its image has loaded:
 - ``--first-view ROUNDS`` (and one round in ``--quick``): the ceiling of a first view drawn with no torch in
   its path (harness/first_view.py, the explorer's pad from files on disk), with the app's warm-up at server
   start and after the first view, alternating with the floor, each as a ratio to the floor's page ready
+- ``--first-visits N`` (and one in ``--quick``): a student's first visit to a server already running, a new
+  browser context each (nothing cached), from the request to the explorer's latent pad drawn and draggable and
+  to its first slider shown; over loopback and over a network Chromium emulates at ``--network-mbit`` (50 Mbit/s
+  each way, 20 ms latency: a classroom's Wi-Fi), alternating (``--first-visits-only`` measures just these)
 - the anomaly page: its first view on a fresh server with nothing cached (it scores 12,000 images),
   again after a restart (its scores come back from Streamlit's disk cache), and page switches to it
   and away from it once its scores are cached (``--anomaly-only`` measures just these)
@@ -205,6 +209,31 @@ def cold_start(
     return times[0], times[1:]
 
 
+def first_visits(browser: Browser, url: str, visits: int, mbit: float) -> dict[str, dict[str, float]]:
+    """``visits`` first visits to the running app at ``url`` over loopback and as many over an emulated
+    network of ``mbit`` Mbit/s, alternating: each in a new browser context, so nothing is cached."""
+    found: dict[str, list[float]] = {}
+    for _ in range(visits):
+        for network in ("loopback", f"{mbit:g} Mbit/s"):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            if network != "loopback":
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                rate = mbit * 1e6 / 8  # bytes per second
+                conditions = {"offline": False, "latency": 20, "downloadThroughput": rate, "uploadThroughput": rate}
+                cdp.send("Network.emulateNetworkConditions", conditions)
+            t0 = time.time() * 1000
+            page.goto(url, wait_until="commit")
+            page.wait_for_selector('[data-testid="stSlider"]', timeout=120_000)
+            slider = time.time() * 1000 - t0
+            page.wait_for_function(f"() => {PAD_READY_JS}", timeout=120_000, polling=5)
+            found.setdefault(f"first visit over {network} -> the first slider shown", []).append(slider)
+            found.setdefault(f"first visit over {network} -> {USABLE}", []).append(time.time() * 1000 - t0)
+            context.close()
+    return {name: summary(times) for name, times in found.items()}
+
+
 WARM_UPS = {"start": "warm-up at server start", "after": "warm-up after the first view"}
 
 
@@ -316,7 +345,11 @@ def main() -> None:
     parser.add_argument(
         "--first-view", type=int, default=0, metavar="ROUNDS", help="also the torch-free first view's ceiling"
     )
+    parser.add_argument("--first-visits", type=int, default=0, metavar="N", help="also N first visits each way")
+    parser.add_argument("--first-visits-only", action="store_true", help="only the first visits (default N: 5)")
+    parser.add_argument("--network-mbit", type=float, default=50.0, help="the emulated network's speed for them")
     args = parser.parse_args()
+    visits = 1 if args.quick else args.first_visits or (5 if args.first_visits_only else 0)
     with sync_playwright() as p:
         browser = launch(p)
         if args.lessons_only:
@@ -327,6 +360,16 @@ def main() -> None:
             print(json.dumps(anomaly_latencies(browser), indent=2))
             return
         results = {}
+        if args.first_visits_only:
+            with running_app() as url:
+                page = browser.new_page()
+                page.goto(url)
+                wait_ready(page)  # warm the server's caches once, as the first visitor does
+                page.close()
+                results = first_visits(browser, url, visits, args.network_mbit)
+            browser.close()
+            print(json.dumps(results, indent=2))
+            return
         if not args.starts_only:
             with running_app() as url:
                 page = browser.new_page()
@@ -334,6 +377,8 @@ def main() -> None:
                 wait_ready(page)  # warm the caches once, as the first visitor does
                 page.close()
                 results = measure(url, browser, 5, 2, 2) if args.quick else measure(url, browser)
+                if visits:
+                    results |= first_visits(browser, url, visits, args.network_mbit)
             results |= switch_floor(browser, 2 if args.quick else 8)
         if args.actions_only:
             browser.close()
