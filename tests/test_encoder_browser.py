@@ -114,6 +114,20 @@ def test_the_browser_prepares_a_drawing_as_vae_core_does(browser, name):
 DRAWING_PAD = shadowed(".pad")
 
 
+def test_a_pad_in_a_tab_not_shown_fetches_nothing_until_its_tab_is_shown(page):
+    """Reconstruct opens on its upload tab: the drawing pad in the other tab waits, fetching no encoder (7 MB
+    on a first visit), and loads when its tab is chosen."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(f"{page.app_url}/reconstruct")  # type: ignore[attr-defined]
+    wait_ready(page)
+    page.wait_for_function(f"() => {DRAWING_PAD}?.dataset.state === 'waiting'", timeout=30_000)
+    assert not [url for url in asked if url.endswith(".vaee")], "the hidden pad fetched its encoder"
+    page.get_by_role("tab", name="Draw a digit").click()
+    page.wait_for_function(f"() => {DRAWING_PAD}.dataset.state === 'ready'", timeout=60_000)
+    assert [url for url in asked if url.endswith(".vaee")]
+
+
 def test_while_a_digit_is_drawn_its_posterior_moves_with_no_message_to_the_server(page):
     """On the default model's Reconstruct page: every stroke segment is encoded in the browser (the plane's
     mean moves), nothing is sent until the pen lifts, and then the server places the drawing where the browser

@@ -156,18 +156,17 @@ function makePad(root) {
   }
 
   // The model's encoder and decoder (7 MB each for the default model), loaded once the pad can be seen: the
-  // explorer's pad sits in a closed expander, where loading them at once made every first visit fetch and read
-  // 7 MB more beside the latent pad's own decoder. A pad in a closed <details> (an st.expander) waits until it
-  // opens, or until a pen touches it.
+  // explorer's pad sits in a closed expander and Reconstruct's in a tab, and loading them at once made every
+  // first visit fetch and read 7 MB more beside the latent pad's own decoder. A hidden pad waits until its
+  // expander opens (the toggle event) or its tab is shown (the ResizeObserver below), or a pen touches it.
   function loadWhenShown() {
     const data = s.wanted;
     const urls = data ? [data.encoder, data.decoder].join() : '';
     if (!data || urls === s.urls) return;
     const mb = (data.bytes / 2 ** 20).toFixed(1);
-    const closed = root.getRootNode().host?.closest('details:not([open])');
-    if (closed && !s.drawing) {
-      say('waiting', `This model's encoder and decoder (${mb} MB) load when the pad is opened.`);
-      closed.addEventListener('toggle', loadWhenShown, { once: true });
+    if (!(root.checkVisibility?.() ?? true) && !s.drawing) {
+      say('waiting', `This model's encoder and decoder (${mb} MB) load when the pad is shown.`);
+      root.getRootNode().host?.closest('details:not([open])')?.addEventListener('toggle', loadWhenShown, { once: true });
       return;
     }
     s.urls = urls;
@@ -231,5 +230,6 @@ function makePad(root) {
     drawLive();
   };
   new ResizeObserver(() => drawLive()).observe(posterior);
+  new ResizeObserver(() => loadWhenShown()).observe(root);
   return pad;
 }
