@@ -273,9 +273,9 @@ function axpy4(dst, d, len, w, r, offset, value, i) {
 }
 
 // float16 bit patterns -> float32 values. The browser's own Float16Array converts in one native pass (15-28 ms
-// for a 3.7 M-weight decoder against 23-88 ms by table in Chromium 156, docs/performance.md); a browser without it
-// (Chrome before 135, Firefox before 129, Safari before 18.2) reads through a table. Both give the same values for every pattern
-// (tests/test_decoder_browser.py).
+// for a 3.7 M-weight decoder against 23-88 ms by table in Chromium 156, docs/performance.md); a browser without
+// it (Chrome before 135, Firefox before 129, Safari before 18.2) reads through a table. Both give the same value
+// for every pattern (tests/test_decoder_browser.py).
 export function halfToFloat(bits) {
   if (typeof Float16Array !== "function") return halfToFloatByTable(bits);
   return new Float32Array(new Float16Array(bits.buffer, bits.byteOffset, bits.length));

@@ -22,8 +22,9 @@ function makePad(root) {
   const status = root.querySelector('.status');
   const stats = { encodes: 0, encodeMs: [] }; // read by the browser tests and bench/encoder.py
   const s = {
-    encoder: null, decoder: null, urls: '', wanted: null, points: null, pointsUrl: null, dims: [0, 1], names: ['z1', 'z2'],
-    limit: 4, colours: [], drawing: false, frame: 0, posterior: null, drawnPoints: '', decoderUrl: null,
+    encoder: null, decoder: null, urls: '', wanted: null, points: null, pointsUrl: null, dims: [0, 1],
+    names: ['z1', 'z2'], limit: 4, colours: [], drawing: false, frame: 0, posterior: null, drawnPoints: '',
+    decoderUrl: null,
     compact: false, // beside a latent pad: no plane of its own, nothing sent to Python (the latent pad shows it)
   };
   const pad = { send: () => {}, stats };
@@ -60,7 +61,7 @@ function makePad(root) {
   };
   canvas.onpointerdown = (e) => {
     s.drawing = true;
-    loadWhenShown(); // if it still waits for its expander to open
+    loadWhenShown(); // if it still waits to be shown
     canvas.setPointerCapture(e.pointerId);
     const [x, y] = at(e);
     ctx.beginPath();
@@ -166,7 +167,8 @@ function makePad(root) {
     const mb = (data.bytes / 2 ** 20).toFixed(1);
     if (!(root.checkVisibility?.() ?? true) && !s.drawing) {
       say('waiting', `This model's encoder and decoder (${mb} MB) load when the pad is shown.`);
-      root.getRootNode().host?.closest('details:not([open])')?.addEventListener('toggle', loadWhenShown, { once: true });
+      const expander = root.getRootNode().host?.closest('details:not([open])');
+      expander?.addEventListener('toggle', loadWhenShown, { once: true });
       return;
     }
     s.urls = urls;

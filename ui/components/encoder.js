@@ -5,10 +5,10 @@
 //   const input = prepareDrawing(rgba, width, height);               // Float32Array(784) in [0, 1], or null
 //   const { mean, logvar } = encoder.encode(input);                  // Float64Array(D) each
 //
-// Served after decoder.js in one module (ui/widgets.py), whose halfToFloat, pad4 and axpy4 it uses. The file is written by
-// vae_core/export.py's encoder_bytes: the decoder file's 32-byte header with magic "VAEE", then Conv2d(1, C1, 4, 2, 1)
-// ReLU Conv2d(C1, C2, 4, 2, 1) ReLU Flatten Linear(C2*49, H) ReLU Linear(H, 2D) as float16 or float32. Sums are
-// float64. The three layers before the last are scatters over their nonzero inputs, four inputs a pass where
+// Served after decoder.js in one module (ui/widgets.py), whose halfToFloat, pad4 and axpy4 it uses. The file is
+// written by vae_core/export.py's encoder_bytes: the decoder file's 32-byte header with magic "VAEE", then
+// Conv2d(1, C1, 4, 2, 1) ReLU Conv2d(C1, C2, 4, 2, 1) ReLU Flatten Linear(C2*49, H) ReLU Linear(H, 2D) as float16
+// or float32. Sums are float64. The three layers before the last are scatters over their nonzero inputs, four inputs a pass where
 // there are many (decoder.js's axpy4): most of a drawing is black, and the ReLUs zero about half the maps.
 
 const ENCODER_MAGIC = 0x45454156; // "VAEE" read as a little-endian uint32
