@@ -6,7 +6,7 @@ import streamlit as st
 
 import vae_core as vc
 from ui import derived, links, models, widgets
-from ui.charts import LEGEND, scatter_figure
+from ui.charts import LEGEND
 from ui.fragments import fragment
 from ui.images import EXPORT_SIDES, enlarge, for_export, gif_bytes, png_bytes, png_uri
 from ui.notes import explain
@@ -14,7 +14,7 @@ from ui.state import Key
 
 active = models.active()
 model = active.model
-means, _, labels = derived.encoded_test(active.key, active)
+means = derived.encoded_test(active.key, active)[0]
 
 source = st.segmented_control(
     "Choose the two digits",
@@ -49,8 +49,8 @@ side = c2.select_slider("Download size (px high)", EXPORT_SIDES, 512, key=Key.IN
 
 found = derived.interpolation(model, ends, steps)
 strips = {name: path.images for name, path in found.items()}
-
-st.caption("Scrub t from one digit (0) to the other (1): your browser decodes both paths at every position.")
+# Each path in one colour on the plane and on the chart: the straight one in the text's (on a light or dark theme).
+colours = {"linear": "#fafafa" if st.context.theme.type == "dark" else "#31333f", "spherical": "#e6194b"}
 
 
 def remember_t(t: float) -> None:
@@ -61,18 +61,18 @@ def remember_t(t: float) -> None:
 @fragment
 def scrubber() -> None:
     """The scrubber in a fragment of its own: letting it go reruns only this, to write t into the link."""
-    codes = found["linear"].codes[0].tolist(), found["linear"].codes[-1].tolist()
+    codes = found["linear"].codes[[0, -1]].numpy()
+    ends = codes[0].tolist(), codes[1].tolist()
     widgets.latent_scrub(
         active,
         Key.INTERP_SCRUB,
-        {"linear": (*codes, "lerp"), "spherical": (*codes, "slerp")},
+        {"linear": (*ends, "lerp"), "spherical": (*ends, "slerp")},
         at=st.session_state.get(Key.INTERP_T, links.default(Key.INTERP_T)),
         on_release=remember_t,
+        plane=widgets.path_plane(active, codes, steps, ("from", "to"), list(colours.values())),
     )
     links.publish()
 
-
-scrubber()
 
 for name, images in strips.items():
     strip = vc.to_uint8(vc.tile(images, steps, pad=2))
@@ -94,43 +94,24 @@ for name, images in strips.items():
 
 left, right = st.columns(2)
 with left:
-    coords, indices, pca = derived.projection(active.key, active, "pca", len(means))
-    fig = scatter_figure(
-        coords, labels[indices], indices, active.class_names, title="Path over the latent scatter", height=480
+    st.caption(
+        "Scrub t from one digit (0) to the other (1): your browser decodes both paths at every position, "
+        "and moves their points over the test digits' encoder means"
+        + (":" if model.latent_dim == 2 else " (on their first two principal components):")
     )
-    # WebGL traces, drawn after the points: an SVG trace would sit under the 10,000 WebGL points.
-    for (name, path), colour in zip(found.items(), ("#000000", "#e6194b"), strict=True):
-        xy = path.codes.numpy() if pca is None else pca.transform(path.codes.numpy())
-        fig.add_trace(
-            go.Scattergl(
-                x=xy[:, 0],
-                y=xy[:, 1],
-                mode="lines+markers",
-                name=name,
-                line=dict(color=colour, width=5),
-                marker=dict(size=8),
-            )
-        )
-    ends = found["linear"].codes[[0, -1]].numpy()
-    ends = ends if pca is None else pca.transform(ends)
-    fig.add_trace(
-        go.Scattergl(
-            x=ends[:, 0],
-            y=ends[:, 1],
-            mode="markers+text",
-            text=["from", "to"],
-            textposition="top center",
-            textfont=dict(size=15, color="black"),
-            marker=dict(symbol="diamond", size=18, color="gold", line=dict(color="black", width=2)),
-            name="the two digits",
-        )
-    )
-    fig.update_layout(showlegend=True, legend=LEGEND)
-    st.plotly_chart(fig, key=Key.INTERP_SCATTER)
+    scrubber()
 with right:
     fig = go.Figure()
     for name, path in found.items():
-        fig.add_trace(go.Scatter(x=list(range(1, steps + 1)), y=path.negative_elbo, mode="lines+markers", name=name))
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(1, steps + 1)),
+                y=path.negative_elbo,
+                mode="lines+markers",
+                name=name,
+                line=dict(color=colours[name]),
+            )
+        )
     fig.update_layout(
         title="-ELBO of each decoded step (nats)",
         xaxis_title="step",

@@ -354,19 +354,6 @@ def test_projected_scatter_axes_are_named_as_components():
     assert "principal component 1" in at.get("plotly_chart")[0].proto.spec
 
 
-def test_the_interpolation_path_is_drawn_over_the_points_with_its_ends_marked():
-    import json
-
-    at = app("interpolation.py")
-    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
-    digits = [t for t in traces if t.get("meta") == "test digits"]
-    assert [t["name"] for t in digits] == [str(c) for c in range(10)], "one trace per class, for its key"
-    assert traces[: len(digits)] == digits
-    above = {t["name"]: t["type"] for t in traces[len(digits) :]}  # later WebGL traces are drawn on top
-    assert above == {"linear": "scattergl", "spherical": "scattergl", "the two digits": "scattergl"}
-    assert traces[-1]["text"] == ["from", "to"]
-
-
 def test_train_page_draws_the_live_kl_of_every_dimension():
     at = app("train.py")
     at.select_slider(key=Key.T_SUBSET).set_value(1000)

@@ -314,11 +314,87 @@ def test_scrubbing_t_decodes_both_paths_in_the_browser_as_the_server_does(page):
             k / 9,
         )
         page.wait_for_timeout(100)  # the next animation frame draws it
-        canvases = page.evaluate(f"() => [...{SCRUB}.querySelectorAll('canvas')].map((c) => ({CANVAS_PIXELS_JS})(c))")
+        canvases = page.evaluate(
+            f"() => [...{SCRUB}.querySelectorAll('.digits canvas')].map((c) => ({CANVAS_PIXELS_JS})(c))"
+        )
         for strip, pixels in zip(strips, canvases, strict=True):
             step = strip[::2, ::2][:, 30 * k : 30 * k + 28]
             assert np.abs(np.array(pixels).reshape(28, 28).astype(int) - step.astype(int)).max() <= 1, k
     assert len(sent) == before, "scrubbing must not involve the server"
+
+
+# Move the scrubber to t; after the next frames, each path's point on the plane, the plane's extent, and the pixel
+# (r, g, b, a) of the paths' canvas under each point.
+SCRUB_TO_JS = (
+    """async (t) => {
+    const root = """
+    + SCRUB
+    + """, input = root.querySelector('input'), canvas = root.querySelector('canvas.paths');
+    input.value = String(t);
+    input.dispatchEvent(new Event('input'));
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const { marks, limit } = root.stats, side = canvas.width;
+    const pixels = marks.map(([x, y]) => [...canvas.getContext('2d').getImageData(
+        Math.round(((x + limit) / (2 * limit)) * side), Math.round(((limit - y) / (2 * limit)) * side), 1, 1).data]);
+    return { marks, limit, pixels };
+}"""
+)
+
+# The distance from (x, y) to the nearest point of the page's points file (the plane's test digits).
+NEAREST_POINT_JS = """async ([x, y]) => {
+    const buffer = await [...window.__vaePoints.values()][0];
+    const n = new DataView(buffer).getUint32(0, true);
+    const xs = new Float32Array(buffer, 4, n), ys = new Float32Array(buffer, 4 + 4 * n, n);
+    let best = Infinity;
+    for (let i = 0; i < n; i++) best = Math.min(best, Math.hypot(xs[i] - x, ys[i] - y));
+    return best;
+}"""
+
+
+@pytest.mark.parametrize("model", ["mnist-2d", "mnist-32d"])
+def test_the_paths_cross_the_test_digits_plane_and_their_points_follow_t(page, model, mnist_test):
+    """Interpolation's plane (drawn in the browser, no plotly): each path's point sits on the 'from' digit at
+    t = 0 and on the 'to' digit at t = 1, both test digits among the plane's points (a 32-d model's on their
+    principal components, projected here as on the server); the straight path's point is their midpoint at
+    t = 0.5 (a projection keeps midpoints), and a 2-D model's round path's is vae_core.slerp's. Each point
+    is drawn (white, inside its ring) where it is, and no message reaches the server while t moves."""
+    sent = messages_to_server(page)
+    open_scrubber(page, f"?model={model}&from=7:0&to=1:0")
+    page.wait_for_function(f"() => {SCRUB}.stats.marks.length === 2 && window.__vaePoints?.size === 1")
+    before = len(sent)
+    start, end, middle = (page.evaluate(SCRUB_TO_JS, t) for t in (0, 1, 0.5))
+    for at in (start, end):
+        assert np.allclose(at["marks"][0], at["marks"][1], atol=1e-5), "both paths share their ends"
+    a, b = np.array(start["marks"][0]), np.array(end["marks"][0])
+    if model == "mnist-2d":
+        assert page.evaluate(NEAREST_POINT_JS, list(a)) < 1e-4, "the 'from' end is a test digit's mean"
+        assert page.evaluate(NEAREST_POINT_JS, list(b)) < 1e-4, "the 'to' end is a test digit's mean"
+    else:  # ends projected as the server projects the plane's points (ui.derived.projection)
+        np.testing.assert_allclose(np.vstack([a, b]), projected_ends(mnist_test, 7, 1), atol=1e-4)
+    assert np.linalg.norm(a - b) > 1, "a 7 and a 1 lie apart"
+    np.testing.assert_allclose(middle["marks"][0], (a + b) / 2, atol=1e-4)
+    if model == "mnist-2d":
+        round_middle = vc.slerp(torch.tensor(a), torch.tensor(b), 3)[1].numpy()
+        np.testing.assert_allclose(middle["marks"][1], round_middle, atol=1e-4)
+        assert np.linalg.norm(round_middle - (a + b) / 2) > 0.1, "the round path leaves the straight line"
+    for at in (start, end, middle):
+        assert all(abs(v) < at["limit"] for mark in at["marks"] for v in mark), "on the plane"
+        assert all(pixel == [255, 255, 255, 255] for pixel in at["pixels"]), at
+    assert len(sent) == before, "the plane moves without the server"
+
+
+def projected_ends(mnist_test, *classes: int) -> np.ndarray:
+    """mnist-32d's posterior means of the first test digit of each class (of a Bernoulli sample of them, seed 0,
+    as the model was trained on), on the first two principal components of all the test digits' means."""
+    from sklearn.decomposition import PCA
+
+    images, labels = mnist_test
+    model = vc.load_checkpoint(SHIPPED_32D).eval()
+    pca = PCA(n_components=2, random_state=0).fit(vc.encode_dataset(model, images)[0].numpy())
+    firsts = [int(np.flatnonzero(labels.numpy() == c)[0]) for c in classes]
+    with torch.inference_mode():  # one sample of the pair, as the page draws it
+        means = model.encode(vc.prepare_inputs(model, images[firsts]))[0].numpy()
+    return pca.transform(means)
 
 
 def open_scrubber(page: Page, query: str = "") -> None:

@@ -44,10 +44,26 @@ def points_url(active: ActiveModel, dims: tuple[int, int]) -> str:
 
     def make() -> bytes:
         means, _, labels = derived.encoded_test(active.key, active)
-        xy = means[:, list(dims)].astype("<f4")
-        n = np.array([len(xy)], "<u4")
-        return b"".join((n.tobytes(), xy[:, 0].tobytes(), xy[:, 1].tobytes(), labels.astype(np.uint8).tobytes()))
+        return _points_bytes(means[:, list(dims)], labels)
 
     return served.url(
         f"points:{active.key}:{dims[0]},{dims[1]}", "pts", lambda: active.kept(f"points-{dims[0]}-{dims[1]}.pts", make)
     )
+
+
+def projected_points_url(active: ActiveModel) -> str:
+    """As ``points_url``, with the means of a model of more than two dimensions projected on their first
+    two principal components (ui.derived.projection, the Latent scatter's default view)."""
+
+    def make() -> bytes:
+        labels = derived.encoded_test(active.key, active)[2]
+        coords, indices, _ = derived.projection(active.key, active, "pca", len(labels))
+        return _points_bytes(coords, labels[indices])
+
+    return served.url(f"points:{active.key}:pca", "pts", lambda: active.kept("points-pca.pts", make))
+
+
+def _points_bytes(xy: np.ndarray, labels: np.ndarray) -> bytes:
+    xy = np.asarray(xy, "<f4")
+    n = np.array([len(xy)], "<u4")
+    return b"".join((n.tobytes(), xy[:, 0].tobytes(), xy[:, 1].tobytes(), labels.astype(np.uint8).tobytes()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -158,7 +159,7 @@ def read_image(name: str, data: bytes) -> torch.Tensor | None:
 # relative path here): the shared scripts they use go in front of their own, in this order.
 MODULE_PARTS = {
     "latent_pad": ("decoder", "plane"),
-    "latent_scrub": ("decoder",),
+    "latent_scrub": ("decoder", "plane"),
     "drawing_pad": ("decoder", "encoder", "plane"),
 }
 
@@ -358,13 +359,16 @@ def latent_scrub(
     values: tuple[float, float] = (0.0, 1.0),
     at: float = 0.5,
     on_release: Callable[[float], None] | None = None,
+    plane: Mapping[str, Any] | None = None,
 ) -> None:
     """A slider scrubbed along latent paths, each path's digit decoded in the browser on every frame
     while it moves; nothing reaches the server during a scrub. ``paths``: name -> (start code, end
     code, "lerp" or "slerp" as vae_core.lerp / slerp) with t from 0 to 1; the slider shows ``label`` =
     values[0] + t * (values[1] - values[0]) and starts at t = ``at``. With ``on_release``, where the
     slider is let go (or moved by a key) that t, from 0 to 1 to 3 decimals, is sent to the server:
-    ``on_release(t)`` is called as a callback, before the rerun (a link can then carry it)."""
+    ``on_release(t)`` is called as a callback, before the rerun (a link can then carry it). With
+    ``plane`` (``path_plane``), the paths are drawn over the test digits' encoder means, each with a
+    point at t that moves as the slider does."""
 
     def released() -> None:
         value = _component_value(key, "release")
@@ -384,8 +388,47 @@ def latent_scrub(
         "values": [float(values[0]), float(values[1])],
         "at": float(np.clip(at, 0, 1)),
         "reports": on_release is not None,
+        # As JSON text: a dict would make Streamlit import pandas to ask whether it is a dataframe (_without_lists).
+        "plane": None if plane is None else json.dumps(dict(plane)),
     }
     _latent_scrub(key=key, data=data, on_release_change=released)
+
+
+def path_plane(
+    active: ActiveModel, ends: np.ndarray, steps: int, names: tuple[str, str], colours: Sequence[str]
+) -> dict[str, Any]:
+    """The plane a scrubber (``latent_scrub``) draws its paths on, for a canvas in the browser rather than a
+    plotly chart: a page switch to it took 1.1 s, most of it the browser drawing 10,000 WebGL points. The
+    test digits' encoder means in the model's two dimensions or, for a model of more, on their first two
+    principal components (the Latent scatter's default view): the browser then projects each code z on the
+    paths as A (z - m), with the components A and the mean m given here. ``ends``: the paths' two end
+    codes (as rows), marked and named ``names``; the plane's extent takes them in. ``steps``: the
+    number of evenly spaced steps marked on each path (vae_core.lerp / slerp's). ``colours``: the paths', in
+    order (as a chart beside it draws them)."""
+    count = len(derived.encoded_test(active.key, active)[0])
+    coords, _, pca = derived.projection(active.key, active, "pca", count)
+    if pca is None:
+        on_plane, axes = np.asarray(ends, float), ("z1", "z2")
+        points, projection = browser_files.points_url(active, (0, 1)), None
+    else:
+        on_plane, axes = pca.transform(np.asarray(ends, float)), ("PC 1", "PC 2")
+        points = browser_files.projected_points_url(active)
+        projection = {"mean": pca.mean_.tolist(), "axes": pca.components_.tolist()}
+    # The plane takes in the ends and all but the farthest 0.2% of the points (a few stray means would shrink
+    # the rest into the middle), and at least the prior's +-3.
+    extent = max(3.0, float(np.quantile(np.abs(coords), 0.998)), float(np.abs(on_plane).max()))
+    return {
+        "points": points,
+        "projection": projection,
+        "square": pca is None,  # the prior's +-3 square: a box in z, not on a projection
+        "limit": round(extent * 1.08, 2),
+        "names": list(axes),
+        "classes": list(active.class_names),
+        "colours": list(PALETTE),
+        "ends": list(names),
+        "steps": int(steps),
+        "paths": list(colours),
+    }
 
 
 EXPLORE_MINE = "sent"  # the explorer's third way to hold the other dimensions (a link cannot carry the code)

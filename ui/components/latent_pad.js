@@ -187,7 +187,7 @@ function makePad(root) {
     s.base = Float32Array.from(data.base);
     legend(root.querySelector('.legend'), data.classes, data.colours);
     if (data.decoder !== s.decoderUrl || (!s.decoder && !s.loading)) loadDecoder(data.decoder);
-    if (data.points !== s.pointsUrl) showPoints(data.points);
+    if (data.points !== s.pointsUrl) showPoints(s, data.points, schedule);
     const z = data.z.join();
     if (z !== s.fromPython && !s.dragging) s.z = [...data.z];
     s.fromPython = z;
@@ -219,19 +219,6 @@ function makePad(root) {
           + 'Move z with the sliders below, or click the pad: the server draws the digit.');
       },
     ).catch((error) => say('unavailable', `Live decoding is unavailable here (${error.message}).`));
-  }
-
-  function showPoints(url) {
-    s.pointsUrl = url;
-    s.points = null;
-    loadPoints(url).then(
-      (points) => {
-        if (url !== s.pointsUrl) return;
-        s.points = points;
-        schedule();
-      },
-      () => {}, // the plane works without the points
-    );
   }
 
   return pad;

@@ -2,8 +2,14 @@
 // this file), on every animation frame while the slider moves: t along an interpolation (lerp or slerp, both ends
 // given) or one dimension of a traversal (a lerp between two codes that differ in that dimension only). Nothing goes
 // to the server while it moves; where the page asks (data.reports), the t it is let go at is sent once, on release
-// (the input's change event: the end of a drag, or a key). Streamlit calls the default export on every render; the
-// scrubber lives on its root element.
+// (the input's change event: the end of a drag, or a key). Where the page gives a plane (data.plane, JSON), the
+// paths are drawn over the test digits' encoder means (plane.js), each with a point at t that moves with the slider.
+// Streamlit calls the default export on every render; the scrubber lives on its root element.
+
+// The paths' colours on the plane, in order, where the page gives none (data.plane.paths): the first in the text's
+// colour (black, or white on a dark theme).
+const PATH_COLOURS = [null, '#e6194b', '#3cb44b', '#4363d8'];
+const CURVE_SEGMENTS = 96; // a slerp's arc, drawn as this many straight segments
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -18,9 +24,15 @@ function makeScrub(root) {
   const output = root.querySelector('output');
   const digits = root.querySelector('.digits');
   const status = root.querySelector('.status');
-  const stats = { redraws: 0 }; // read by the browser tests
+  const planeBox = root.querySelector('.plane');
+  const [pointsCanvas, pathsCanvas] = planeBox.querySelectorAll('canvas');
+  // Read by the browser tests; marks: each path's point at t on the plane, whose x and y run over +-limit.
+  const stats = { redraws: 0, marks: [], limit: 0 };
   root.stats = stats;
-  const s = { decoder: null, url: null, loading: false, paths: [], frame: 0, from: 0, to: 1, key: '' };
+  const s = {
+    decoder: null, url: null, loading: false, paths: [], frame: 0, from: 0, to: 1, key: '',
+    plane: null, planeText: '', points: null, pointsUrl: null, drawnPoints: '',
+  };
   const say = (state, text) => {
     root.dataset.state = state;
     status.textContent = text;
@@ -30,9 +42,10 @@ function makeScrub(root) {
     s.frame = 0;
     const t = Number(input.value);
     output.textContent = `${(s.from + t * (s.to - s.from)).toFixed(2)}`;
+    for (const path of s.paths) (path.kind === 'slerp' ? slerp : lerp)(path.a, path.b, t, path.code);
+    drawPlaneAndPaths();
     if (!s.decoder) return;
     for (const path of s.paths) {
-      (path.kind === 'slerp' ? slerp : lerp)(path.a, path.b, t, path.code);
       s.decoder.decodeInto(path.code, path.pixels);
       const rgba = path.image.data;
       for (let i = 0, j = 0; i < 784; i++, j += 4) {
@@ -49,12 +62,105 @@ function makeScrub(root) {
   input.addEventListener('input', schedule);
   input.addEventListener('change', () => scrub.send?.(Number(input.value)));
   input.addEventListener('keydown', (event) => event.stopPropagation()); // not a lesson's step keys
+  new ResizeObserver(schedule).observe(pathsCanvas);
+
+  // A code on the plane: its two dimensions for a 2-D model, else its projection A (z - m) (data.plane.projection).
+  function onPlane(code) {
+    const projection = s.plane.projection;
+    if (!projection) return [code[0], code[1]];
+    const [ax, ay] = projection.axes;
+    let x = 0, y = 0;
+    for (let i = 0; i < code.length; i++) {
+      const d = code[i] - projection.mean[i];
+      x += ax[i] * d;
+      y += ay[i] * d;
+    }
+    return [x, y];
+  }
+
+  // A path's curve and its steps (as vae_core.lerp / slerp space them) on the plane: once per path and plane.
+  function trace(path) {
+    const code = new Float32Array(path.a.length);
+    const at = (t) => {
+      (path.kind === 'slerp' ? slerp : lerp)(path.a, path.b, t, code);
+      return onPlane(code);
+    };
+    const n = s.plane.steps;
+    path.curve = Array.from({ length: CURVE_SEGMENTS + 1 }, (_, k) => at(k / CURVE_SEGMENTS));
+    path.marks = Array.from({ length: n }, (_, k) => at(n > 1 ? k / (n - 1) : 0));
+  }
+
+  // The points (redrawn only when they, the extent or the size change), then each path, its steps, the two ends
+  // named, and the point at t on each path.
+  function drawPlaneAndPaths() {
+    if (!s.plane || !s.paths.length) return;
+    const size = fit(pathsCanvas);
+    if (!size) return; // not laid out yet: the resize observer draws it when it is
+    const side = fit(pointsCanvas);
+    const key = [s.pointsUrl, s.points ? 1 : 0, s.plane.limit, pointsCanvas.width].join();
+    if (side && s.drawnPoints !== key) {
+      s.drawnPoints = key;
+      drawPlane(pointsCanvas, side, { ...s.plane, points: s.points });
+    }
+    const ctx = pathsCanvas.getContext('2d');
+    const dpr = pathsCanvas.width / size;
+    const px = ([x, y]) => toPixel(x, y, size, s.plane.limit);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, size, size);
+    ctx.lineJoin = ctx.lineCap = 'round';
+    for (const path of s.paths) {
+      ctx.strokeStyle = ctx.fillStyle = path.colour;
+      ctx.lineWidth = 3;
+      ctx.beginPath();
+      path.curve.forEach((xy, k) => (k ? ctx.lineTo : ctx.moveTo).call(ctx, ...px(xy)));
+      ctx.stroke();
+      for (const xy of path.marks) {
+        const [x, y] = px(xy);
+        ctx.beginPath();
+        ctx.arc(x, y, 3.5, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    }
+    const ends = s.paths[0].curve;
+    const halo = getComputedStyle(pointsCanvas).backgroundColor, ink = getComputedStyle(root).color;
+    [ends[0], ends[ends.length - 1]].forEach((xy, i) => endMark(ctx, ...px(xy), s.plane.ends[i], halo, ink));
+    stats.marks = s.paths.map((path) => onPlane(path.code));
+    stats.limit = s.plane.limit;
+    s.paths.forEach((path, i) => {
+      const [x, y] = px(stats.marks[i]);
+      ctx.beginPath();
+      ctx.arc(x, y, 7, 0, 2 * Math.PI);
+      ctx.fillStyle = '#fff';
+      ctx.fill();
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = path.colour;
+      ctx.stroke();
+    });
+  }
+
+  function showPlane(text) {
+    if (text === s.planeText) return;
+    s.planeText = text;
+    s.plane = text ? JSON.parse(text) : null;
+    planeBox.hidden = !s.plane;
+    const legendBox = root.querySelector('.legend');
+    legendBox.hidden = !s.plane;
+    if (!s.plane) {
+      delete root.dataset.plane;
+      return;
+    }
+    root.dataset.plane = '';
+    legend(legendBox, s.plane.classes, s.plane.colours);
+    s.key = ''; // the paths are traced again on this plane
+    if (s.plane.points !== s.pointsUrl) showPoints(s, s.plane.points, schedule);
+  }
 
   function paths(data) {
     const key = JSON.stringify(data.paths);
     if (key === s.key) return;
     s.key = key;
-    s.paths = data.paths.map((p) => {
+    const text = getComputedStyle(root).color;
+    s.paths = data.paths.map((p, i) => {
       const figure = document.createElement('figure');
       const canvas = document.createElement('canvas');
       canvas.width = canvas.height = 28;
@@ -66,7 +172,12 @@ function makeScrub(root) {
       const ctx = canvas.getContext('2d');
       if (!ctx) throw new Error('this browser cannot draw on a canvas');
       const code = new Float32Array(p.a.length);
-      return { ...p, figure, ctx, image: ctx.createImageData(28, 28), pixels: new Uint8ClampedArray(784), code };
+      const colour = s.plane?.paths?.[i] ?? PATH_COLOURS[i % PATH_COLOURS.length] ?? text;
+      if (s.plane) caption.style.setProperty('--c', colour); // the digit's path, by its colour on the plane
+      const path = { ...p, figure, ctx, image: ctx.createImageData(28, 28), pixels: new Uint8ClampedArray(784), code };
+      path.colour = colour;
+      if (s.plane) trace(path);
+      return path;
     });
     digits.replaceChildren(...s.paths.map((p) => p.figure));
     input.value = String(data.at);
@@ -78,6 +189,7 @@ function makeScrub(root) {
     root.querySelector('.name').textContent = data.label;
     input.setAttribute('aria-label', data.label);
     try {
+      showPlane(data.plane ?? '');
       paths(data);
     } catch (error) {
       say('unavailable', `Decoding in the browser is unavailable here (${error.message}).`);

@@ -9,8 +9,9 @@ function toPixel(x, y, size, limit) {
   return [((x + limit) / (2 * limit)) * size, ((limit - y) / (2 * limit)) * size];
 }
 
-// The points, axes, +-3 square and axis names on `canvas` (its CSS side `size`).
-function drawPlane(canvas, size, { limit, names, points, colours }) {
+// The points, axes, +-3 square (where `square`: the prior's, meaningless on a projection) and axis names on `canvas`
+// (its CSS side `size`).
+function drawPlane(canvas, size, { limit, names, points, colours, square = true }) {
   const ctx = canvas.getContext('2d');
   const dpr = canvas.width / size;
   const at = (x, y) => toPixel(x, y, size, limit);
@@ -22,9 +23,11 @@ function drawPlane(canvas, size, { limit, names, points, colours }) {
   cross(ctx, x0, y0, size);
   const [a, b] = at(-3, 3);
   const [c] = at(3, 3);
-  ctx.setLineDash([4, 4]);
-  ctx.strokeRect(a, b, c - a, c - a);
-  ctx.setLineDash([]);
+  if (square) {
+    ctx.setLineDash([4, 4]);
+    ctx.strokeRect(a, b, c - a, c - a);
+    ctx.setLineDash([]);
+  }
   if (points) {
     const { x, y, label } = points;
     const dot = size > 300 ? 2.2 : 1.8;
@@ -51,7 +54,7 @@ function drawPlane(canvas, size, { limit, names, points, colours }) {
   };
   caption(`${names[0]} →`, size - 4, y0 - 5, 'right');
   caption(`↑ ${names[1]}`, x0 + 5, 13, 'left');
-  caption('±3', c - 3, b + 13, 'right');
+  if (square) caption('±3', c - 3, b + 13, 'right');
 }
 
 // A vertical and a horizontal line across the square canvas through (x, y), in the context's current stroke.
@@ -88,6 +91,21 @@ function loadPoints(url) {
   return cache.get(url).then(parsePoints);
 }
 
+// The points at `url` for a pad or scrubber whose state `s` holds its pointsUrl and points; `redraw` once they come.
+// A later URL wins; the plane works without the points if they cannot be had.
+function showPoints(s, url, redraw) {
+  s.pointsUrl = url;
+  s.points = null;
+  loadPoints(url).then(
+    (points) => {
+      if (url !== s.pointsUrl) return;
+      s.points = points;
+      redraw();
+    },
+    () => {},
+  );
+}
+
 // The points file (ui/derived.py): uint32 N, then N float32 x, N float32 y, N uint8 labels, little-endian.
 function parsePoints(buffer) {
   const n = new DataView(buffer).getUint32(0, true);
@@ -122,4 +140,26 @@ function fit(canvas) {
 
 function clamp(v, limit) {
   return Math.max(-limit, Math.min(limit, v));
+}
+
+// A path's end: a gold diamond at (x, y) on the canvas, named above it in the colour `ink` over a halo of `halo`.
+function endMark(ctx, x, y, name, halo, ink) {
+  ctx.beginPath();
+  ctx.moveTo(x, y - 9);
+  ctx.lineTo(x + 9, y);
+  ctx.lineTo(x, y + 9);
+  ctx.lineTo(x - 9, y);
+  ctx.closePath();
+  ctx.fillStyle = 'gold';
+  ctx.fill();
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = '#000';
+  ctx.stroke();
+  ctx.font = 'bold 13px sans-serif';
+  ctx.textAlign = 'center';
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = halo;
+  ctx.strokeText(name, x, y - 13);
+  ctx.fillStyle = ink;
+  ctx.fillText(name, x, y - 13);
 }
