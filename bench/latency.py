@@ -9,7 +9,8 @@ the moment the new content is in the DOM and its image has loaded:
 - scatter click -> the clicked digit shown (scatter page)
 - page switch -> the page ready (sidebar navigation), over all the Explore pages and for each; in the
   same run the floor, switches between the two pages of a minimal app, one a heading and the other the
-  latent scatter's chart with 10,000 points (harness/floor_pages.py)
+  latent scatter's chart with 10,000 points (harness/floor_pages.py); ``--switches-to TITLE`` measures only
+  switches from the explorer to one page and back (``--switch-rounds`` each way), for before/after runs
 - cold start -> first page ready (a fresh `streamlit run`, from process start), with an empty browser
   cache and with Streamlit's JavaScript already cached; in the same run the floor, a minimal Streamlit
   app that shows one image (harness/floor_app.py), started the same way, and the ratio of the two;
@@ -329,6 +330,25 @@ def measure(url: str, browser, presses: int = 40, clicks: int = 10, rounds: int 
     return results
 
 
+def warm(browser: Browser, url: str) -> None:
+    """Open the app once, as the first visitor does, so that the server's caches are warm for what follows."""
+    page = browser.new_page()
+    page.goto(url)
+    wait_ready(page)
+    page.close()
+
+
+def switches_to(browser: Browser, url: str, title: str, rounds: int) -> dict[str, dict[str, float]]:
+    """``rounds`` sidebar switches from the explorer to the page titled ``title`` and as many back, in turn;
+    each way summarised (the first switch to the page includes its first visit's work)."""
+    screen = next(s for s in registry.SCREENS if s.title == title)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    there_and_back = [(screen.title, screen.heading), (registry.DEFAULT.title, registry.DEFAULT.heading)]
+    found = per_page(switches(page, url, there_and_back, 2 * rounds))
+    page.close()
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cold-starts", type=int, default=3)
@@ -348,6 +368,10 @@ def main() -> None:
     parser.add_argument("--first-visits", type=int, default=0, metavar="N", help="also N first visits each way")
     parser.add_argument("--first-visits-only", action="store_true", help="only the first visits (default N: 5)")
     parser.add_argument("--network-mbit", type=float, default=50.0, help="the emulated network's speed for them")
+    parser.add_argument(
+        "--switches-to", default=None, metavar="TITLE", help="only switches from the explorer to this page and back"
+    )
+    parser.add_argument("--switch-rounds", type=int, default=6, metavar="N", help="with --switches-to: N each way")
     args = parser.parse_args()
     visits = 1 if args.quick else args.first_visits or (5 if args.first_visits_only else 0)
     with sync_playwright() as p:
@@ -360,22 +384,19 @@ def main() -> None:
             print(json.dumps(anomaly_latencies(browser), indent=2))
             return
         results = {}
-        if args.first_visits_only:
+        if args.first_visits_only or args.switches_to:
             with running_app() as url:
-                page = browser.new_page()
-                page.goto(url)
-                wait_ready(page)  # warm the server's caches once, as the first visitor does
-                page.close()
-                results = first_visits(browser, url, visits, args.network_mbit)
+                warm(browser, url)
+                if args.switches_to:
+                    results = switches_to(browser, url, args.switches_to, args.switch_rounds)
+                else:
+                    results = first_visits(browser, url, visits, args.network_mbit)
             browser.close()
             print(json.dumps(results, indent=2))
             return
         if not args.starts_only:
             with running_app() as url:
-                page = browser.new_page()
-                page.goto(url)
-                wait_ready(page)  # warm the caches once, as the first visitor does
-                page.close()
+                warm(browser, url)
                 results = measure(url, browser, 5, 2, 2) if args.quick else measure(url, browser)
                 if visits:
                     results |= first_visits(browser, url, visits, args.network_mbit)
