@@ -16,6 +16,7 @@ browsers would be on their own computers: the server's view of a class.
 
     python -m bench.classroom --seconds 60 --json artifacts/classroom.json
     python -m bench.classroom --seconds 60 --browser-students 3 --json artifacts/classroom-server.json
+    python -m bench.classroom --steps 10 30 --seconds 45 --browser-students 3 --without-trainers
     python -m bench.classroom --quick       # one student for 5 s (CI: proves it runs)
 """
 
@@ -27,7 +28,7 @@ import json
 from pathlib import Path
 
 from harness.browser import running_server
-from harness.classroom import STEPS, ClassroomReport, Step, classroom, table
+from harness.classroom import STEPS, TRAINERS, ClassroomReport, Step, classroom, table
 
 COLUMNS = (
     "sessions",
@@ -73,6 +74,11 @@ def main() -> None:
         metavar="N",
         help="only N explorers (and the trainers) in Chromium, the rest protocol students (browsers elsewhere)",
     )
+    parser.add_argument(
+        "--without-trainers",
+        action="store_true",
+        help="students 10, 20 and 30 explore too: the class without its trainings, to see what they cost",
+    )
     parser.add_argument("--quick", action="store_true", help="one step of 1 student for 5 s (CI)")
     args = parser.parse_args()
     if args.quick:
@@ -85,6 +91,7 @@ def main() -> None:
                 server.pid,
                 tuple(args.steps),
                 args.seconds,
+                trainers=() if args.without_trainers else TRAINERS,
                 on_step=show,
                 browser_students=args.browser_students,
             )
