@@ -398,7 +398,8 @@ def path_plane(
     active: ActiveModel, ends: np.ndarray, steps: int, names: tuple[str, str], colours: Sequence[str]
 ) -> dict[str, Any]:
     """The plane a scrubber (``latent_scrub``) draws its paths on, for a canvas in the browser rather than a
-    plotly chart: a page switch to it took 1.1 s, most of it the browser drawing 10,000 WebGL points. The
+    plotly chart: a page switch to it took 0.9-1.3 s, most of it the browser drawing 10,000 WebGL points
+    (docs/performance.md, "Speed"). The
     test digits' encoder means in the model's two dimensions or, for a model of more, on their first two
     principal components (the Latent scatter's default view): the browser then projects each code z on the
     paths as A (z - m), with the components A and the mean m given here. ``ends``: the paths' two end
