@@ -101,13 +101,7 @@ function makePad(root) {
     markerCtx.strokeStyle = 'rgba(230, 25, 75, .45)';
     markerCtx.lineWidth = 1;
     cross(markerCtx, px, py, size);
-    markerCtx.beginPath();
-    markerCtx.arc(px, py, 8, 0, 2 * Math.PI);
-    markerCtx.fillStyle = '#fff';
-    markerCtx.fill();
-    markerCtx.lineWidth = 3;
-    markerCtx.strokeStyle = '#e6194b';
-    markerCtx.stroke();
+    ring(markerCtx, px, py, 8, '#e6194b');
     const side = fit(pointsCanvas);
     if (side && s.drawnPoints !== pointsKey()) drawPoints(side);
   }

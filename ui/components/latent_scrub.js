@@ -126,16 +126,7 @@ function makeScrub(root) {
     [ends[0], ends[ends.length - 1]].forEach((xy, i) => endMark(ctx, ...px(xy), s.plane.ends[i], halo, ink));
     stats.marks = s.paths.map((path) => onPlane(path.code));
     stats.limit = s.plane.limit;
-    s.paths.forEach((path, i) => {
-      const [x, y] = px(stats.marks[i]);
-      ctx.beginPath();
-      ctx.arc(x, y, 7, 0, 2 * Math.PI);
-      ctx.fillStyle = '#fff';
-      ctx.fill();
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = path.colour;
-      ctx.stroke();
-    });
+    s.paths.forEach((path, i) => ring(ctx, ...px(stats.marks[i]), 7, path.colour));
   }
 
   function showPlane(text) {
@@ -174,8 +165,8 @@ function makeScrub(root) {
       const code = new Float32Array(p.a.length);
       const colour = s.plane?.paths?.[i] ?? PATH_COLOURS[i % PATH_COLOURS.length] ?? text;
       if (s.plane) caption.style.setProperty('--c', colour); // the digit's path, by its colour on the plane
-      const path = { ...p, figure, ctx, image: ctx.createImageData(28, 28), pixels: new Uint8ClampedArray(784), code };
-      path.colour = colour;
+      const image = ctx.createImageData(28, 28);
+      const path = { ...p, figure, ctx, image, pixels: new Uint8ClampedArray(784), code, colour };
       if (s.plane) trace(path);
       return path;
     });

@@ -142,6 +142,17 @@ function clamp(v, limit) {
   return Math.max(-limit, Math.min(limit, v));
 }
 
+// A point to follow: a white disc of `radius` CSS pixels at (x, y) in a ring of `colour`.
+function ring(ctx, x, y, radius, colour) {
+  ctx.beginPath();
+  ctx.arc(x, y, radius, 0, 2 * Math.PI);
+  ctx.fillStyle = '#fff';
+  ctx.fill();
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = colour;
+  ctx.stroke();
+}
+
 // A path's end: a gold diamond at (x, y) on the canvas, named above it in the colour `ink` over a halo of `halo`.
 function endMark(ctx, x, y, name, halo, ink) {
   ctx.beginPath();
