@@ -399,13 +399,12 @@ def path_plane(
 ) -> dict[str, Any]:
     """The plane a scrubber (``latent_scrub``) draws its paths on, for a canvas in the browser rather than a
     plotly chart: a page switch to it took 0.9-1.3 s, most of it the browser drawing 10,000 WebGL points
-    (docs/performance.md, "Speed"). The
-    test digits' encoder means in the model's two dimensions or, for a model of more, on their first two
-    principal components (the Latent scatter's default view): the browser then projects each code z on the
-    paths as A (z - m), with the components A and the mean m given here. ``ends``: the paths' two end
-    codes (as rows), marked and named ``names``; the plane's extent takes them in. ``steps``: the
-    number of evenly spaced steps marked on each path (vae_core.lerp / slerp's). ``colours``: the paths', in
-    order (as a chart beside it draws them)."""
+    (docs/performance.md, "Speed"). The test digits' encoder means in the model's two dimensions or, for a
+    model of more, on their first two principal components (the Latent scatter's default view): the browser
+    then projects each code z on the paths as A (z - m), with the components A and the mean m given here.
+    ``ends``: the paths' two end codes (as rows), marked and named ``names``; the plane's extent takes them
+    in. ``steps``: the number of evenly spaced steps marked on each path (vae_core.lerp / slerp's).
+    ``colours``: the paths', in order (as a chart beside it draws them)."""
     count = len(derived.encoded_test(active.key, active)[0])
     coords, _, pca = derived.projection(active.key, active, "pca", count)
     if pca is None:
