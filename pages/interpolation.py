@@ -27,7 +27,7 @@ source = st.segmented_control(
 if source == "random":
     if st.button("New random pair") or Key.INTERP_PAIR not in st.session_state:
         st.session_state[Key.INTERP_PAIR] = np.random.default_rng().choice(len(means), 2, replace=False).tolist()
-    ends = list(vc.prepare_inputs(model, derived.test_set(active)[0][st.session_state[Key.INTERP_PAIR]]))
+    pair = tuple(st.session_state[Key.INTERP_PAIR])
 elif source == "upload":
     files = widgets.image_uploader("Two images of digits", Key.INTERP_FILES)
     ends = [x for x in (widgets.read_upload(f) for f in files[:2]) if x is not None]
@@ -42,12 +42,15 @@ else:
         a = widgets.pick_test_digit(active, "From", Key.INTERP_FROM)
     with c2:
         b = widgets.pick_test_digit(active, "To", Key.INTERP_TO, default_class=1)
-    ends = list(vc.prepare_inputs(model, derived.test_set(active)[0][[a, b]]))
+    pair = a, b
 c1, c2 = st.columns([3, 1])
 steps = c1.slider("Steps", *links.bounds(Key.INTERP_STEPS), key=Key.INTERP_STEPS, persist_state="session")
 side = c2.select_slider("Download size (px high)", EXPORT_SIDES, 512, key=Key.INTERP_EXPORT, persist_state="session")
 
-found = derived.interpolation(model, ends, steps)
+if source == "upload":
+    found = derived.interpolation(model, ends, steps)
+else:  # two test digits: kept, so a switch back here or a new step count computes nothing again
+    found = derived.test_interpolation(active.key, active, pair, steps)
 strips = {name: path.images for name, path in found.items()}
 # Each path in one colour on the plane and on the chart: the straight one in the text's (on a light or dark theme).
 colours = {"linear": "#fafafa" if st.context.theme.type == "dark" else "#31333f", "spherical": "#e6194b"}

@@ -450,13 +450,20 @@ def test_index(active: ActiveModel, cls: int, within: int) -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def test_interpolation(key: str, _active: ActiveModel, pair: tuple[int, int], steps: int) -> dict[str, Path]:
+    """``interpolation`` between two test digits (their indices in the test split), kept: without it each run
+    of the Interpolation page (a switch back to it, a new step count) decoded and scored both paths again,
+    about 45 ms of its 95 ms of server time on the 2-core machine (docs/performance.md, "Speed")."""
+    images = test_set(_active)[0][list(pair)]
+    return interpolation(_active.model, list(vc.prepare_inputs(_active.model, images)), steps)
+
+
 def interpolation_scores(
     key: str, _active: ActiveModel, start: tuple[int, int], end: tuple[int, int], steps: int
 ) -> dict[str, np.ndarray]:
     """-ELBO along both paths between two test digits given as (class, index within the class)."""
-    images = test_set(_active)[0][[test_index(_active, *start), test_index(_active, *end)]]
-    ends = list(vc.prepare_inputs(_active.model, images))
-    return {name: path.negative_elbo for name, path in interpolation(_active.model, ends, steps).items()}
+    pair = test_index(_active, *start), test_index(_active, *end)
+    return {name: path.negative_elbo for name, path in test_interpolation(key, _active, pair, steps).items()}
 
 
 # The Samples page's check that its digits are new: each sample's nearest training image, and how far
