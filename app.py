@@ -27,6 +27,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
+    warmup.preload()  # what the first run imports, imported while the first browser loads
     warmup.arm()
     first_view.arm()  # the first pad is drawn before torch is imported (server/first_view.py)
     from server import housekeeping  # gives back what ended sessions and trainings leave behind

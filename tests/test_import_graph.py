@@ -120,6 +120,17 @@ def test_the_first_views_modules_import_no_torch() -> None:
     assert modules_importing_torch(TORCH_FREE) == []
 
 
+def test_the_servers_preload_imports_what_the_first_run_needs_and_no_torch() -> None:
+    """app.py's start-up thread (ui.warmup.preload) loads the first run's modules early; torch must wait for the
+    first pad to say it is drawn (server/first_view.py), so the preload must not bring it in."""
+    code = (
+        "import sys; from ui import warmup; warmup.preload().join(); "
+        "print('torch' in sys.modules, all(m in sys.modules for m in warmup.FIRST_RUN_MODULES))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert found.stdout.split() == ["False", "True"]
+
+
 def test_the_torch_check_sees_torch() -> None:
     assert modules_importing_torch(("vae_core.model", "ui.links")) == ["vae_core.model"]
 

@@ -5,11 +5,13 @@ runs once, in a thread of its own, as soon as the first run of any session has d
 ``FIRST_VISITOR_WAIT_S`` after the start if no one has come by then. Not at the start itself: the
 warm-up imports torch, loads the model and scores the test set, and on two cores that would slow the
 first visitor's first view (drawn without torch from the model's card, ui.cards) from 1.2x to 1.7x a
-bare Streamlit page (docs/performance.md, "Start-up"). This module imports no torch; warming does.
+bare Streamlit page (docs/performance.md, "Start-up"). At the start it only imports, in a thread, the
+torch-free modules the first run needs (``preload``). This module imports no torch; warming does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 FIRST_VISITOR_WAIT_S = 5.0  # a server started ahead of a class warms up before the class arrives
@@ -17,6 +19,45 @@ FIRST_VISITOR_WAIT_S = 5.0  # a server started ahead of a class warms up before 
 _armed = threading.Event()
 _lock = threading.Lock()
 _started = False
+
+
+# What the first run imports beyond Streamlit itself (ui/navigation.py and the default page), none of it torch:
+# the PIL plugins st.set_page_config reads the icon with, and the icon names st.Page checks its icons against.
+FIRST_RUN_MODULES = (
+    "server.housekeeping",
+    "ui.links",
+    "ui.models",
+    "ui.widgets",
+    "ui.derived",
+    "ui.fragments",
+    "ui.images",
+    "ui.notes",
+    "streamlit.material_icon_names",
+)
+
+
+def preload() -> threading.Thread:
+    """At server start (app.py), in a thread: import what the first run would import, while the first browser
+    is still loading Streamlit's JavaScript. Without it the first run spent about 250 ms on the 2-core machine
+    before it sent its heading (docs/performance.md, "Start-up"); with it, about 20. Returns the thread."""
+    thread = threading.Thread(target=_first_run_work, name="preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def _first_run_work() -> None:
+    import importlib
+    import inspect
+
+    from PIL import Image
+
+    for name in FIRST_RUN_MODULES:
+        with contextlib.suppress(ImportError):  # a Streamlit release without that module: nothing to load early
+            importlib.import_module(name)
+    Image.preinit()
+    # Streamlit calls inspect.stack() once, as the server's first element is sent (env_util.is_repl): the first
+    # call maps each of the 1,000-odd loaded modules to its file, 120 ms; made here, later calls find it done.
+    inspect.stack()
 
 
 def arm(wait_s: float = FIRST_VISITOR_WAIT_S) -> None:
