@@ -21,8 +21,8 @@ _lock = threading.Lock()
 _started = False
 
 
-# What the first run imports beyond Streamlit itself (ui/navigation.py and the default page), none of it torch:
-# the PIL plugins st.set_page_config reads the icon with, and the icon names st.Page checks its icons against.
+# What the first run imports beyond Streamlit itself (ui/navigation.py and the default page), none of it torch,
+# and the list of icon names that st.Page checks its icons against.
 FIRST_RUN_MODULES = (
     "server.housekeeping",
     "ui.links",
@@ -54,7 +54,7 @@ def _first_run_work() -> None:
     for name in FIRST_RUN_MODULES:
         with contextlib.suppress(ImportError):  # a Streamlit release without that module: nothing to load early
             importlib.import_module(name)
-    Image.preinit()
+    Image.preinit()  # the image plugins st.set_page_config opens the page's icon with
     # Streamlit calls inspect.stack() once, as the server's first element is sent (env_util.is_repl): the first
     # call maps each of the 1,000-odd loaded modules to its file, 120 ms; made here, later calls find it done.
     inspect.stack()
