@@ -16,7 +16,9 @@ the moment the new content is in the DOM and its image has loaded:
   app that shows one image (harness/floor_app.py), started the same way, and the ratio of the two;
   for both, when the server answered its health check and when the page showed its first heading,
   and for the app when the explorer's latent pad was drawn and draggable (what a person waits for;
-  the page's grid and server-side image come after), as a ratio to the floor's page ready too
+  the page's grid and server-side image come after), as a ratio to the floor's page ready too, with the
+  cache empty and warm. The app's starts and the floor's alternate, ``--start-rounds`` rounds of one
+  empty-cache start and ``--cold-starts`` warm ones each
 - ``--first-view ROUNDS`` (and one round in ``--quick``): the ceiling of a first view drawn with no torch in
   its path (harness/first_view.py, the explorer's pad from files on disk), with the app's warm-up at server
   start and after the first view, alternating with the floor, each as a ratio to the floor's page ready
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import tempfile
 import time
@@ -168,6 +171,7 @@ def lesson_latencies(browser: Browser, switches: int = 8, only: str | None = Non
 
 
 USABLE = "the latent pad drawn and draggable"
+EMPTY = ", empty browser cache"  # after a phase's name: the same phase in a start with nothing cached
 
 
 def cold_start(
@@ -185,29 +189,62 @@ def cold_start(
     has Streamlit's JavaScript cached, as when a teacher restarts the app. Returns (first, the others).
     Into ``phases``, for the others: when the server answered its health check, when the page showed its
     first heading and, with ``usable`` (a JavaScript expression), when that became true, from launch (ms):
-    where a start's time goes. ``env``: more environment for the server."""
+    where a start's time goes; the first run's under the same names with EMPTY after them."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     port, times = free_port(), []
     for run in range(runs):
         page = context.new_page()
         t0 = time.time() * 1000
         with running_server(port, script=script, env=env) as server:
-            healthy = time.time() * 1000 - t0
+            found = {"health check answered": time.time() * 1000 - t0}
             page.goto(server.url, wait_until="commit")  # not "load": the clock must not wait on the load event
             page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
-            heading_shown = time.time() * 1000 - t0
+            found["first heading shown"] = time.time() * 1000 - t0
             if usable:
                 page.wait_for_function(f"() => {usable}", timeout=60_000, polling=5)
-                usable_at = time.time() * 1000 - t0
+                found[USABLE] = time.time() * 1000 - t0
             times.append(wait_ready(page, title=heading) - t0)
-        if phases is not None and run:
-            phases.setdefault("health check answered", []).append(healthy)
-            phases.setdefault("first heading shown", []).append(heading_shown)
-            if usable:
-                phases.setdefault(USABLE, []).append(usable_at)
+        for phase, at in found.items() if phases is not None else ():
+            phases.setdefault(phase + (EMPTY if run == 0 else ""), []).append(at)
         page.close()
     context.close()
     return times[0], times[1:]
+
+
+def cold_starts(browser: Browser, rounds: int, warm_starts: int) -> dict[str, dict[str, float]]:
+    """The app's cold starts and the floor's (harness/floor_app.py), alternating: ``rounds`` rounds, each
+    one start of the app with an empty browser cache and ``warm_starts`` with Streamlit's JavaScript
+    cached, then as many of the floor, so that a slow spell of the machine hits both. Each phase and
+    the ratio of the pad drawn and draggable to the floor's page ready, with the cache warm and empty."""
+    app: dict[str, list[float]] = {}
+    floor: dict[str, list[float]] = {}
+    ready = {"app": [], "app" + EMPTY: [], "floor": [], "floor" + EMPTY: []}
+    for _ in range(rounds):
+        fresh, cached = cold_start(browser, warm_starts + 1, phases=app, usable=PAD_READY_JS)
+        ready["app" + EMPTY].append(fresh)
+        ready["app"] += cached
+        fresh, cached = cold_start(browser, warm_starts + 1, "harness/floor_app.py", floor_app.HEADING, floor)
+        ready["floor" + EMPTY].append(fresh)
+        ready["floor"] += cached
+    results = {}
+    for cache in ("", EMPTY):
+        label = EMPTY.lstrip(", ") if cache else "browser cache warm"
+        for phase in ("health check answered", "first heading shown", USABLE):
+            results[f"cold start, {label}: {phase}"] = summary(app[phase + cache])
+            if phase + cache in floor:
+                results[f"floor: cold start, {label}: {phase}"] = summary(floor[phase + cache])
+        results[f"cold start -> first page ready, {label}"] = summary(ready["app" + cache])
+        results[f"floor: a one-image Streamlit app's cold start, {label}"] = summary(ready["floor" + cache])
+    ratio = statistics.median
+    results["cold start / floor (medians), empty browser cache / warm"] = {
+        "empty": round(ratio(ready["app" + EMPTY]) / ratio(ready["floor" + EMPTY]), 2),
+        "warm": round(ratio(ready["app"]) / ratio(ready["floor"]), 2),
+    }
+    results[f"cold start -> {USABLE} / floor's page ready (medians)"] = {
+        "empty": round(ratio(app[USABLE + EMPTY]) / ratio(ready["floor" + EMPTY]), 2),
+        "warm": round(ratio(app[USABLE]) / ratio(ready["floor"]), 2),
+    }
+    return results
 
 
 def first_visits(browser: Browser, url: str, visits: int, mbit: float) -> dict[str, dict[str, float]]:
@@ -304,7 +341,7 @@ def summary(times: list[float]) -> dict[str, float]:
     times = [t for t in times if t >= 0] or [float("nan")]
     return {
         "median_ms": round(statistics.median(times), 1),
-        "p90_ms": round(sorted(times)[int(0.9 * (len(times) - 1))], 1),
+        "p90_ms": round(sorted(times)[math.ceil(0.9 * len(times)) - 1], 1),  # nearest rank: of 2 or 3, the largest
         "n": len(times),
         "missed": missed,
     }
@@ -351,7 +388,8 @@ def switches_to(browser: Browser, url: str, title: str, rounds: int) -> dict[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cold-starts", type=int, default=3)
+    parser.add_argument("--cold-starts", type=int, default=2, help="warm-cache starts a round")
+    parser.add_argument("--start-rounds", type=int, default=2, help="app and floor starts in turn")
     parser.add_argument("--anomaly-only", action="store_true", help="measure only the anomaly page")
     parser.add_argument("--lessons-only", action="store_true", help="only the lesson pages' first views and switches")
     parser.add_argument(
@@ -405,28 +443,7 @@ def main() -> None:
             browser.close()
             print(json.dumps(results, indent=2))
             return
-        starts = 2 if args.quick else args.cold_starts + 1
-        phases: dict[str, list[float]] = {}
-        floor_phases: dict[str, list[float]] = {}
-        fresh, cached = cold_start(browser, starts, phases=phases, usable=PAD_READY_JS)
-        floor_fresh, floor_cached = cold_start(
-            browser, starts, "harness/floor_app.py", floor_app.HEADING, phases=floor_phases
-        )
-        for phase, found in phases.items():
-            results[f"cold start, browser cache warm: {phase}"] = summary(found)
-            if phase in floor_phases:
-                results[f"floor: cold start, browser cache warm: {phase}"] = summary(floor_phases[phase])
-        results["cold start -> first page ready, empty browser cache"] = summary([fresh])
-        results["cold start -> first page ready, browser cache warm"] = summary(cached)
-        results["floor: a one-image Streamlit app's cold start, empty browser cache"] = summary([floor_fresh])
-        results["floor: a one-image Streamlit app's cold start, browser cache warm"] = summary(floor_cached)
-        results["cold start / floor (medians), empty browser cache / warm"] = {
-            "empty": round(fresh / floor_fresh, 2),
-            "warm": round(statistics.median(cached) / statistics.median(floor_cached), 2),
-        }
-        results[f"cold start -> {USABLE} / floor's page ready (medians)"] = {
-            "warm": round(statistics.median(phases[USABLE]) / statistics.median(floor_cached), 2)
-        }
+        results |= cold_starts(browser, 1 if args.quick else args.start_rounds, 1 if args.quick else args.cold_starts)
         if args.first_view or args.quick:
             results |= first_view_ceiling(browser, args.first_view or 1, 1 if args.quick else 2)
         if not args.quick and not args.starts_only:
