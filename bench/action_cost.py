@@ -39,6 +39,19 @@ def by_kind(root: int) -> dict[str, float]:
     return kinds
 
 
+async def settled(pid: int, window: float = 1.0, most: float = 0.05, timeout: float = 90.0) -> None:
+    """Wait until the server has used less than ``most`` of a core over ``window`` seconds: until its warm-up
+    (torch, the model, the test set's encodings and scores: about 5 s of a core after the first view here)
+    is done, so that what follows counts the actions and not the warm-up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds({pid})
+        await asyncio.sleep(window)
+        if cpu_seconds({pid}) - before < most * window:
+            return
+    raise TimeoutError(f"the server was still busy after {timeout:g} s")
+
+
 async def measure(url: str, server_pid: int, presses: int = 20, switches: int = 5) -> dict[str, dict[str, float]]:
     marker = f"--vae-action-cost={uuid.uuid4().hex}"
     async with async_playwright() as p:
@@ -48,7 +61,7 @@ async def measure(url: str, server_pid: int, presses: int = 20, switches: int = 
         await page.goto(f"{url}/?z2=0.3")
         await ready(page)
         await page.wait_for_selector(f"text={CAPTION}")
-        await asyncio.sleep(2)
+        await settled(server_pid)
 
         async def cpu_of(action, count: int) -> dict[str, float]:
             server, kinds, began = cpu_seconds({server_pid}), by_kind(root), time.monotonic()
