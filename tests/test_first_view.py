@@ -40,9 +40,14 @@ def watched(**kwargs):
     return handed
 widgets._latent_pad = watched
 at = AppTest.from_file(sys.argv[1], default_timeout=120)
+if len(sys.argv) > 2:
+    at.query_params["model"] = sys.argv[2]
 at.run()
 assert not at.exception, at.exception
 print(seen, "torch" in sys.modules, any("manifold" in c for image in at.get("image") for c in image.captions))
+for box in at.sidebar.selectbox:  # a model of more than two dimensions: the pad's two, as chosen and labelled
+    if box.label.startswith("Pad"):
+        print(repr(box.format_func(box.value)))
 """
 
 
@@ -63,6 +68,19 @@ def test_the_explorers_pad_is_drawn_before_torch_is_imported(tmp_path: Path) -> 
     assert run(OPEN_THE_EXPLORER, cards, str(registry.NAVIGATION)).split() == ["[True]", "True", "True"]
     run(KEEP_THE_CARD, cards)
     assert run(OPEN_THE_EXPLORER, cards, str(registry.NAVIGATION)).split() == ["[False]", "True", "True"]
+
+
+def test_a_model_of_more_than_two_dimensions_has_its_pad_drawn_before_torch_too(tmp_path: Path) -> None:
+    """Its pad shows the two dimensions it uses most, ordered by their nats on the test split
+    (ui.derived.dimension_usage): the first view that makes its card waits for the model to measure them, the
+    next one reads them from the card and draws the pad with no torch imported, on the same two dimensions
+    labelled with the same figures."""
+    cards, explorer = tmp_path / "cards", str(registry.NAVIGATION)
+    first = run(OPEN_THE_EXPLORER, cards, explorer, "gaussian-10d").splitlines()
+    again = run(OPEN_THE_EXPLORER, cards, explorer, "gaussian-10d").splitlines()
+    assert first[0].split() == ["[True]", "True", "True"]
+    assert again[0].split() == ["[False]", "True", "True"]
+    assert len(first) == 3 and first[1:] == again[1:], (first, again)  # e.g. 'z4 (KL 2.95)', 'z7 (KL 2.71)'
 
 
 def test_the_warm_up_waits_for_the_first_page_or_the_timer(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ weights, so a cache entry can never outlive the model it was computed from.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -121,12 +122,37 @@ def most_used_pair(active: ActiveModel) -> tuple[int, int]:
     return first, second
 
 
+# A shipped model's ``dimension_usage``, kept with its card (ui.cards); the name changes with its definition.
+USAGE_PART = "usage-v1.json"
+
+
 def dimension_usage(key: str, _active: ActiveModel) -> tuple[np.ndarray, str]:
     """How many nats each latent dimension carries on the test split, and what the figure is: the KL
     of q(z_d|x) to N(0, 1) for the standard normal prior, else the information 1/2 log(1 + Var μ / E σ²)
-    (the KL of one dimension is not defined against a joint prior)."""
-    found = usage(key, _active)
-    return found.nats.numpy(), found.what
+    (the KL of one dimension is not defined against a joint prior).
+
+    A shipped model's figures are kept with its card: the explorer orders a model's dimensions by them to
+    choose the two its pad shows, so with them kept a model of more than two dimensions has its pad drawn
+    before the model is loaded, as a 2-D one has (docs/performance.md, "Start-up")."""
+
+    def computed() -> tuple[np.ndarray, str]:
+        found = usage(key, _active)
+        return found.nats.numpy(), found.what
+
+    def make() -> bytes:
+        nats, what = computed()
+        return json.dumps({"nats": nats.tolist(), "what": what}).encode()
+
+    if _active.checkpoint is None:
+        return computed()
+    try:
+        kept = json.loads(_active.kept(USAGE_PART, make))
+        nats = np.asarray(kept["nats"], dtype=np.float32)  # float32's values, as JSON wrote them: exactly
+        if nats.shape != (_active.card.latent_dim,):
+            raise ValueError("not this model's usage")
+        return nats, str(kept["what"])
+    except (ValueError, KeyError, TypeError):  # written by hand or by another version: computed, as before
+        return computed()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
