@@ -7,6 +7,7 @@ import base64
 import functools
 import hashlib
 import json
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -59,10 +60,14 @@ CONTROL_GROUP = "controls_"  # the key prefix of a control group (pages/lesson.p
 
 def instructions(pointer: str, touch: str) -> None:
     """What to do, in a caption, said for a mouse and keyboard (``pointer``) and for a finger (``touch``):
-    both go into the page and its CSS shows the one that fits the screen (ui/style.css: a touch screen
-    has no hover and a coarse pointer), so a phone is never told to press arrow keys. Markdown allowed."""
-    both = f'<span class="for-pointer">{pointer}</span><span class="for-touch">{touch}</span>'
-    st.caption(both, unsafe_allow_html=True)
+    both go into the page, each in a container of its own, and the CSS shows the one that fits the screen
+    (ui/style.css: a touch screen has no hover and a coarse pointer), so a phone is never told to press arrow
+    keys. Markdown allowed. Not as HTML in one caption: Streamlit renders markdown that holds HTML with a
+    second parser, 0.19 MB of code more for the browser to load and run before the first view
+    (docs/performance.md, "Start-up")."""
+    for screen, text in (("pointer", pointer), ("touch", touch)):
+        with st.container(key=f"for_{screen}_{zlib.crc32(text.encode()):08x}"):
+            st.caption(text)
 
 
 def control_group(name: str) -> Any:
