@@ -189,7 +189,8 @@ def cold_start(
     has Streamlit's JavaScript cached, as when a teacher restarts the app. Returns (first, the others).
     Into ``phases``, for the others: when the server answered its health check, when the page showed its
     first heading and, with ``usable`` (a JavaScript expression), when that became true, from launch (ms):
-    where a start's time goes; the first run's under the same names with EMPTY after them."""
+    where a start's time goes; the first run's under the same names with EMPTY after them. ``env``: more
+    environment for the server."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     port, times = free_port(), []
     for run in range(runs):
@@ -204,8 +205,9 @@ def cold_start(
                 page.wait_for_function(f"() => {usable}", timeout=60_000, polling=5)
                 found[USABLE] = time.time() * 1000 - t0
             times.append(wait_ready(page, title=heading) - t0)
-        for phase, at in found.items() if phases is not None else ():
-            phases.setdefault(phase + (EMPTY if run == 0 else ""), []).append(at)
+        if phases is not None:
+            for phase, at in found.items():
+                phases.setdefault(phase + (EMPTY if run == 0 else ""), []).append(at)
         page.close()
     context.close()
     return times[0], times[1:]
@@ -235,14 +237,14 @@ def cold_starts(browser: Browser, rounds: int, warm_starts: int) -> dict[str, di
                 results[f"floor: cold start, {label}: {phase}"] = summary(floor[phase + cache])
         results[f"cold start -> first page ready, {label}"] = summary(ready["app" + cache])
         results[f"floor: a one-image Streamlit app's cold start, {label}"] = summary(ready["floor" + cache])
-    ratio = statistics.median
+    median = statistics.median
     results["cold start / floor (medians), empty browser cache / warm"] = {
-        "empty": round(ratio(ready["app" + EMPTY]) / ratio(ready["floor" + EMPTY]), 2),
-        "warm": round(ratio(ready["app"]) / ratio(ready["floor"]), 2),
+        "empty": round(median(ready["app" + EMPTY]) / median(ready["floor" + EMPTY]), 2),
+        "warm": round(median(ready["app"]) / median(ready["floor"]), 2),
     }
     results[f"cold start -> {USABLE} / floor's page ready (medians)"] = {
-        "empty": round(ratio(app[USABLE + EMPTY]) / ratio(ready["floor" + EMPTY]), 2),
-        "warm": round(ratio(app[USABLE]) / ratio(ready["floor"]), 2),
+        "empty": round(median(app[USABLE + EMPTY]) / median(ready["floor" + EMPTY]), 2),
+        "warm": round(median(app[USABLE]) / median(ready["floor"]), 2),
     }
     return results
 
