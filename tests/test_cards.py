@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import vae_core as vc
-from ui import browser_files, cards, models
+from ui import browser_files, cards, derived, models
 
 
 @pytest.fixture
@@ -33,8 +33,8 @@ def test_a_card_is_kept_and_read_back_without_loading_the_model(cards_dir: Path)
     assert active.card.facts == vc.describe(active.model) and active.class_names == vc.CLASS_NAMES["mnist"]
     again = unloadable(active.checkpoint)
     assert again.card == active.card
-    data = active.kept("decoder.vaed", lambda: vc.decoder_bytes(active.model, bits=16))
-    assert again.kept("decoder.vaed", lambda: b"made again") == data
+    data = active.kept("decoder.vaed", lambda: vc.decoder_bytes(active.model, bits=16), bytes)
+    assert again.kept("decoder.vaed", lambda: b"made again", bytes) == data
     assert browser_files.decoder_file(again).data == data  # the pad's file, from the card
 
 
@@ -69,3 +69,17 @@ def test_a_file_that_is_not_a_checkpoint_has_no_card_folder(tmp_path: Path) -> N
     junk.write_bytes(b"\xff" * 64)
     assert cards._folder(junk) is None
     assert cards._folder(tmp_path / "missing.safetensors") is None
+
+
+def test_a_broken_part_is_made_again_and_kept_whole(cards_dir: Path) -> None:
+    """A part its reader refuses (written by hand, cut short, another version's) is made anew and rewritten,
+    as the card itself is: the explorer's dimension usage (ui.derived) here."""
+    active = models.shipped(models.DEFAULT_CHECKPOINT)
+    nats, what = derived.dimension_usage(active.key, active)
+    part = cards._folder(active.checkpoint) / derived.USAGE_PART
+    kept = part.read_bytes()
+    for broken in (b'{"nats": [1.0], "what": "one dimension"}', b'{"nats": [1.0, 2.0]}', b"\xff{", b""):
+        part.write_bytes(broken)
+        again_nats, again_what = derived.dimension_usage(active.key, models.shipped(models.DEFAULT_CHECKPOINT))
+        assert again_nats.tolist() == nats.tolist() and again_what == what
+        assert part.read_bytes() == kept, broken

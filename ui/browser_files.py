@@ -23,7 +23,7 @@ def decoder_file(active: ActiveModel) -> served.File:
     return served.file(
         f"decoder:{active.key}",
         "vaed",
-        lambda: active.kept("decoder.vaed", lambda: vc.decoder_bytes(active.model, bits=16)),
+        lambda: active.kept("decoder.vaed", lambda: vc.decoder_bytes(active.model, bits=16), bytes),
     )
 
 
@@ -33,7 +33,7 @@ def encoder_file(active: ActiveModel) -> served.File:
     return served.file(
         f"encoder:{active.key}",
         "vaee",
-        lambda: active.kept("encoder.vaee", lambda: vc.encoder_bytes(active.model, bits=16)),
+        lambda: active.kept("encoder.vaee", lambda: vc.encoder_bytes(active.model, bits=16), bytes),
     )
 
 
@@ -47,7 +47,9 @@ def points_url(active: ActiveModel, dims: tuple[int, int]) -> str:
         return _points_bytes(means[:, list(dims)], labels)
 
     return served.url(
-        f"points:{active.key}:{dims[0]},{dims[1]}", "pts", lambda: active.kept(f"points-{dims[0]}-{dims[1]}.pts", make)
+        f"points:{active.key}:{dims[0]},{dims[1]}",
+        "pts",
+        lambda: active.kept(f"points-{dims[0]}-{dims[1]}.pts", make, bytes),
     )
 
 
@@ -60,7 +62,7 @@ def projected_points_url(active: ActiveModel) -> str:
         coords, indices, _ = derived.projection(active.key, active, "pca", len(labels))
         return _points_bytes(coords, labels[indices])
 
-    return served.url(f"points:{active.key}:pca", "pts", lambda: active.kept("points-pca.pts", make))
+    return served.url(f"points:{active.key}:pca", "pts", lambda: active.kept("points-pca.pts", make, bytes))
 
 
 def _points_bytes(xy: np.ndarray, labels: np.ndarray) -> bytes:

@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
 
@@ -34,6 +34,7 @@ CARDS_SETTING = "VAE_CARDS_DIR"
 ROOT = Path(__file__).resolve().parents[1]
 HEADER_MOST = 10 * 2**20  # bytes: a safetensors header longer than this is not one of ours
 CARD_FILE = "card.json"
+T = TypeVar("T")
 
 
 def cards_dir() -> Path:
@@ -71,25 +72,23 @@ def card(checkpoint: Path | None, model: Callable[[], VAE]) -> Card:
 
     if checkpoint is None:
         return Card.from_json(make())
-    try:
-        return Card.from_json(kept(checkpoint, CARD_FILE, make))
-    except (ValueError, KeyError, TypeError):  # a card written by hand or by another version: make it anew
-        data = make()
-        _keep(checkpoint, CARD_FILE, data)
-        return Card.from_json(data)
+    return kept(checkpoint, CARD_FILE, make, Card.from_json)
 
 
-def kept(checkpoint: Path, part: str, make: Callable[[], bytes]) -> bytes:
-    """The bytes of ``part`` of ``checkpoint``'s card: read from disk, or ``make()``-d and kept there."""
+def kept(checkpoint: Path, part: str, make: Callable[[], bytes], read: Callable[[bytes], T]) -> T:
+    """``read`` of the bytes of ``part`` of ``checkpoint``'s card, ``bytes`` for the bytes themselves: read
+    from disk, or ``make()``-d and kept there. A part that ``read`` refuses with ValueError, KeyError or
+    TypeError (written by hand or by another version of its maker) is made and kept anew, so it is remade
+    once, not on every read."""
     folder = _folder(checkpoint)
     if folder is not None:
         try:
-            return (folder / part).read_bytes()
-        except OSError:
+            return read((folder / part).read_bytes())
+        except (OSError, ValueError, KeyError, TypeError):
             pass
     data = make()
     _keep(checkpoint, part, data)
-    return data
+    return read(data)
 
 
 def _keep(checkpoint: Path, part: str, data: bytes) -> None:

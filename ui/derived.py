@@ -135,24 +135,18 @@ def dimension_usage(key: str, _active: ActiveModel) -> tuple[np.ndarray, str]:
     choose the two its pad shows, so with them kept a model of more than two dimensions has its pad drawn
     before the model is loaded, as a 2-D one has (docs/performance.md, "Start-up")."""
 
-    def computed() -> tuple[np.ndarray, str]:
-        found = usage(key, _active)
-        return found.nats.numpy(), found.what
-
     def make() -> bytes:
-        nats, what = computed()
-        return json.dumps({"nats": nats.tolist(), "what": what}).encode()
+        found = usage(key, _active)
+        return json.dumps({"nats": found.nats.tolist(), "what": found.what}).encode()
 
-    if _active.checkpoint is None:
-        return computed()
-    try:
-        kept = json.loads(_active.kept(USAGE_PART, make))
+    def read(data: bytes) -> tuple[np.ndarray, str]:
+        kept = json.loads(data)
         nats = np.asarray(kept["nats"], dtype=np.float32)  # float32's values, as JSON wrote them: exactly
         if nats.shape != (_active.card.latent_dim,):
             raise ValueError("not this model's usage")
         return nats, str(kept["what"])
-    except (ValueError, KeyError, TypeError):  # written by hand or by another version: computed, as before
-        return computed()
+
+    return _active.kept(USAGE_PART, make, read)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

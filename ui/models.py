@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 
@@ -23,6 +24,8 @@ from server.sharing import shipped_checkpoints as shipped_checkpoints  # where m
 from server.sharing import shipped_files
 from ui import cards
 from ui.state import Key
+
+T = TypeVar("T")
 
 UPLOADS_PER_SESSION = 4  # older uploads are forgotten, so one session cannot hoard memory
 PICKER_CHARACTERS = 26  # about what the sidebar's select box shows of a name before it cuts it
@@ -49,9 +52,9 @@ class ActiveModel:
         """The picker's facts, the latent size and the class names: from the kept card if there is one."""
         return cards.card(self.checkpoint, lambda: self.model)
 
-    def kept(self, part: str, make: Callable[[], bytes]) -> bytes:
-        """``make()``, kept with a shipped model's card (ui.cards) and read from there next time."""
-        return make() if self.checkpoint is None else cards.kept(self.checkpoint, part, make)
+    def kept(self, part: str, make: Callable[[], bytes], read: Callable[[bytes], T]) -> T:
+        """``read(make())``, kept with a shipped model's card (ui.cards) and read from there next time."""
+        return read(make()) if self.checkpoint is None else cards.kept(self.checkpoint, part, make, read)
 
     @property
     def class_names(self) -> tuple[str, ...]:
