@@ -25,7 +25,7 @@ What it sends is what Streamlit's front end (1.67, static/js/index.*.js) sends, 
 * ``cached_message_hashes`` is the front end's ``ForwardMessageCache``: every ``cacheable`` message is kept
   by hash, a ``ref_hash`` answers from it (and refreshes it), and after each finished run entries older than
   ``max_cached_message_age`` runs are dropped (for a fragment run, only that fragment's). The server sends a
-  reference instead of a large message (the explorer's manifold, ~150 kB) only for hashes the client lists,
+  reference instead of a large message (an image of a few tens of kB) only for hashes the client lists,
   so this keeps the server's work what it is for a browser.
 
 Not mimicked (see ``UNHANDLED`` on a student): trigger-only widgets (buttons, a component's triggers) have

@@ -14,9 +14,9 @@ import numpy as np
 import streamlit as st
 
 import vae_core as vc
-from ui import derived, links, models, widgets
+from ui import browser_files, derived, links, models, widgets
 from ui.fragments import fragment
-from ui.images import mark_cell, nearest_cell, png_uri
+from ui.images import nearest_cell, png_uri
 from ui.notes import explain
 from ui.state import Key
 
@@ -185,11 +185,8 @@ def explorer() -> None:
         axis, grid = manifold()
         row, col, inside = nearest_cell(axis, z1, z2)
         where = "the point" if inside else "the cell nearest the point, which is off the grid"
-        st.image(
-            png_uri(mark_cell(grid, row, col)),
-            caption=f"{n} x {n} manifold; the red square is {where}",
-            width=min(560, 28 * n),
-        )
+        url = browser_files.manifold_url(active, grid, (n, extent, spacing, dims, base))
+        widgets.marked_grid(url, n, (row, col), min(560, 28 * n), f"{n} x {n} manifold; the red square is {where}")
     links.publish()
 
 

@@ -38,6 +38,7 @@ TYPES = {
     "vaed": "application/octet-stream",
     "vaee": "application/octet-stream",
     "pts": "application/octet-stream",
+    "png": "image/png",
     "js": "text/javascript",
 }
 _NAME = re.compile(r"^([0-9a-f]{32})\.([a-z]{1,8})$")

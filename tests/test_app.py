@@ -16,9 +16,10 @@ from streamlit.testing.v1 import AppTest
 
 import vae_core as vc
 from harness.uploads import digit_png
-from tests.support.apptest import app, array, chart, images_of, page_path, wait_for
+from tests.support.apptest import app, array, chart, images_of, marked_grid, page_path, wait_for
 from tests.support.files import SHIPPED_2D, SHIPPED_32D, SHIPPED_CONTINUOUS_BERNOULLI, hostile_pickle
 from ui import registry
+from ui.images import nearest_cell
 from ui.state import Key
 from vae_core.images import to_uint8
 
@@ -51,11 +52,11 @@ def test_explorer_slider_redraws_the_image_and_is_kept_across_pages():
 
 def test_explorer_grid_options_change_the_grid():
     at = app()
-    grid = images_of(at)[1]
+    grid = marked_grid(at)
     at.radio(key=Key.GRID_SPACING).set_value("normal").run()
-    assert images_of(at)[1] != grid
+    assert marked_grid(at).url != grid.url and not np.array_equal(marked_grid(at).image, grid.image)
     at.slider(key=Key.GRID_N).set_value(8).run()
-    assert "8 x 8 manifold" in at.get("image")[1].captions[0]
+    assert "8 x 8 manifold" in marked_grid(at).caption and marked_grid(at).image.shape == (8 * 28, 8 * 28)
 
 
 def test_higher_dimensional_model_lets_you_pick_dimensions_and_projection():
@@ -275,16 +276,21 @@ def test_training_can_be_stopped():
 
 
 def test_the_grid_marks_the_point_on_the_inverse_cdf_grid_too():
-    """At z = (2.55, 3.15) the even grid marked the edge cell and the inverse-CDF grid showed nothing."""
+    """At z = (2.55, 3.15) the even grid marked the edge cell and the inverse-CDF grid showed nothing. The
+    frame is on the cell nearest the point, on both; moving the point moves the frame, not the image."""
     at = app()
     at.slider(key=Key.Z_X).set_value(2.55).run()
     at.slider(key=Key.Z_Y).set_value(3.15).run()
+    n, extent = at.slider(key=Key.GRID_N).value, at.slider(key=Key.GRID_EXTENT).value
     for spacing, where in (("linear", "the red square is the point"), ("normal", "off the grid")):
         at.radio(key=Key.GRID_SPACING).set_value(spacing).run()
-        grid = np.asarray(Image.open(io.BytesIO(base64.b64decode(images_of(at)[1].split(",", 1)[1]))))
-        red = (grid[..., 0] > 200) & (grid[..., 1] < 60) & (grid[..., 2] < 60)
-        assert red.sum() >= 4 * 28, f"no red square on the {spacing} grid"
-        assert where in at.get("image")[1].captions[0]
+        grid = marked_grid(at)
+        axis = vc.grid_axis(n, extent=extent, spacing=spacing).numpy()
+        assert grid.cell == nearest_cell(axis, 2.55, 3.15)[:2] and grid.cell[0] == 0
+        assert where in grid.caption
+    at.slider(key=Key.Z_Y).set_value(-3.15).run()
+    moved = marked_grid(at)
+    assert moved.cell[0] == n - 1 and moved.url == grid.url
 
 
 def test_the_explorer_steps_by_a_tenth_with_a_finer_step_on_request():

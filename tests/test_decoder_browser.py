@@ -25,6 +25,9 @@ from tests.support.files import (
     SHIPPED_LADDER,
     SHIPPED_LOGISTIC,
 )
+from ui import links
+from ui.images import nearest_cell
+from ui.state import Key
 from vae_core.images import to_uint8
 
 pytestmark = pytest.mark.browser
@@ -202,6 +205,27 @@ def assert_same_digit(page: Page) -> None:
     assert np.abs(pad_digit(page).astype(int) - server.astype(int)).max() <= 1
 
 
+# Where the manifold's frame lies on its image, as shares of the image's side: (left, top, size), and the
+# image's own width in pixels once loaded (ui.widgets.marked_grid draws the frame over the image).
+GRID_FRAME_JS = """() => {
+    const grid = document.querySelector('[data-testid="stMain"] .marked-grid');
+    const img = grid.querySelector('img'), image = img.getBoundingClientRect();
+    const frame = grid.querySelector('span').getBoundingClientRect();
+    return [img.naturalWidth, (frame.left - image.left) / image.width, (frame.top - image.top) / image.height,
+            frame.width / image.width, getComputedStyle(grid.querySelector('span')).borderTopColor];
+}"""
+
+
+def assert_grid_framed_at(page: Page, x: float, y: float) -> None:
+    """The manifold's red frame is drawn over the cell nearest (x, y) of the default 15 x 15 grid."""
+    n, extent = links.default(Key.GRID_N), links.default(Key.GRID_EXTENT)
+    row, col, _ = nearest_cell(vc.grid_axis(n, extent=extent).numpy(), x, y)
+    page.wait_for_function("() => document.querySelector('.marked-grid img')?.complete")
+    natural, left, top, size, colour = page.evaluate(GRID_FRAME_JS)
+    assert natural == 28 * n and colour == "rgb(230, 30, 30)"
+    assert (left, top, size) == pytest.approx((col / n, row / n, 1 / n), abs=0.004)
+
+
 def test_dragging_the_pad_morphs_the_digit_every_frame_and_the_server_follows_on_release(page):
     sent = messages_to_server(page)
     open_explorer(page)
@@ -234,6 +258,7 @@ def test_dragging_the_pad_morphs_the_digit_every_frame_and_the_server_follows_on
     assert len(sent) > before, "the release's rerun was not seen: the count above proves nothing"
     assert pad_point(page) == (x, y) and slider_values(page) == [x, y]
     assert_same_digit(page)
+    assert_grid_framed_at(page, x, y)
 
 
 def test_the_sliders_move_the_point_and_the_arrow_keys_move_it_too(page):

@@ -44,7 +44,7 @@ if len(sys.argv) > 2:
     at.query_params["model"] = sys.argv[2]
 at.run()
 assert not at.exception, at.exception
-print(seen, "torch" in sys.modules, any("manifold" in c for image in at.get("image") for c in image.captions))
+print(seen, "torch" in sys.modules, any("manifold" in c.value for c in at.caption))
 for box in at.sidebar.selectbox:  # a model of more than two dimensions: the pad's two, as chosen and labelled
     if box.label.startswith("Pad"):
         print(repr(box.format_func(box.value)))

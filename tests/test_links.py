@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support.apptest import images_of, opened
+from tests.support.apptest import images_of, marked_grid, opened
 from ui import links, models
 from ui.selection import Selection, inside_polygon
 
@@ -49,7 +49,7 @@ def test_a_hostile_parameter_is_ignored_with_a_notice(case):
 def test_a_link_sets_the_explorers_view_and_good_parameters_survive_bad_ones():
     at = opened({"z1": "1.5", "z2": "-0.7", "n": "8", "spacing": "cdf", "z9": "2", "range": "99"})
     assert "decoded at z = (1.50, -0.70)" in at.get("image")[0].captions[0]
-    assert at.get("image")[1].captions[0].startswith("8 x 8 manifold")
+    assert marked_grid(at).caption.startswith("8 x 8 manifold")
     assert at.radio(key="grid_spacing").value == "normal"
     assert "'z9' means nothing" in ignored(at) and "range = '99': it must be a number from 1 to 6" in ignored(at)
 

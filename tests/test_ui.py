@@ -12,7 +12,7 @@ from PIL import Image
 from tests.support.files import ROOT
 from ui import charts, registry, tex
 from ui.charts import ellipse
-from ui.images import enlarge, for_export, gif_bytes, heatmap, mark_cell, nearest_cell, square
+from ui.images import enlarge, for_export, gif_bytes, heatmap, nearest_cell, square
 from ui.notes import note, topics
 from vae_core.images import to_uint8
 
@@ -102,13 +102,6 @@ def test_nearest_cell_and_whether_the_point_is_on_the_grid():
     assert nearest_cell(axis, 2.55, 3.6) == (0, 6, False)  # off the grid: the nearest cell all the same
     uneven = np.array([-1.5, -0.5, 0.0, 0.5, 1.5])  # inverse-CDF-like: outer cells are wider
     assert nearest_cell(uneven, 1.9, 0.1) == (2, 4, True) and nearest_cell(uneven, 2.1, 0.1)[2] is False
-
-
-def test_mark_cell_frames_exactly_one_cell():
-    grid = np.zeros((56, 84), np.uint8)
-    marked = mark_cell(grid, 1, 2)
-    red = np.argwhere(marked[..., 0] == 230)
-    assert red[:, 0].min() == 28 and red[:, 0].max() == 55 and red[:, 1].min() == 56 and red[:, 1].max() == 83
 
 
 def test_exports_are_at_least_the_chosen_size_in_whole_pixels():

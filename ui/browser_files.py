@@ -1,5 +1,6 @@
-"""The files a model's components in the browser fetch: the decoder and the encoder they run, and the
-test digits' means a pad draws, each served by server.served under a URL that names its content.
+"""The files the browser fetches for a model: the decoder and the encoder its components run, the test
+digits' means a pad draws and the explorer's decoded manifold, each served by server.served under a URL
+that names its content.
 
 Made the first time any session asks, for any model; a shipped model's are also kept with its card
 (ui.cards), so that after a restart the explorer's first view sends its latent pad without loading
@@ -13,6 +14,7 @@ import numpy as np
 import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
 from server import served
 from ui import derived
+from ui.images import png_bytes
 from ui.models import ActiveModel
 
 
@@ -69,3 +71,11 @@ def _points_bytes(xy: np.ndarray, labels: np.ndarray) -> bytes:
     xy = np.asarray(xy, "<f4")
     n = np.array([len(xy)], "<u4")
     return b"".join((n.tobytes(), xy[:, 0].tobytes(), xy[:, 1].tobytes(), labels.astype(np.uint8).tobytes()))
+
+
+def manifold_url(active: ActiveModel, grid: np.ndarray, spec: tuple[object, ...]) -> str:
+    """The URL of ``grid``, a model's decoded manifold (uint8), as a lossless PNG. ``spec`` names what
+    shaped it besides the model (size, extent, spacing, dimensions, base code): a point that moves over
+    the grid leaves the URL as it is, so the browser shows the image it already has (150 kB for 15 x 15
+    digits, which used to travel with every slider step and page switch)."""
+    return served.url(f"manifold:{active.key}:{spec}", "png", lambda: png_bytes(grid))

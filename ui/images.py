@@ -13,7 +13,7 @@ from PIL import Image
 
 import vae_core as vc  # imports no torch until a name in it is used (vae_core/__init__.py)
 
-RED = (230, 30, 30)
+RED = (230, 30, 30)  # the mark on a grid's cell (ui.widgets.marked_grid)
 
 
 def tiled(images: np.ndarray, columns: int, pad: int = 2) -> np.ndarray:
@@ -67,16 +67,6 @@ def heatmap(error: np.ndarray) -> np.ndarray:
     e = np.clip(error, 0, 1)
     rgb = np.stack([np.clip(2 * e, 0, 1), np.clip(2 * e - 1, 0, 1), np.zeros_like(e)], axis=-1)
     return vc.to_uint8(rgb)
-
-
-def mark_cell(grid: np.ndarray, row: int, col: int, cell: int = 28, width: int = 2) -> np.ndarray:
-    """The grey grid in RGB with a red frame round one cell (row 0 at the top)."""
-    rgb = np.repeat(grid[..., None], 3, axis=2)
-    y, x = row * cell, col * cell
-    for t in range(width):
-        rgb[y + t, x : x + cell] = rgb[y + cell - 1 - t, x : x + cell] = RED
-        rgb[y : y + cell, x + t] = rgb[y : y + cell, x + cell - 1 - t] = RED
-    return rgb
 
 
 def nearest_cell(axis: np.ndarray, z1: float, z2: float) -> tuple[int, int, bool]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import html
 import json
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +20,7 @@ import vae_core as vc  # imports no torch until a name in it is used (vae_core/_
 from server import first_view, served
 from ui import browser_files, derived, links, models, registry
 from ui.charts import PALETTE
+from ui.images import RED
 from ui.models import ActiveModel
 from ui.state import Key
 
@@ -53,6 +55,24 @@ def image_uploader(what: str, key: str) -> list[Any]:
     """Several images at once, each at most UPLOAD_LIMIT_MB (refused by the widget itself above that)."""
     label = f"{what} (PNG, JPEG, GIF, BMP, TIFF, WebP; up to {UPLOAD_LIMIT_MB} MB each)"
     return st.file_uploader(label, accept_multiple_files=True, key=key, max_upload_size=UPLOAD_LIMIT_MB) or []
+
+
+def marked_grid(url: str, n: int, cell: tuple[int, int], width: int, caption: str) -> None:
+    """The n x n grid of images at ``url`` with a red frame round ``cell`` (row, column; row 0 at the top),
+    ``width`` px wide at most, and its caption. The browser draws the frame over the image (ui/style.css,
+    ``.marked-grid``): a point that moves changes a line of HTML, not the image, which the browser fetched
+    once and keeps (docs/performance.md, "Speed"). Plain HTML, which Streamlit's st.html shows without
+    its markdown parsers."""
+    row, col = cell
+    share = 100 / n
+    red = ",".join(map(str, RED))
+    st.html(
+        f'<figure class="marked-grid" style="width: {width}px">'
+        f'<img src="{html.escape(url)}" alt="{html.escape(caption)}">'
+        f'<span style="left: {col * share:.4f}%; top: {row * share:.4f}%; width: {share:.4f}%; '
+        f'height: {share:.4f}%; border-color: rgb({red})"></span></figure>'
+    )
+    st.caption(caption)
 
 
 CONTROL_GROUP = "controls_"  # the key prefix of a control group (pages/lesson.py hides the empty ones)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import base64
+import html
+import io
 import json
 import os
+import re
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import vae_core as vc
+from server import served
 from ui import registry
 
 NAVIGATION = str(registry.NAVIGATION)
@@ -50,6 +56,23 @@ def upload_checkpoint(at: AppTest, name: str, model: vc.VAE) -> str:
         (name, vc.checkpoint_bytes(model), "application/octet-stream")
     ).run()
     return at.sidebar.selectbox(key="model_key").value
+
+
+class MarkedGrid(NamedTuple):
+    url: str
+    image: np.ndarray  # what the URL serves, as the browser gets it
+    cell: tuple[int, int]  # the framed cell (row, column; row 0 at the top), read back from the frame's place
+    caption: str
+
+
+def marked_grid(at: AppTest) -> MarkedGrid:
+    """The run's grid with a framed cell (ui.widgets.marked_grid: the explorer's manifold)."""
+    body = next(h.proto.body for h in at.get("html") if 'class="marked-grid"' in h.proto.body)
+    url = re.search(r'src="([^"]+)"', body).group(1)
+    left, top, share = (float(re.search(rf"{side}: ([0-9.]+)%", body).group(1)) for side in ("left", "top", "width"))
+    image = np.asarray(Image.open(io.BytesIO(served.named(url.rsplit("/", 1)[-1]).data)))
+    caption = html.unescape(re.search(r'alt="([^"]*)"', body).group(1))
+    return MarkedGrid(url, image, (round(top / share), round(left / share)), caption)
 
 
 def images_of(at: AppTest) -> list[str]:
