@@ -70,32 +70,29 @@ def card(checkpoint: Path | None, model: Callable[[], VAE]) -> Card:
     def make() -> bytes:
         return json.dumps(asdict(Card.of(model()))).encode()
 
-    if checkpoint is None:
-        return Card.from_json(make())
     return kept(checkpoint, CARD_FILE, make, Card.from_json)
 
 
-def kept(checkpoint: Path, part: str, make: Callable[[], bytes], read: Callable[[bytes], T]) -> T:
+def kept(checkpoint: Path | None, part: str, make: Callable[[], bytes], read: Callable[[bytes], T]) -> T:
     """``read`` of the bytes of ``part`` of ``checkpoint``'s card, ``bytes`` for the bytes themselves: read
     from disk, or ``make()``-d and kept there. A part that ``read`` refuses with ValueError, KeyError or
     TypeError (written by hand or by another version of its maker) is made and kept anew, so it is remade
-    once, not on every read."""
-    folder = _folder(checkpoint)
+    once, not on every read. No ``checkpoint`` (an upload, a training): made every time, kept nowhere."""
+    folder = None if checkpoint is None else _folder(checkpoint)
     if folder is not None:
         try:
             return read((folder / part).read_bytes())
         except (OSError, ValueError, KeyError, TypeError):
             pass
     data = make()
-    _keep(checkpoint, part, data)
+    if folder is not None:
+        _keep(folder, part, data)
     return read(data)
 
 
-def _keep(checkpoint: Path, part: str, data: bytes) -> None:
-    """Write ``part`` whole or not at all (a reader never sees half a file); an unwritable disk keeps nothing."""
-    folder = _folder(checkpoint)
-    if folder is None:
-        return
+def _keep(folder: Path, part: str, data: bytes) -> None:
+    """Write ``part`` into ``folder`` whole or not at all (a reader never sees half a file); an unwritable
+    disk keeps nothing."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{part}.", delete=False) as out:

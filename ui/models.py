@@ -54,7 +54,7 @@ class ActiveModel:
 
     def kept(self, part: str, make: Callable[[], bytes], read: Callable[[bytes], T]) -> T:
         """``read(make())``, kept with a shipped model's card (ui.cards) and read from there next time."""
-        return read(make()) if self.checkpoint is None else cards.kept(self.checkpoint, part, make, read)
+        return cards.kept(self.checkpoint, part, make, read)
 
     @property
     def class_names(self) -> tuple[str, ...]:
