@@ -1,12 +1,10 @@
 """Interpolation: walk the latent space between two digits, straight (lerp) and round (slerp)."""
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 import vae_core as vc
-from ui import derived, links, models, widgets
-from ui.charts import LEGEND
+from ui import derived, links, models, svg, widgets
 from ui.fragments import fragment
 from ui.images import EXPORT_SIDES, enlarge, for_export, gif_bytes, png_bytes, png_uri
 from ui.notes import explain
@@ -104,25 +102,17 @@ with left:
     )
     scrubber()
 with right:
-    fig = go.Figure()
-    for name, path in found.items():
-        fig.add_trace(
-            go.Scatter(
-                x=list(range(1, steps + 1)),
-                y=path.negative_elbo,
-                mode="lines+markers",
-                name=name,
-                line=dict(color=colours[name]),
-            )
-        )
-    fig.update_layout(
-        title="-ELBO of each decoded step (nats)",
-        xaxis_title="step",
-        yaxis_title="nats per image",
-        height=480,
-        legend=LEGEND,
+    st.markdown(
+        svg.line_chart(
+            list(range(1, steps + 1)),
+            {name: (path.negative_elbo.tolist(), colours[name]) for name, path in found.items()},
+            "−ELBO of each decoded step (nats)",
+            "step",
+            "nats per image",
+            "nats",
+        ),
+        unsafe_allow_html=True,
     )
-    st.plotly_chart(fig, key=Key.INTERP_ELBO)
 
 explain(
     "slerp",

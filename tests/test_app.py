@@ -16,9 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 import vae_core as vc
 from harness.uploads import digit_png
-from tests.support.apptest import app, array, chart, images_of, marked_grid, page_path, wait_for
+from tests.support.apptest import app, array, chart, images_of, marked_grid, page_path, svg_chart_values, wait_for
 from tests.support.files import SHIPPED_2D, SHIPPED_32D, SHIPPED_CONTINUOUS_BERNOULLI, hostile_pickle
-from ui import registry
+from ui import derived, models, registry
 from ui.images import nearest_cell
 from ui.state import Key
 from vae_core.images import to_uint8
@@ -77,6 +77,10 @@ def test_interpolation_steps_random_pair_and_uploads():
     assert len(strips) == 2
     at.slider(key=Key.INTERP_STEPS).set_value(5).run()
     assert images_of(at) != strips
+    # The chart scores the steps shown: the default pair (the first 0 and the first 1), five steps on each path.
+    active = models.shipped(models.DEFAULT_CHECKPOINT)
+    scores = derived.interpolation_scores(active.key, active, (0, 0), (1, 0), 5)
+    assert svg_chart_values(at) == {name: [round(float(v), 1) for v in s] for name, s in scores.items()}
     at.selectbox(key="interp_b_class").set_value(7).run()
     assert not at.exception
     at.segmented_control(key=Key.INTERP_SOURCE).set_value("random").run()

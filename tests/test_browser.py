@@ -51,14 +51,26 @@ def test_explorer_slider_key_press_redraws_the_digit(page):
 def test_interpolation_strip_follows_the_steps_slider(page):
     open_page(page, "interpolation")
     before = image_sources(page)
+    assert curve_lengths(page) == {"linear": 10, "spherical": 10}
     steps = main(page).get_by_role("slider").first
     steps.focus()
     page.keyboard.press("ArrowLeft")
     wait_ready(page)
     assert image_sources(page)[:2] != before[:2]
+    assert curve_lengths(page) == {"linear": 9, "spherical": 9}  # the -ELBO chart follows the strips
     with page.expect_download() as download:
         page.get_by_role("button", name="linear walk (GIF)").click()
     assert download.value.suggested_filename == "interpolation-linear.gif"
+
+
+# Each curve of the page's SVG chart (ui.svg) that the browser lays out with some size: its name and number of points.
+CURVES_JS = """() => Object.fromEntries([...document.querySelectorAll('svg.svg-chart g.series')]
+  .filter((g) => g.getBoundingClientRect().width > 100)
+  .map((g) => [g.dataset.name, g.querySelector('polyline').points.numberOfItems]))"""
+
+
+def curve_lengths(page: Page) -> dict[str, int]:
+    return page.evaluate(CURVES_JS)
 
 
 def click_outermost_point(page: Page) -> int:

@@ -45,6 +45,15 @@ MEASURE = """() => {
                 problems.push(`${where}, its slot ${Math.round(slot.left)}..${Math.round(slot.right)}`);
         }
     });
+    const drawings = document.querySelectorAll('[data-testid="stMain"] svg.svg-chart');  // ui/svg.py's charts
+    drawings.forEach((chart, n) => {
+        const r = box(chart), slot = box(chart.closest('[data-testid="stElementContainer"]'));
+        const where = `SVG chart ${n} spans ${Math.round(r.left)}..${Math.round(r.right)}`;
+        if (r.width < 200) problems.push(`SVG chart ${n} is only ${Math.round(r.width)} px wide`);
+        else if (r.left < -0.5 || r.right > width + 0.5) problems.push(`${where}, the screen 0..${width}`);
+        else if (r.left < slot.left - 1 || r.right > slot.right + 1)
+            problems.push(`${where}, its slot ${Math.round(slot.left)}..${Math.round(slot.right)}`);
+    });
     const tables = document.querySelectorAll(
         '[data-testid="stMain"] [data-testid="stDataFrame"], [data-testid="stMain"] [data-testid="stTable"]');
     tables.forEach((table, n) => {
@@ -55,7 +64,7 @@ MEASURE = """() => {
             if (el.scrollWidth > el.clientWidth + 1)
                 problems.push(`table ${n}: ${el.scrollWidth} px wide in a ${el.clientWidth} px frame`);
     });
-    return [charts.length, tables.length, ...problems];
+    return [charts.length + drawings.length, tables.length, ...problems];
 }"""
 
 

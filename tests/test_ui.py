@@ -4,13 +4,14 @@ import io
 import json
 import subprocess
 import sys
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from tests.support.files import ROOT
-from ui import charts, registry, tex
+from ui import charts, registry, svg, tex
 from ui.charts import ellipse
 from ui.images import enlarge, for_export, gif_bytes, heatmap, nearest_cell, square
 from ui.notes import note, topics
@@ -143,3 +144,32 @@ def test_a_kept_scatter_figure_is_the_one_built_fresh_and_a_page_changing_it_cha
     assert sent(charts.scatter_figure(*args)) == fresh
     other = sent(charts.scatter_figure(coords + 1, *args[1:]))  # other points: built anew
     assert other["data"][0]["x"] != fresh["data"][0]["x"]
+
+
+def test_nice_ticks_are_round_numbers_that_span_the_values():
+    assert svg.nice_ticks(47.3, 188.9) == [0, 50, 100, 150, 200]
+    assert svg.nice_ticks(0.012, 0.049) == [0.01, 0.02, 0.03, 0.04, 0.05]
+    assert svg.nice_ticks(5, 5) == [4, 4.5, 5, 5.5, 6]  # one value: a span round it
+
+
+def test_an_svg_line_chart_draws_each_value_where_its_axis_says_and_names_it():
+    """Each point of a curve at the height its value has against the y-axis's numbers, one per x, and its value
+    in the words a pointer resting on it shows."""
+    svg_text = svg.line_chart([1, 2, 3], {"a <b>": ([10.0, 30.0, 20.0], "#e6194b")}, "T", "step", "nats", "nats")
+    root = ElementTree.fromstring(svg_text)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    ticks = {
+        float(t.text): float(t.get("y")) - 4 for t in root.iterfind("s:text[@class='tick']", ns) if t.get("x") == "54"
+    }
+    circles = root.findall("s:g[@class='series']/s:circle/s:title/..", ns)
+    assert [c.find("s:title", ns).text for c in circles] == [
+        "a <b>, step 1: 10.0 nats",
+        "a <b>, step 2: 30.0 nats",
+        "a <b>, step 3: 20.0 nats",
+    ]
+    heights = [float(c.get("cy")) for c in circles]
+    (low, y_low), (high, y_high) = min(ticks.items()), max(ticks.items())
+    for value, y in zip([10.0, 30.0, 20.0], heights, strict=True):
+        assert y == pytest.approx(y_low + (value - low) / (high - low) * (y_high - y_low), abs=0.1)
+    xs = [float(c.get("cx")) for c in circles]
+    assert xs == sorted(xs) and len(set(xs)) == 3

@@ -62,7 +62,6 @@ class Key(StrEnum):
     INTERP_TO = "interp_b"
     INTERP_STEPS = "interp_steps"
     INTERP_EXPORT = "interp_export"
-    INTERP_ELBO = "interp_elbo"
     INTERP_SCRUB = "interp_scrub"  # t along both paths, decoded in the browser
     INTERP_T = "interp_t"  # where the scrubber was let go, from 0 to 1: a link carries it
 

@@ -75,6 +75,16 @@ def marked_grid(at: AppTest) -> MarkedGrid:
     return MarkedGrid(url, image, (round(top / share), round(left / share)), caption)
 
 
+def svg_chart_values(at: AppTest) -> dict[str, list[float]]:
+    """The run's SVG line chart (ui.svg.line_chart), read back from the words each point shows on hover
+    ("name, step 4: 155.2 nats"): each curve's values in order."""
+    body = next(m.value for m in at.markdown if 'class="svg-chart"' in m.value)
+    found: dict[str, list[float]] = {}
+    for name, value in re.findall(r"<title>([^<,]+), [^:<]+: (-?[0-9.]+) [^<]*</title>", body):
+        found.setdefault(html.unescape(name), []).append(float(value))
+    return found
+
+
 def images_of(at: AppTest) -> list[str]:
     """Every image URL the run shows, in order."""
     return [url for image in at.get("image") for url in image.value]
