@@ -5,7 +5,7 @@ import runpy
 
 import streamlit as st
 
-from ui import claims, lessons, links, widgets
+from ui import claims, lessons, links, warmup, widgets
 from ui.state import Key
 
 available, problems = lessons.load_all()
@@ -41,6 +41,7 @@ if st.session_state.get(Key.LESSON_ENTERED) != (lesson.name, step):
     go(lesson, step)
     st.rerun()
 current = lesson.steps[step]
+warmup.measure_ahead(lesson)  # the later steps' slow figures, computed while the class is on this one
 
 presenting = bool(st.session_state.get(Key.PRESENT))
 if not presenting:  # the lesson and the step are chosen before the room sees them

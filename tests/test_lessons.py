@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.support.apptest import app, opened
-from ui import lessons, registry
+from ui import claims, lessons, registry, warmup
 from ui.state import Key
 
 DEFAULT = lessons.FOLDER / f"{lessons.DEFAULT_LESSON}.toml"
@@ -163,3 +165,45 @@ def test_lessons_readme_lists_every_page_parameter_and_measure_as_the_code_has_t
         assert f'`page = "{name}"`' in text
         assert all(f"`{p.name}`: " in text for p in lessons.links.PARAMS.get(screen.file, ()))
     assert all(f"| `{m}` |" in text for m in lessons.claims.MEASURES)
+
+
+def test_a_lesson_shown_on_a_server_has_its_claims_measured_ahead_once(tmp_path, monkeypatch):
+    """On a server (the warm-up armed), the first time a lesson is shown every step's claims are measured in a
+    thread, in step order, with the pages' own figures; showing it again measures nothing again. Unarmed (a test's
+    AppTest), nothing starts."""
+    (tmp_path / "ahead.toml").write_text(
+        """title = "Measured ahead"
+[[step]]
+title = "One"
+page = "explorer"
+text = "The KL term."
+[[step.claim]]
+says = "the KL term is positive"
+measure = "kl"
+model = "mnist-2d"
+above = 0
+[[step]]
+title = "Two"
+page = "samples"
+text = "Two dimensions in use."
+[[step.claim]]
+says = "both dimensions are active"
+measure = "active_units"
+model = "mnist-2d"
+equals = 2
+"""
+    )
+    lesson = lessons.load(tmp_path / "ahead.toml")
+    assert not lesson.problems
+    measured = []
+    real = claims.evaluate
+    monkeypatch.setattr(claims, "evaluate", lambda claim: measured.append(real(claim)))
+    assert warmup.measure_ahead(lesson) is None, "unarmed: nothing measured"
+    monkeypatch.setattr(warmup, "_armed", threading.Event())
+    monkeypatch.setattr(warmup, "_lessons_measured", set())
+    warmup._armed.set()
+    thread = warmup.measure_ahead(lesson)
+    assert thread is not None
+    thread.join(120)
+    assert [(v.claim.measure, v.holds) for v in measured] == [("kl", True), ("active_units", True)]
+    assert warmup.measure_ahead(lesson) is None, "once per lesson per server"

@@ -12,13 +12,19 @@ torch-free modules the first run needs (``preload``). This module imports no tor
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ui.lessons import Lesson
 
 FIRST_VISITOR_WAIT_S = 5.0  # a server started ahead of a class warms up before the class arrives
 
 _armed = threading.Event()
 _lock = threading.Lock()
 _started = False
+_lessons_measured: set[str] = set()
 
 
 # What the first run imports beyond Streamlit itself (ui/navigation.py and the default page), none of it torch,
@@ -104,3 +110,30 @@ def warm_up() -> None:
 
     if active is not None:
         derived.test_negative_elbos(active.key, active)
+
+
+def measure_ahead(lesson: Lesson) -> threading.Thread | None:
+    """The first time ``lesson`` is shown on this server (pages/lesson.py calls this on every run; armed only),
+    measure every step's claims in a thread of its own, in step order. A claim is measured with the very
+    figures its page draws (ui.claims, from ui.derived's caches), so this computes the slow ones while the
+    class is still on the steps before them: on a fresh install a teacher otherwise waited 12-16 s at
+    "Holes", 21-25 s at "Disentanglement" and 8-9 s at "Anomaly detection" (docs/performance.md, "Speed").
+    Kept on disk, they cost nothing on the next server. Returns the thread, or None (unarmed, or done)."""
+    with _lock:
+        if not _armed.is_set() or lesson.name in _lessons_measured:
+            return None
+        _lessons_measured.add(lesson.name)
+    thread = threading.Thread(target=_measure_claims, args=(lesson,), name=f"lesson {lesson.name}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _measure_claims(lesson: Lesson) -> None:
+    from ui import claims
+
+    for step in lesson.steps:
+        for claim in step.claims:
+            try:
+                claims.evaluate(claim)
+            except Exception:  # the step itself says what is wrong when it is shown (python -m ui.lessons check)
+                logging.getLogger(__name__).exception("measuring %r ahead of lesson %s", claim.says, lesson.name)
