@@ -32,6 +32,8 @@ the moment the new content is in the DOM and its image has loaded:
 - the lesson pages (the Theory section): each one's first view (sidebar click from the explorer on a
   fresh server, with an empty disk cache and again with the disk cache the first server left), and page switches among
   them once cached (python -m bench.latency --lessons-only runs just these; add --page FILE for one page)
+- ``--lesson-walk SECONDS``: only a teacher's first walk through the default lesson on a fresh install
+  (presenting at 1920 x 1080, the disk cache empty), SECONDS on each step: each step's wait for its figures
 
 Page readiness is the moment the page became ready (title shown, Streamlit idle, images loaded),
 confirmed 600 ms later; harness.browser.wait_ready returns that moment, not the end of the check.
@@ -51,6 +53,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from harness import first_view, floor_app, floor_pages
 from harness.browser import (
+    CHARTS_DRAWN_JS,
     NEW_IMAGE_JS,
     OUTER_POINT_JS,
     PAD_READY_JS,
@@ -61,7 +64,7 @@ from harness.browser import (
     running_server,
     wait_ready,
 )
-from ui import registry
+from ui import lessons, registry
 
 
 def slider_latencies(page: Page, url: str, presses: int) -> list[float]:
@@ -168,6 +171,30 @@ def lesson_latencies(browser: Browser, switches: int = 8, only: str | None = Non
                     results["lesson page switch -> ready"] = summary(times)
                 page.close()
     return results
+
+
+def lesson_walk(browser: Browser, dwell_s: float) -> dict[str, dict[str, float]]:
+    """A teacher's first walk through the default lesson on a fresh install: a fresh server whose disk cache is
+    empty (HOME a new folder), presenting at 1920 x 1080, Right pressed ``dwell_s`` seconds after each step is
+    ready (its charts drawn), as a teacher talks over each step. Each step's wait, from the key (the first
+    step's from opening its link), and the sum."""
+    lesson = next(found for found in lessons.load_all()[0] if found.name == lessons.DEFAULT_LESSON)
+    waits = {}
+    with tempfile.TemporaryDirectory() as home, running_app(env={"HOME": home}) as url:
+        page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+        for number, step in enumerate(lesson.steps, 1):
+            t0 = time.time() * 1000
+            if number == 1:
+                page.goto(f"{url}/lesson?present=1&step=1")
+            else:
+                page.keyboard.press("ArrowRight")
+            wait_ready(page, title=step.title, timeout=600_000)
+            page.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000)
+            waits[f"lesson walk: step {number} ({step.title}) ready"] = summary([time.time() * 1000 - t0])
+            page.wait_for_timeout(dwell_s * 1000)
+        page.context.close()
+    total = sum(w["median_ms"] for w in waits.values())
+    return waits | {"lesson walk: all the steps' waits": summary([total])}
 
 
 USABLE = "the latent pad drawn and draggable"
@@ -397,6 +424,13 @@ def main() -> None:
     parser.add_argument(
         "--page", default=None, metavar="FILE", help="with --lessons-only: one page (disentanglement.py)"
     )
+    parser.add_argument(
+        "--lesson-walk",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="only a first walk through the default lesson on a fresh install, SECONDS on each step",
+    )
     parser.add_argument("--quick", action="store_true", help="a few actions, 2 cold starts, no anomaly/lessons (CI)")
     parser.add_argument("--starts-only", action="store_true", help="only the cold starts, the app's and the floor's")
     parser.add_argument(
@@ -422,6 +456,9 @@ def main() -> None:
             return
         if args.anomaly_only:
             print(json.dumps(anomaly_latencies(browser), indent=2))
+            return
+        if args.lesson_walk is not None:
+            print(json.dumps(lesson_walk(browser, args.lesson_walk), indent=2))
             return
         results = {}
         if args.first_visits_only or args.switches_to:
