@@ -1,12 +1,13 @@
 """Charts drawn as SVG on the server, for a page whose only plotly chart would cost more than it shows.
 
-A page's first plotly chart makes the browser fetch and compile plotly's bundle (about 4.6 MB of
-JavaScript), and every visit builds a plotly plot: on the 2-core machine that was 0.9-1.6 s of
-Interpolation's first visit and about 100 ms of each later switch to it, for ten points on two lines
-(docs/performance.md, "Speed"). An SVG of the same lines is a few kilobytes that the browser draws as it
-draws text: its words take the page's own colour (``currentColor``, so a dark theme too), it scales with
-its column (a projector's presentation mode, a phone), and each point names its value when the pointer
-rests on it (an SVG ``<title>``). It does not zoom or pan, which ten points do not need.
+A page's first plotly chart makes the browser fetch and compile plotly's bundle (Streamlit 1.67's
+``PlotlyChart.*.js``, 4.7 MB), and every visit builds a plotly plot: on the 2-core machine that was
+1.1-1.4 s of Interpolation's first visit, for ten points on two lines (docs/performance.md, "Speed").
+An SVG of the same lines is a few kilobytes that the browser draws as it draws text: its words take the
+page's own colour (``currentColor``, so a dark theme too), it scales with its column (a projector's
+presentation mode, a phone), and each point names its value when the pointer rests on it (an SVG
+``<title>``). It does not zoom or pan, which ten points do not need. Pages send it with ``st.markdown``:
+``st.html``'s sanitiser drops SVG.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def line_chart(
         for xv, yv, (px, py) in zip(x, ys, points, strict=True):
             label = f"{name}, {x_title} {xv}: {yv:.1f} {unit}"
             parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4"><title>{html.escape(label)}</title></circle>')
-        lx, ly = LEFT + i * 130, HEIGHT - 16  # its key, below the axis's name
+        lx, ly = LEFT + i * 130, HEIGHT - 10  # its key, below the axis's name
         parts.append(f'<line x1="{lx}" x2="{lx + 24}" y1="{ly - 4}" y2="{ly - 4}"/>')
         parts.append(f'<circle cx="{lx + 12}" cy="{ly - 4}" r="4"/>')
         parts.append(f'</g><text x="{lx + 30}" y="{ly}">{html.escape(name)}</text>')
