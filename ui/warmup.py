@@ -116,8 +116,8 @@ def measure_ahead(lesson: Lesson) -> threading.Thread | None:
     """The first time ``lesson`` is shown on this server (pages/lesson.py calls this on every run; armed only),
     measure every step's claims in a thread of its own, in step order. A claim is measured with the very
     figures its page draws (ui.claims, from ui.derived's caches), so this computes the slow ones while the
-    class is still on the steps before them: on a fresh install a teacher otherwise waited 12-16 s at
-    "Holes", 21-25 s at "Disentanglement" and 8-9 s at "Anomaly detection" (docs/performance.md, "Speed").
+    class is still on the steps before them: on a fresh install a teacher otherwise waited 15-16 s at
+    "Holes", 18-25 s at "Disentanglement" and 8-10 s at "Anomaly detection" (docs/performance.md, "Speed").
     Kept on disk, they cost nothing on the next server. Returns the thread, or None (unarmed, or done)."""
     with _lock:
         if not _armed.is_set() or lesson.name in _lessons_measured:
