@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
 
+from server import admission
 from tests.support.apptest import app, opened
 from ui import claims, lessons, registry, warmup
 from ui.state import Key
@@ -195,9 +197,15 @@ equals = 2
     )
     lesson = lessons.load(tmp_path / "ahead.toml")
     assert not lesson.problems
-    measured = []
+    measured, priorities = [], []
     real = claims.evaluate
-    monkeypatch.setattr(claims, "evaluate", lambda claim: measured.append(real(claim)))
+
+    def recorded(claim: claims.Claim) -> claims.Verdict:
+        priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        measured.append(real(claim))
+        return measured[-1]
+
+    monkeypatch.setattr(claims, "evaluate", recorded)
     assert warmup.measure_ahead(lesson) is None, "unarmed: nothing measured"
     monkeypatch.setattr(warmup, "_armed", threading.Event())
     monkeypatch.setattr(warmup, "_lessons_measured", set())
@@ -206,4 +214,6 @@ equals = 2
     assert thread is not None
     thread.join(120)
     assert [(v.claim.measure, v.holds) for v in measured] == [("kl", True), ("active_units", True)]
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert priorities == [min(19, here + admission.training_nice())] * 2, "below the sessions' work"
     assert warmup.measure_ahead(lesson) is None, "once per lesson per server"

@@ -118,7 +118,8 @@ def measure_ahead(lesson: Lesson) -> threading.Thread | None:
     figures its page draws (ui.claims, from ui.derived's caches), so this computes the slow ones while the
     class is still on the steps before them: on a fresh install a teacher otherwise waited 15-16 s at
     "Holes", 18-25 s at "Disentanglement" and 8-10 s at "Anomaly detection" (docs/performance.md, "Speed").
-    Kept on disk, they cost nothing on the next server. Returns the thread, or None (unarmed, or done)."""
+    Kept on disk, they cost nothing on the next server. The thread runs at a training's lower priority, so
+    the people using the server meanwhile come first. Returns the thread, or None (unarmed, or done)."""
     with _lock:
         if not _armed.is_set() or lesson.name in _lessons_measured:
             return None
@@ -129,8 +130,10 @@ def measure_ahead(lesson: Lesson) -> threading.Thread | None:
 
 
 def _measure_claims(lesson: Lesson) -> None:
+    from server import admission
     from ui import claims
 
+    admission.lower_this_threads_priority()  # below the sessions' work, as a training runs: a class keeps its speed
     for step in lesson.steps:
         for claim in step.claims:
             try:
