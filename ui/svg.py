@@ -2,7 +2,7 @@
 
 A page's first plotly chart makes the browser fetch and compile plotly's bundle (Streamlit 1.67's
 ``PlotlyChart.*.js``, 4.7 MB), and every visit builds a plotly plot: on the 2-core machine that was
-1.1-1.4 s of Interpolation's first visit, for ten points on two lines (docs/performance.md, "Speed").
+0.9-1.4 s of Interpolation's first visit, for ten points on two lines (docs/performance.md, "Speed").
 An SVG of the same lines is a few kilobytes that the browser draws as it draws text: its words take the
 page's own colour (``currentColor``, so a dark theme too), it scales with its column (a projector's
 presentation mode, a phone), and each point names its value when the pointer rests on it (an SVG
