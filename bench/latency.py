@@ -178,7 +178,7 @@ def lesson_walk(browser: Browser, dwell_s: float) -> dict[str, dict[str, float]]
     empty (HOME a new folder), presenting at 1920 x 1080, Right pressed ``dwell_s`` seconds after each step is
     ready (its charts drawn), as a teacher talks over each step. Each step's wait, from the key (the first
     step's from opening its link), and the sum."""
-    lesson = next(found for found in lessons.load_all()[0] if found.name == lessons.DEFAULT_LESSON)
+    lesson = lessons.default()
     waits = {}
     with tempfile.TemporaryDirectory() as home, running_app(env={"HOME": home}) as url:
         page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()

@@ -44,7 +44,7 @@ def lesson_steps(page: Page, url: str, out: Path, phone: bool) -> None:
     """Every step of the default lesson as the room sees it when the step opens: in presentation mode,
     walked with the Right key as a clicker would. On a phone: the lesson as a student follows it (not
     presenting), each step's whole page."""
-    lesson = next(lesson for lesson in lessons.load_all()[0] if lesson.name == lessons.DEFAULT_LESSON)
+    lesson = lessons.default()
     page.goto(f"{url}/lesson?step=1" + ("" if phone else "&present=1"))
     for number, step in enumerate(lesson.steps, start=1):
         if number > 1:

@@ -17,8 +17,7 @@ CLAIMS = [
 
 
 def test_the_default_lesson_states_its_measurable_sentences_as_claims():
-    default = next(lesson for lesson in LESSONS if lesson.name == lessons.DEFAULT_LESSON)
-    measured = {claim.measure for step in default.steps for claim in step.claims}
+    measured = {claim.measure for step in lessons.default().steps for claim in step.claims}
     # holes, active units, the path's ELBO, the anomaly AUROC and the samples' novelty are all checked
     assert {"hole_fraction", "active_units", "path_peak_step", "auroc", "sample_novelty"} <= measured
 

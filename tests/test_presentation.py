@@ -19,7 +19,7 @@ require_chromium()
 
 from playwright.sync_api import Page  # noqa: E402
 
-LESSON = next(lesson for lesson in lessons.load_all()[0] if lesson.name == lessons.DEFAULT_LESSON)
+LESSON = lessons.default()
 SIZES = [(1920, 1080), (1280, 720), (1024, 768)]
 MAIN = '[data-testid="stMain"]'
 SCROLL_TOP = f"() => document.querySelector('{MAIN}').scrollTop"

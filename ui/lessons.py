@@ -192,6 +192,11 @@ def load_all(folder: Path | None = None) -> tuple[list[Lesson], list[str]]:
     return lessons, problems
 
 
+def default() -> Lesson:
+    """The lesson a link without ``?lesson=`` opens (the default file, read as ``load_all`` reads it)."""
+    return next(lesson for lesson in load_all()[0] if lesson.name == DEFAULT_LESSON)
+
+
 @lru_cache(maxsize=64)
 def _load_unchanged(path: str, mtime: int) -> Lesson | str:
     try:
