@@ -2,7 +2,6 @@
 
 import numpy as np
 import streamlit as st
-import torch
 
 import vae_core as vc
 from ui import derived, links, models
@@ -32,8 +31,7 @@ def samples() -> None:
     )
     sampled_pixels = show == "draw"
     side = c2.select_slider("Download size (px)", EXPORT_SIDES, 512, key=Key.SAMPLES_EXPORT, persist_state="session")
-    images = vc.sample_prior(model, n * n, random_state=int(seed), temperature=temperature, pixels=sampled_pixels)
-    grid = vc.to_uint8(vc.tile(images, n, pad=2))
+    grid = derived.prior_samples(active.key, active, n, int(seed), temperature, sampled_pixels)
     st.image(
         png_uri(enlarge(grid, 2)),
         caption=f"{n * n} samples, z from the prior ({model.prior.describe()}) with its spread × {temperature:.2f}, "
@@ -53,7 +51,9 @@ def samples() -> None:
         help="Searches all training images, by Euclidean distance between the pixels: is a sample new, "
         "or a copy of a digit the model learnt from?",
     ):
-        nearest_training(images[:, 0] if images.dim() == 4 else images, sampled_pixels)
+        nearest_training(
+            derived.prior_images(active.key, active, n, int(seed), temperature, sampled_pixels), sampled_pixels
+        )
     links.publish()
 
 
@@ -71,10 +71,10 @@ def likelihood_parameters(parameters: dict[str, tuple[np.ndarray, float, float]]
     st.caption(model.likelihood.parameters_note)
 
 
-def nearest_training(images: torch.Tensor, drawn: bool) -> None:
+def nearest_training(images: np.ndarray, drawn: bool) -> None:
     """Each sample above its nearest training image, with their distance, beside how far new digits
     (the test split) are from theirs."""
-    indices, distances, matches = derived.nearest_training(active.key, active, images.numpy())
+    indices, distances, matches = derived.nearest_training(active.key, active, images)
     reference = derived.training_set_distances(model.config.dataset)
     low, middle, high = np.percentile(reference, [5, 50, 95])
     closer = int((distances < low).sum())
@@ -92,10 +92,7 @@ def nearest_training(images: torch.Tensor, drawn: bool) -> None:
         "suggest copies of training images.",
     )
     line = np.full((1, 28), 110, np.uint8)  # a grey rule between the sample and its match
-    pairs = [
-        np.concatenate([vc.to_uint8(sample), line, match])
-        for sample, match in zip(images.numpy(), matches, strict=True)
-    ]
+    pairs = [np.concatenate([vc.to_uint8(sample), line, match]) for sample, match in zip(images, matches, strict=True)]
     st.image(
         [png_uri(enlarge(pair, 3)) for pair in pairs],
         caption=[f"#{i} · {d:.2f}" for i, d in zip(indices, distances, strict=True)],

@@ -203,6 +203,10 @@ def test_samples_seed_and_temperature_change_the_grid():
     assert images_of(at) != grid
     at.slider(key=Key.SAMPLES_N).set_value(4).run()
     assert "16 samples" in at.get("image")[0].captions[0]
+    at.slider(key=Key.SAMPLES_T).set_value(0.5).run()
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(images_of(at)[0].split(",", 1)[1]))))
+    decoded = vc.sample_prior(at.session_state[Key.ACTIVE_MODEL].model, 16, random_state=3, temperature=0.5)
+    assert np.array_equal(shown[::2, ::2], to_uint8(vc.tile(decoded, 4, pad=2)))  # shown at twice the size
 
 
 def test_training_runs_shows_progress_and_becomes_the_active_model():

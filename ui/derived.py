@@ -228,17 +228,29 @@ def held_levels(key: str, _active: ActiveModel, index: int, n: int, seed: int) -
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def prior_samples(key: str, _active: ActiveModel, n: int, seed: int) -> np.ndarray:
-    """n x n images decoded from z ~ p(z) with generator ``seed``, tiled with 2-pixel gaps, as uint8."""
-    return vc.to_uint8(vc.tile(vc.sample_prior(_active.model, n * n, random_state=seed), n, pad=2))
+def prior_images(
+    key: str, _active: ActiveModel, n: int, seed: int, temperature: float = 1.0, pixels: bool = False
+) -> np.ndarray:
+    """The n * n images ``vc.sample_prior`` decodes from z ~ p(z) with generator ``seed`` and ``temperature``
+    (floats in [0, 1], N x 28 x 28): the means E[x|z], or with ``pixels`` draws x ~ p(x|z). Kept, so a page
+    switch back to Samples, or a change of anything but the codes, decodes nothing (64 images: ~40 ms)."""
+    images = vc.sample_prior(_active.model, n * n, random_state=seed, temperature=temperature, pixels=pixels)
+    return (images[:, 0] if images.dim() == 4 else images).numpy()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def prior_samples(
+    key: str, _active: ActiveModel, n: int, seed: int, temperature: float = 1.0, pixels: bool = False
+) -> np.ndarray:
+    """``prior_images`` tiled n x n with 2-pixel gaps, as uint8."""
+    return vc.to_uint8(vc.tile(tensor(prior_images(key, _active, n, seed, temperature, pixels)), n, pad=2))
+
+
 def prior_draws(key: str, _active: ActiveModel, n: int, seed: int) -> np.ndarray:
     """The codes of ``prior_samples(key, _active, n, seed)``, each decoded as a draw x ~ p(x|z) by the model's
     likelihood rather than as its mean: n * n images of 28 x 28 grey levels (uint8), untiled, so that a
     lesson's measure reads the very pixels the Compare page tiles."""
-    return vc.to_uint8(vc.sample_prior(_active.model, n * n, random_state=seed, pixels=True))
+    return vc.to_uint8(prior_images(key, _active, n, seed, pixels=True))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
