@@ -177,7 +177,7 @@ def explorer() -> None:
                 f"No test digit encodes near here (nearest mean {nearest:.2f} away): an empty region of the data."
             )
     with right:
-        image = vc.to_uint8(vc.decode(model, z[None])[0])
+        image = derived.decoded(active.key, active, tuple(z.tolist()))
         # 28 x 28 sent, 168 x 168 shown: the browser enlarges it with crisp pixels (ui/style.css).
         st.image(png_uri(image), caption=f"decoded at z = ({z1:.2f}, {z2:.2f}) by the server (PyTorch)", width=168)
         if len(model.levels) > 1:

@@ -227,6 +227,13 @@ def held_levels(key: str, _active: ActiveModel, index: int, n: int, seed: int) -
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def decoded(key: str, _active: ActiveModel, z: tuple[float, ...]) -> np.ndarray:
+    """The decoder's mean E[x|z] at one code, as 28 x 28 grey levels (uint8). Kept, so a switch back to the
+    explorer decodes nothing for the point it left; a new point costs one decode either way."""
+    return vc.to_uint8(vc.decode(_active.model, tensor([z]))[0])
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def prior_images(
     key: str, _active: ActiveModel, n: int, seed: int, temperature: float = 1.0, pixels: bool = False
