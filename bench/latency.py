@@ -48,6 +48,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -113,26 +114,40 @@ def scatter_latencies(page: Page, url: str, clicks: int) -> list[float]:
 
 
 def page_switch_latencies(page: Page, url: str, rounds: int, section: str = "Explore") -> list[float]:
-    return [t for _, t in page_switches(page, url, rounds, section)]
+    return [switch.ms for switch in page_switches(page, url, rounds, section)]
 
 
-def page_switches(page: Page, url: str, rounds: int, section: str = "Explore") -> list[tuple[str, float]]:
-    """``rounds`` sidebar switches among the section's pages in turn: (page title, ms to ready) each."""
+def page_switches(page: Page, url: str, rounds: int, section: str = "Explore") -> list[Switch]:
+    """``rounds`` sidebar switches among the section's pages in turn."""
     screens = [s for s in registry.SCREENS if s.section == section]
     screens = screens[1:] + screens[:1]  # start by leaving the page we are on
     return switches(page, url, [(s.title, s.heading) for s in screens], rounds)
 
 
-def switches(page: Page, url: str, pages: list[tuple[str, str]], rounds: int) -> list[tuple[str, float]]:
+# When the next press reached the page (the event's own time stamp, epoch ms), kept in window.__inputAt.
+ARM_INPUT_JS = """() => { window.__inputAt = null; addEventListener('pointerdown',
+    (e) => { window.__inputAt = performance.timeOrigin + e.timeStamp; }, {capture: true, once: true}); }"""
+
+
+class Switch(NamedTuple):
+    title: str
+    ms: float  # from the press reaching the page to the new page ready, as the slider and scatter times are
+    lead_ms: float  # before that: Playwright's checks that the link is visible and still, then its events
+
+
+def switches(page: Page, url: str, pages: list[tuple[str, str]], rounds: int) -> list[Switch]:
     """Open ``url``, then click each (title, heading) of ``pages`` in the sidebar in turn, ``rounds`` clicks."""
     page.goto(url)
     wait_ready(page)
     times = []
     for i in range(rounds):
         title, heading = pages[i % len(pages)]
-        t0 = time.time() * 1000
+        page.evaluate(ARM_INPUT_JS)
+        called = time.time() * 1000
         page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-        times.append((title, wait_ready(page, title=heading) - t0))
+        ready = wait_ready(page, title=heading)
+        pressed = page.evaluate("window.__inputAt")
+        times.append(Switch(title, ready - pressed, pressed - called))
     return times
 
 
@@ -376,11 +391,10 @@ def summary(times: list[float]) -> dict[str, float]:
     }
 
 
-def per_page(found: list[tuple[str, float]]) -> dict[str, dict[str, float]]:
-    """Page switches (page title, ms to ready) summarised per page."""
-    return {
-        f"page switch -> '{title}' ready": summary([t for name, t in found if name == title]) for title in dict(found)
-    }
+def per_page(found: list[Switch]) -> dict[str, dict[str, float]]:
+    """Page switches summarised per page."""
+    titles = dict.fromkeys(switch.title for switch in found)
+    return {f"page switch -> '{title}' ready": summary([s.ms for s in found if s.title == title]) for title in titles}
 
 
 def measure(url: str, browser, presses: int = 40, clicks: int = 10, rounds: int = 8) -> dict[str, dict[str, float]]:
@@ -390,7 +404,8 @@ def measure(url: str, browser, presses: int = 40, clicks: int = 10, rounds: int 
         "scatter click -> digit": summary(scatter_latencies(page, url, clicks)),
     }
     found = page_switches(page, url, rounds)
-    results["page switch -> ready"] = summary([t for _, t in found])
+    results["page switch -> ready"] = summary([switch.ms for switch in found])
+    results["page switch: Playwright's lead before the press"] = summary([switch.lead_ms for switch in found])
     results.update(per_page(found))
     page.close()
     return results
