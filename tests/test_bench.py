@@ -76,7 +76,12 @@ QUICK: dict[str, tuple[list[str], Callable[[str], bool]]] = {
         number(r"test -ELBO ([0-9.]+) nats/image"),
     ),
     "fast_defaults": (["--quick"], number(r"page \(1 ep\) \| 0 \| ([0-9.]+),")),
-    "server_time": (["--quick"], number(r"median ([0-9.]+) ms over 5 moves")),
+    "server_time": (
+        ["--quick"],
+        lambda out: (
+            number(r"median ([0-9.]+) ms over 5 moves")(out) and number(r"samples.py: median ([0-9.]+) ms")(out)
+        ),
+    ),
     "train_page": (["--quick", "--out", "{tmp}"], number(r"at the end: .* test -ELBO ([0-9.]+)")),
     "latency": (["--quick"], medians_measured),
     "decoder": (["--quick"], shows(r"\| mnist-2d \| \d+ \(100\) \| [0-9.]+ / [0-9.]+ \|")),
