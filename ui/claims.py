@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-import vae_core as vc
 from ui import derived, models
 from vae_core.losses import bits_per_dimension
 
@@ -131,8 +130,9 @@ def _edge(active: models.ActiveModel, options: Options) -> float:
     seed="0",
 )
 def _sample_novelty(active: models.ActiveModel, options: Options) -> float:
-    """As the Samples page's two medians show it: near 1, the samples are as new as digits nobody trained on."""
-    images = vc.sample_prior(active.model, int(options["n"]) ** 2, random_state=int(options["seed"])).numpy()
+    """As the Samples page's two medians show it, from the same cached samples: near 1, the samples are as new as
+    digits nobody trained on."""
+    images = derived.prior_images(active.key, active, int(options["n"]), int(options["seed"]))
     distances = derived.nearest_training(active.key, active, images)[1]
     return float(np.median(distances) / np.median(derived.training_set_distances(active.model.config.dataset)))
 
