@@ -1,9 +1,12 @@
 """The shared UI helpers that compute something (the rest is covered through AppTest)."""
 
+import html
 import io
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
@@ -119,6 +122,30 @@ def test_every_maths_panel_renders_in_katex():
     if any(problems is None for problems in found.values()):
         pytest.skip("Node.js or the KaTeX module is not installed here")
     assert "likelihoods" in found and not any(found.values()), found
+
+
+def test_a_panels_html_keeps_each_formula_as_its_tex_and_reads_the_markdown_around_it():
+    """Maths is taken out before the Markdown is read: an _ or * inside TeX is never emphasis, < and & are escaped."""
+    made = tex.html("A *word* and $q_\\phi(z_1) < p_*$, **bold**.\n\n$$\n\\sum_{j=1}^{D} a_j\n$$\n\nCost: \\$5.")
+    assert made == (
+        '<p>A <em>word</em> and <span class="tex">q_\\phi(z_1) &lt; p_*</span>, <strong>bold</strong>.</p>\n'
+        '<p><span class="tex display">\\sum_{j=1}^{D} a_j</span></p>\n<p>Cost: $5.</p>\n'
+    )
+    for topic in topics():  # every formula of every note, and no $ left outside them
+        made = tex.html(note(topic))
+        held = re.findall(r'<span class="tex( display)?">(.*?)</span>', made, re.S)
+        assert sorted((html.unescape(f), bool(d)) for d, f in held) == sorted(tex.formulas(note(topic))), topic
+        assert "$" not in re.sub(r'<span class="tex.*?</span>', "", made, flags=re.S), topic
+
+
+def test_the_kept_katex_is_the_version_streamlit_styles():
+    """The panels' KaTeX (ui/vendor/katex) must be the version of the style sheet and fonts Streamlit loads, or
+    its formulas would be laid out by rules written for another version."""
+    import streamlit
+
+    sheet = next((Path(streamlit.__file__).parent / "static" / "static" / "css").glob("index.*.css")).read_text()
+    styled = re.search(r'\.katex-version:after\{content:"([0-9.]+)"\}', sheet).group(1)
+    assert f'version:"{styled}"' in tex.KATEX.read_text(), f"Streamlit styles KaTeX {styled}: vendor that version"
 
 
 def test_a_kept_scatter_figure_is_the_one_built_fresh_and_a_page_changing_it_changes_no_other():

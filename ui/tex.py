@@ -1,23 +1,30 @@
-"""Check a text's maths with the KaTeX the app itself renders with, before a class sees it.
+"""Check a text's maths with the KaTeX the app renders with, before a class sees it; and turn Markdown with
+maths into HTML whose formulas the browser renders when they are shown (``html``, for ui.notes).
 
-Streamlit renders Markdown maths ($...$ inline, $$...$$ display) with KaTeX in the browser and shows
-an equation it cannot parse as red source text. A lesson file is checked before class instead: each
-formula goes through ``katex.renderToString(tex, {throwOnError: true})`` of the very KaTeX module
-Streamlit ships (a self-contained ES module in its static files), run by Node.js. No Node, no check:
-``problems`` says so rather than passing silently.
+Streamlit renders Markdown maths ($...$ inline, $$...$$ display) with KaTeX 0.16.47 in the browser and
+shows an equation it cannot parse as red source text. A lesson file is checked before class instead: each
+formula goes through ``katex.renderToString(tex, {throwOnError: true})`` of ``KATEX``, the same version,
+run by Node.js. No Node, no check: ``problems`` says so rather than passing silently.
+
+``KATEX`` is KaTeX's own build (ui/vendor/katex, MIT), kept in the repository: Streamlit's Markdown bundles its
+copy inside its renderer, where no script can call it, and the ``katex.*.js`` chunk in its static files is
+Mermaid's build, whose class names Streamlit's KaTeX style sheet does not know. The maths panels render with it
+in the browser, served by content URL (ui.notes), and Streamlit's style sheet and fonts, loaded on every page,
+style it. A test keeps its version equal to that style sheet's.
 """
 
 from __future__ import annotations
 
+import html as html_escaping
 import json
 import re
 import shutil
 import subprocess
-import tempfile
-from functools import lru_cache
 from pathlib import Path
 
-import streamlit
+from markdown_it import MarkdownIt
+
+KATEX = Path(__file__).parent / "vendor" / "katex" / "katex.min.js"
 
 # $$...$$ first (it may span lines), then $...$ on one line; \$ is a literal dollar.
 _DISPLAY = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$", re.S)
@@ -42,17 +49,29 @@ def formulas(text: str) -> list[tuple[str, bool]]:
     return found + [(m.group(1), False) for m in _INLINE.finditer(rest)]
 
 
-@lru_cache(maxsize=1)
-def _katex_module() -> Path | None:
-    """Streamlit's own KaTeX, copied as an .mjs file so Node loads it as an ES module."""
-    static = Path(streamlit.__file__).parent / "static" / "static" / "js"
-    found = sorted(static.glob("katex.*.js"))
-    if not found:
-        return None
-    copy = Path(tempfile.gettempdir()) / f"streamlit-{streamlit.__version__}-{found[0].stem}.mjs"
-    if not copy.exists():
-        shutil.copyfile(found[0], copy)
-    return copy
+# CommonMark, as Streamlit's Markdown reads it, with GitHub's tables.
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+_HELD = re.compile(r"TEXHELD(\d+)X")  # a formula's place while the Markdown around it is converted
+
+
+def html(text: str) -> str:
+    """Markdown with maths as HTML, each formula left as its TeX in ``<span class="tex">`` (``"tex display"``
+    for $$...$$) for KaTeX to render in the browser. The formulas are taken out before the Markdown is read,
+    as Streamlit's remark-math does, so that an ``_`` or ``*`` in TeX is never read as emphasis."""
+    held: list[tuple[str, bool]] = []
+
+    def hold(match: re.Match[str], display: bool) -> str:
+        held.append((match.group(1).strip() if display else match.group(1), display))
+        return f"TEXHELD{len(held) - 1}X"
+
+    text = _DISPLAY.sub(lambda m: hold(m, True), text)
+    text = _INLINE.sub(lambda m: hold(m, False), text)
+
+    def put(match: re.Match[str]) -> str:
+        formula, display = held[int(match.group(1))]
+        return f'<span class="tex{" display" if display else ""}">{html_escaping.escape(formula)}</span>'
+
+    return _HELD.sub(put, _MARKDOWN.render(text))
 
 
 def problems(text: str) -> list[str] | None:
@@ -61,11 +80,11 @@ def problems(text: str) -> list[str] | None:
     found = formulas(text)
     if not found:
         return []
-    node, module = shutil.which("node"), _katex_module()
-    if node is None or module is None:
+    node = shutil.which("node")
+    if node is None:
         return None
     result = subprocess.run(
-        [node, "--input-type=commonjs", "-e", f"(async () => {{{_RENDER}}})()", module.as_uri()],
+        [node, "--input-type=commonjs", "-e", f"(async () => {{{_RENDER}}})()", KATEX.as_uri()],
         input=json.dumps(found),
         capture_output=True,
         text=True,
