@@ -84,7 +84,9 @@ if chosen in detours:
     chosen.run()  # a switch to the screen, or the list of pages
     st.stop()
 screen = next(screen for screen, page in pages.items() if page is chosen)
-st.html(f"<style>{(HERE / 'style.css').read_text()}</style>")
+# The dark theme's background (Streamlit 1.67's), for what must match it: a wide equation's scroll-shadow covers.
+dark = ":root { --page-background: rgb(23, 22, 20); }" if st.context.theme.type == "dark" else ""
+st.html(f"<style>{(HERE / 'style.css').read_text()}{dark}</style>")
 
 notices: list[str] = []
 if not st.session_state.get(Key.LINK_READ):  # a fresh browser session: set up the view its link describes
