@@ -42,22 +42,14 @@ console.log(JSON.stringify(errors));
 """
 
 
-def formulas(text: str) -> list[tuple[str, bool]]:
-    """Every formula of a Markdown text, as (TeX, displayed?)."""
-    found = [(m.group(1).strip(), True) for m in _DISPLAY.finditer(text)]
-    rest = _DISPLAY.sub(" ", text)
-    return found + [(m.group(1), False) for m in _INLINE.finditer(rest)]
-
-
 # CommonMark, as Streamlit's Markdown reads it, with GitHub's tables.
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
-_HELD = re.compile(r"TEXHELD(\d+)X")  # a formula's place while the Markdown around it is converted
+_HELD = re.compile(r"TEXHELD(\d+)X")  # a formula's place while the Markdown around it is read
 
 
-def html(text: str) -> str:
-    """Markdown with maths as HTML, each formula left as its TeX in ``<span class="tex">`` (``"tex display"``
-    for $$...$$) for KaTeX to render in the browser. The formulas are taken out before the Markdown is read,
-    as Streamlit's remark-math does, so that an ``_`` or ``*`` in TeX is never read as emphasis."""
+def _held(text: str) -> tuple[str, list[tuple[str, bool]]]:
+    """The text with each formula replaced by its place (TEXHELD<n>X), and the formulas as (TeX, displayed?):
+    the displayed ones first, then the inline ones in what is left, as Streamlit's remark-math finds them."""
     held: list[tuple[str, bool]] = []
 
     def hold(match: re.Match[str], display: bool) -> str:
@@ -65,7 +57,19 @@ def html(text: str) -> str:
         return f"TEXHELD{len(held) - 1}X"
 
     text = _DISPLAY.sub(lambda m: hold(m, True), text)
-    text = _INLINE.sub(lambda m: hold(m, False), text)
+    return _INLINE.sub(lambda m: hold(m, False), text), held
+
+
+def formulas(text: str) -> list[tuple[str, bool]]:
+    """Every formula of a Markdown text, as (TeX, displayed?)."""
+    return _held(text)[1]
+
+
+def html(text: str) -> str:
+    """Markdown with maths as HTML, each formula left as its TeX in ``<span class="tex">`` (``"tex display"``
+    for $$...$$) for KaTeX to render in the browser. The formulas are taken out before the Markdown is read,
+    as remark-math does, so that an ``_`` or ``*`` in TeX is never read as emphasis."""
+    text, held = _held(text)
 
     def put(match: re.Match[str]) -> str:
         formula, display = held[int(match.group(1))]
