@@ -15,11 +15,12 @@ require_chromium()
 KEYS = ("arrow key", "Page Up", "Click a point")
 
 
-def open_on(browser, url: str, touch: bool):
+def open_on(browser, url: str, touch: bool, scheme: str = "light"):
     context = browser.new_context(
         viewport={"width": 390, "height": 844} if touch else {"width": 1400, "height": 1000},
         has_touch=touch,
         is_mobile=touch,
+        color_scheme=scheme,  # Streamlit follows the system's theme
     )
     tab = context.new_page()
     tab.goto(url)
@@ -47,17 +48,26 @@ WIDE_EQUATIONS_JS = """() => [...document.querySelectorAll('[data-testid="stMain
     .map((e) => [getComputedStyle(e).overflowX, getComputedStyle(e).backgroundImage])"""
 
 
-def test_a_wide_equation_scrolls_with_a_shadow_at_its_cut_edge(browser, app_url):
-    context, tab = open_on(browser, f"{app_url}/holes", touch=True)
+PAGE_COLOUR_JS = """() => getComputedStyle(document.querySelector('[data-testid="stApp"]')).backgroundColor"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_wide_equation_scrolls_with_a_shadow_at_its_cut_edge(browser, app_url, scheme):
+    """The shadows' covers, which hide a shadow where nothing is cut, take the page's colour: in the dark theme
+    white ones were white blocks beside every displayed equation."""
+    context, tab = open_on(browser, f"{app_url}/holes", touch=True, scheme=scheme)
     for summary in tab.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all():
         summary.click()
     tab.wait_for_timeout(500)
     wide = tab.evaluate(WIDE_EQUATIONS_JS)
+    page_colour = tab.evaluate(PAGE_COLOUR_JS)
     context.close()
     assert wide, "no equation wider than a phone here: the test shows nothing"
     for overflow, background in wide:
         assert overflow == "auto"
         assert background.count("radial-gradient") == 2, "no shadow marks the edge where it is cut"
+        covers = re.findall(r"linear-gradient\(to (?:right|left), (rgb\([^)]*\))", background)
+        assert covers == [page_colour] * 2, (covers, page_colour)
 
 
 def test_a_tap_on_a_scatter_point_shows_that_digit_every_time(browser, app_url):
