@@ -7,7 +7,8 @@ Medians over repeated actions, timed in the page itself (performance.now) from t
 the moment the new content is in the DOM and its image has loaded:
 - slider key press -> the new decoded image shown (explorer page)
 - scatter click -> the clicked digit shown (scatter page)
-- page switch -> the page ready (sidebar navigation), over all the Explore pages and for each; in the
+- page switch -> the page ready (sidebar navigation), over all the Explore pages and for each (with the elements in
+  its main area once ready: what the browser built); in the
   same run the floor, switches between the two pages of a minimal app, one a heading and the other the
   latent scatter's chart with 10,000 points (harness/floor_pages.py); ``--switches-to TITLE`` measures only
   switches from the explorer to one page and back (``--switch-rounds`` each way), for before/after runs
@@ -133,6 +134,10 @@ class Switch(NamedTuple):
     title: str
     ms: float  # from the press reaching the page to the new page ready, as the slider and scatter times are
     lead_ms: float  # before that: Playwright's checks that the link is visible and still, then its events
+    elements: int  # in the page's main area once ready: what the browser built for it
+
+
+ELEMENTS_JS = """() => document.querySelectorAll('[data-testid="stMain"] *').length"""
 
 
 def switches(page: Page, url: str, pages: list[tuple[str, str]], rounds: int) -> list[Switch]:
@@ -147,7 +152,7 @@ def switches(page: Page, url: str, pages: list[tuple[str, str]], rounds: int) ->
         page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
         ready = wait_ready(page, title=heading)
         pressed = page.evaluate("window.__inputAt")
-        times.append(Switch(title, ready - pressed, pressed - called))
+        times.append(Switch(title, ready - pressed, pressed - called, page.evaluate(ELEMENTS_JS)))
     return times
 
 
@@ -392,9 +397,13 @@ def summary(times: list[float]) -> dict[str, float]:
 
 
 def per_page(found: list[Switch]) -> dict[str, dict[str, float]]:
-    """Page switches summarised per page."""
+    """Page switches summarised per page, with the most elements the page had once ready."""
     titles = dict.fromkeys(switch.title for switch in found)
-    return {f"page switch -> '{title}' ready": summary([s.ms for s in found if s.title == title]) for title in titles}
+    return {
+        f"page switch -> '{title}' ready": summary([s.ms for s in found if s.title == title])
+        | {"elements": max(s.elements for s in found if s.title == title)}
+        for title in titles
+    }
 
 
 def measure(url: str, browser, presses: int = 40, clicks: int = 10, rounds: int = 8) -> dict[str, dict[str, float]]:
